@@ -1,0 +1,40 @@
+import effect from "@effect/eslint-plugin"
+import tseslint from "typescript-eslint"
+
+// Formatting is dprint's, run as an eslint rule, with the settings the Effect
+// repository uses: 2 spaces, no semicolons, double quotes, width 120.
+export default tseslint.config(
+  { ignores: ["**/build/**", "**/dist/**", "**/node_modules/**", "**/*.mjs"] },
+  ...tseslint.configs.recommended,
+  ...effect.configs.dprint,
+  {
+    files: ["**/*.ts"],
+    plugins: { "@effect": effect },
+    rules: {
+      "@effect/dprint": ["error", {
+        config: {
+          indentWidth: 2,
+          lineWidth: 120,
+          semiColons: "asi",
+          quoteStyle: "alwaysDouble",
+          trailingCommas: "never",
+          operatorPosition: "maintain",
+          "arrowFunction.useParentheses": "force"
+        }
+      }],
+      "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-empty-object-type": "off",
+      "@typescript-eslint/no-unsafe-declaration-merging": "off",
+      "@typescript-eslint/no-namespace": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "warn",
+      "@typescript-eslint/array-type": ["warn", { default: "generic", readonly: "generic" }],
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["effect/unstable/*"], message: "effect/unstable is the v4 line; this project is on effect 3" },
+          { group: ["@effect/schema", "@effect/schema/*"], message: "use effect/Schema" }
+        ]
+      }]
+    }
+  }
+)

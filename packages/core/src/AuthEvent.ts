@@ -1,0 +1,66 @@
+/**
+ * What the session engine did, as a stream of events: acquisitions, refreshes,
+ * rejections, invalidations and failures, each with the time it happened and
+ * the session generation. Events never carry a session or a secret.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthEvent = Data.TaggedEnum<{
+  /** A new session was obtained by a full login, or restored from a store. */
+  Acquired: {
+    readonly provider: string
+    readonly generation: number
+    readonly at: number
+    readonly expiresAt: number | undefined
+    readonly source: "login" | "store"
+  }
+  /** A new session was obtained from the previous one (a refresh token, a re-scrape). */
+  Refreshed: {
+    readonly provider: string
+    readonly generation: number
+    readonly at: number
+    readonly expiresAt: number | undefined
+  }
+  /** The provider rejected a session (`invalidate` was called with it). */
+  Rejected: {
+    readonly provider: string
+    readonly generation: number
+    readonly at: number
+    /** Whether it was still the current session (and so was dropped). */
+    readonly current: boolean
+  }
+  /** The current session was dropped and will be replaced on next use. */
+  Invalidated: {
+    readonly provider: string
+    readonly generation: number
+    readonly at: number
+  }
+  /** An acquisition or refresh failed. `error` is the error's tag and message. */
+  Failed: {
+    readonly provider: string
+    readonly at: number
+    readonly operation: "acquire" | "refresh"
+    readonly attempt: number
+    readonly error: string
+  }
+}>
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const {
+  $is: is,
+  $match: match,
+  Acquired,
+  Failed,
+  Invalidated,
+  Refreshed,
+  Rejected
+} = Data.taggedEnum<AuthEvent>()

@@ -1,0 +1,108 @@
+/**
+ * The one service every provider package provides: the current session of a
+ * provider, shared by every fiber.
+ *
+ * A provider package declares its own tag whose service is
+ * `Authenticated<ThatProvider>`:
+ *
+ * ```ts
+ * class WhatsGateAuth extends Context.Tag("@authfx/whatsgate/WhatsGateAuth")<
+ *   WhatsGateAuth,
+ *   Authenticated.Authenticated<WhatsGate>
+ * >() {}
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import type * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
+import { CredentialsRejected } from "./AuthError.js"
+import type { AuthEvent } from "./AuthEvent.js"
+import type * as Provider from "./Provider.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Authenticated<P extends Provider.Any> {
+  readonly provider: Provider.Id<P>
+  /**
+   * The current valid session: acquired on first use, renewed when it is due,
+   * shared by every concurrent caller.
+   */
+  readonly session: Effect.Effect<Provider.Session<P>, Provider.Error<P>>
+  /** A new session now, whatever the state of the current one (joins a renewal already running). */
+  readonly refresh: Effect.Effect<Provider.Session<P>, Provider.Error<P>>
+  /**
+   * The provider rejected `stale`: drop it, but only if it is still the
+   * current session, so N rejections of one session cause one re-acquisition.
+   */
+  readonly invalidate: (stale: Provider.Session<P>) => Effect.Effect<void>
+  /** The current session if there is one, without acquiring or renewing. */
+  readonly current: Effect.Effect<Option.Option<Provider.Session<P>>>
+  /** What the engine does: acquisitions, refreshes, rejections, failures. Never a secret. */
+  readonly events: Stream.Stream<AuthEvent>
+}
+
+/**
+ * The signal a call returns when the provider rejected the session it used
+ * (401, `invalid Access-Token`, errno `-6`, frame error `100099`).
+ * {@link withSession} turns the first one into an invalidation and a replay,
+ * and a second one into `CredentialsRejected`; it never escapes it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionRejected extends Data.TaggedError("SessionRejected")<{
+  readonly status?: number | undefined
+  readonly code?: number | string | undefined
+  readonly description?: string | undefined
+}> {}
+
+/**
+ * Runs `use` with the current session. If the provider rejects it, the session
+ * is invalidated and `use` runs once more with a new one; a second rejection is
+ * a `CredentialsRejected` (reason `RejectedAfterReauth`), never a loop.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withSession: {
+  <P extends Provider.Any, A, E, R>(
+    use: (session: Provider.Session<P>) => Effect.Effect<A, E | SessionRejected, R>
+  ): (
+    self: Authenticated<P>
+  ) => Effect.Effect<A, Exclude<E, SessionRejected> | Provider.Error<P> | CredentialsRejected, R>
+  <P extends Provider.Any, A, E, R>(
+    self: Authenticated<P>,
+    use: (session: Provider.Session<P>) => Effect.Effect<A, E | SessionRejected, R>
+  ): Effect.Effect<A, Exclude<E, SessionRejected> | Provider.Error<P> | CredentialsRejected, R>
+} = dual(2, <P extends Provider.Any, A, E, R>(
+  self: Authenticated<P>,
+  use: (session: Provider.Session<P>) => Effect.Effect<A, E | SessionRejected, R>
+): Effect.Effect<A, Exclude<E, SessionRejected> | Provider.Error<P> | CredentialsRejected, R> => {
+  const rejectedAgain = (rejection: SessionRejected) =>
+    new CredentialsRejected({
+      provider: self.provider,
+      reason: "RejectedAfterReauth",
+      ...(rejection.status !== undefined ? { status: rejection.status } : {}),
+      ...(rejection.code !== undefined ? { code: rejection.code } : {}),
+      description: rejection.description ?? "a new session was rejected as well"
+    })
+  const isRejected = (e: unknown): e is SessionRejected => e instanceof SessionRejected
+  return Effect.flatMap(self.session, (first) =>
+    Effect.catchIf(
+      use(first),
+      isRejected,
+      () =>
+        self.invalidate(first).pipe(
+          Effect.zipRight(self.session),
+          Effect.flatMap((second) =>
+            Effect.catchIf(use(second), isRejected, (again) => Effect.fail(rejectedAgain(again)))
+          )
+        )
+    )) as Effect.Effect<A, Exclude<E, SessionRejected> | Provider.Error<P> | CredentialsRejected, R>
+})

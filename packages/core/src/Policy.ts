@@ -1,0 +1,95 @@
+/**
+ * Error policies as values, to combine with `pipe`: retry transient failures,
+ * bound a call in time, replay once after a rejected session.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import { withSession } from "./Authenticated.js"
+import { isTransient, TransportError } from "./AuthError.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface TransientOptions {
+  /** First delay (default 200 ms); doubled at each attempt, jittered. */
+  readonly base?: Duration.DurationInput | undefined
+  /** Longest delay between two attempts (default 10 s). */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** Retries after the first attempt (default 3). */
+  readonly times?: number | undefined
+  /** A `Retry-After` longer than this ends the retries instead (default 60 s). */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
+}
+
+const retryAfterOf = (error: unknown): number =>
+  isTransient(error) && error.retryAfterMillis !== undefined ? error.retryAfterMillis : 0
+
+/**
+ * The schedule for transient failures: exponential and jittered, never shorter
+ * than the server's `Retry-After`, stopping when the server asks for a wait
+ * longer than `maxRetryAfter`.
+ *
+ * @since 0.1.0
+ * @category policies
+ */
+export const transientSchedule = (options?: TransientOptions): Schedule.Schedule<unknown, unknown> => {
+  const maxDelay = Duration.decode(options?.maxDelay ?? Duration.seconds(10))
+  const maxRetryAfter = Duration.toMillis(options?.maxRetryAfter ?? Duration.seconds(60))
+  const backoff = Schedule.exponential(options?.base ?? Duration.millis(200), 2).pipe(
+    Schedule.jittered,
+    Schedule.modifyDelay((delay) => Duration.min(delay, maxDelay))
+  )
+  return Schedule.identity<unknown>().pipe(
+    Schedule.intersect(backoff),
+    Schedule.intersect(Schedule.recurs(options?.times ?? 3)),
+    Schedule.whileInput((error: unknown) => retryAfterOf(error) <= maxRetryAfter),
+    Schedule.modifyDelay(([[error]], delay) => Duration.max(delay, Duration.millis(retryAfterOf(error)))),
+    Schedule.asVoid
+  )
+}
+
+/**
+ * Retries `TransportError`s (network, timeout, 408, 429, 5xx) with
+ * {@link transientSchedule} or the given schedule; every other error passes
+ * through at once.
+ *
+ * @since 0.1.0
+ * @category policies
+ */
+export const retryTransient = (
+  schedule: Schedule.Schedule<unknown, unknown> = transientSchedule()
+) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => Effect.retry(self, { schedule, while: isTransient })
+
+/**
+ * Fails with a `TransportError` (reason `Timeout`) when `self` takes longer
+ * than `duration`.
+ *
+ * @since 0.1.0
+ * @category policies
+ */
+export const timeout =
+  (provider: string, duration: Duration.DurationInput) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | TransportError, R> =>
+    Effect.timeoutFail(self, {
+      duration,
+      onTimeout: () =>
+        new TransportError({
+          provider,
+          reason: "Timeout",
+          description: `no answer within ${Duration.format(Duration.decode(duration))}`
+        })
+    })
+
+/**
+ * Runs a call with the current session and replays it once with a new session
+ * if the provider rejects it. Alias of `Authenticated.withSession`.
+ *
+ * @since 0.1.0
+ * @category policies
+ */
+export const reauthOnce = withSession

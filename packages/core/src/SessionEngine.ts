@@ -1,0 +1,457 @@
+/**
+ * The session engine: one implementation of `Authenticated<P>` for every
+ * provider. A provider supplies how to log in (`acquire`), optionally how to
+ * renew a session cheaply (`refresh`) and how to read a session's expiry; the
+ * engine does the rest:
+ *
+ * 1. single flight — concurrent callers on an empty cache share one `acquire`;
+ * 2. cheap hit — a valid session costs a variable read and a clock compare;
+ * 3. proactive refresh at a jittered fraction of the lifetime, in the background;
+ * 4. failures are never cached — retried with backoff while the session is valid;
+ * 5. generation-checked invalidation;
+ * 6. bounded reactive re-auth (see `Authenticated.withSession`);
+ * 7. the shared acquisition survives the interruption of the caller that started it;
+ * 8. all time from `Clock`, checked at use time, with a learned server clock offset;
+ * 9. everything it starts stops with its scope;
+ * 10. optional persistence through a `SessionStore`;
+ * 11. spans, metrics and an event stream;
+ * 12. no secret in any of them.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as FiberSet from "effect/FiberSet"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { Authenticated } from "./Authenticated.js"
+import * as AuthEvent from "./AuthEvent.js"
+import * as EngineMetrics from "./internal/metrics.js"
+import type * as Provider from "./Provider.js"
+import type { SessionStore } from "./SessionStore.js"
+
+/**
+ * How a session is kept across restarts: the store, the key (provider and
+ * account, see `SessionStore.key`) and the schema that encodes the session.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Persistence<S> {
+  readonly store: SessionStore
+  readonly key: string
+  readonly schema: Schema.Schema<S, any>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<P extends Provider.Any, R = never> {
+  readonly provider: Provider.Id<P>
+  /** Span names are `${spanPrefix}.acquire` / `.refresh`; defaults to the provider id. */
+  readonly spanPrefix?: string | undefined
+  /** A full login. */
+  readonly acquire: Effect.Effect<Provider.Session<P>, Provider.Error<P>, R>
+  /**
+   * A cheap renewal from the previous session (a refresh token, a re-scrape).
+   * Without it, renewals are full logins. It should fall back to a login itself
+   * when the previous session cannot be renewed.
+   */
+  readonly refresh?:
+    | ((previous: Provider.Session<P>) => Effect.Effect<Provider.Session<P>, Provider.Error<P>, R>)
+    | undefined
+  /** When the session expires, in epoch milliseconds of the server's clock; `undefined` for never. */
+  readonly expiresAt?: ((session: Provider.Session<P>) => number | undefined) | undefined
+  /**
+   * When the server issued the session, in epoch milliseconds of its clock (a
+   * JWT's `iat`, an HTTP `Date`). The difference with the local clock is the
+   * offset applied to every expiry.
+   */
+  readonly issuedAt?: ((session: Provider.Session<P>) => number | undefined) | undefined
+  /** The fraction of the lifetime after which a session is renewed (default 0.8). */
+  readonly refreshAt?: number | undefined
+  /** The jitter around `refreshAt`, as a fraction of the lifetime (default 0.05). */
+  readonly refreshJitter?: number | undefined
+  /** A renewal starts at the latest this long before expiry (default 30 seconds). */
+  readonly refreshMargin?: Duration.DurationInput | undefined
+  /**
+   * A session is no longer handed out this long before its expiry (default 5
+   * seconds, never more than a tenth of its lifetime), so that a request has time
+   * to reach the server with it.
+   */
+  readonly expirySkew?: Duration.DurationInput | undefined
+  /** How a failing background renewal is retried while the session is still valid. */
+  readonly refreshRetry?: Schedule.Schedule<unknown, Provider.Error<P>> | undefined
+  /** Clock offsets smaller than this are ignored, as second-granular `iat`s would add noise (default 2 s). */
+  readonly clockOffsetTolerance?: Duration.DurationInput | undefined
+  readonly persistence?: Persistence<Provider.Session<P>> | undefined
+}
+
+/**
+ * The default retry of a failing background renewal: exponential from half a
+ * second, jittered, at most a minute apart.
+ *
+ * @since 0.1.0
+ * @category policies
+ */
+export const defaultRefreshRetry: Schedule.Schedule<unknown, unknown> = Schedule.exponential("500 millis", 2).pipe(
+  Schedule.jittered,
+  Schedule.modifyDelay((delay) => Duration.min(delay, Duration.minutes(1))),
+  Schedule.asVoid
+)
+
+interface Entry<S> {
+  readonly session: S
+  readonly generation: number
+  readonly obtainedAt: number
+  /** Local epoch millis; `Infinity` when the session does not expire. */
+  readonly expiresAt: number
+  readonly refreshAt: number
+  readonly staleAt: number
+  /** `Effect.succeed(session)`, allocated once so a cache hit allocates nothing. */
+  readonly hit: Effect.Effect<S>
+  /** A background renewal of this entry is running or has given up. */
+  renewing: boolean
+  timer: Fiber.RuntimeFiber<void> | undefined
+}
+
+type Operation = "acquire" | "refresh"
+
+/**
+ * Builds an `Authenticated<P>` from a provider's `acquire`, `refresh` and
+ * expiry. Scoped: closing the scope stops every fiber and timer it started.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <P extends Provider.Any, R = never>(
+  options: Options<P, R>
+): Effect.Effect<Authenticated<P>, never, Scope.Scope | R> =>
+  Effect.gen(function*() {
+    type S = Provider.Session<P>
+    type E = Provider.Error<P>
+
+    const provider = options.provider
+    const spanPrefix = options.spanPrefix ?? provider
+    const context = yield* Effect.context<R>()
+    const fraction = options.refreshAt ?? 0.8
+    const jitter = options.refreshJitter ?? 0.05
+    const margin = Duration.toMillis(options.refreshMargin ?? Duration.seconds(30))
+    const skew = Duration.toMillis(options.expirySkew ?? Duration.seconds(5))
+    const tolerance = Duration.toMillis(options.clockOffsetTolerance ?? Duration.seconds(2))
+    const refreshRetry = (options.refreshRetry ?? defaultRefreshRetry) as Schedule.Schedule<unknown, E>
+    const metrics = EngineMetrics.forProvider(provider)
+    const attributes = { "authfx.provider": provider }
+
+    const fibers = yield* FiberSet.make<unknown, unknown>()
+    const pubsub = yield* PubSub.unbounded<AuthEvent.AuthEvent>()
+    const publish = (event: AuthEvent.AuthEvent) => void pubsub.unsafeOffer(event)
+
+    // The engine's state. Plain variables rather than `Ref`s: JavaScript runs
+    // one fiber step at a time, and every read-check-write below happens inside
+    // one synchronous step, so no two fibers can interleave within it.
+    let entry: Entry<S> | undefined
+    /** The last session obtained, kept after expiry or rejection as the basis of a refresh. */
+    let basis: S | undefined
+    let flight: Deferred.Deferred<Entry<S>, E> | undefined
+    let generation = 0
+    let offsetMillis = 0
+    let closed = false
+    /** Consecutive failed flights, for the `attempt` of `Failed` events. */
+    let failures = 0
+
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        entry = undefined
+      }).pipe(Effect.zipRight(PubSub.shutdown(pubsub)))
+    )
+
+    const operationFor = (): Operation => basis !== undefined && options.refresh !== undefined ? "refresh" : "acquire"
+
+    const effectFor = (operation: Operation): Effect.Effect<S, E> => {
+      const effect = operation === "refresh" && basis !== undefined && options.refresh !== undefined
+        ? options.refresh(basis)
+        : options.acquire
+      return Effect.provide(effect, context).pipe(
+        Effect.withSpan(`${spanPrefix}.${operation}`, { attributes })
+      )
+    }
+
+    const install = (session: S, operation: Operation | "store", now: number) =>
+      Effect.gen(function*() {
+        const issued = options.issuedAt?.(session)
+        if (issued !== undefined && operation !== "store") {
+          const offset = issued - now
+          offsetMillis = Math.abs(offset) > tolerance ? offset : 0
+        }
+        const serverExpiry = options.expiresAt?.(session)
+        const expiresAt = serverExpiry === undefined ? Infinity : serverExpiry - offsetMillis
+        const lifetime = expiresAt - now
+        let refreshAt = Infinity
+        let staleAt = Infinity
+        if (Number.isFinite(expiresAt)) {
+          const share = fraction + (jitter > 0 ? yield* Random.nextRange(-jitter, jitter) : 0)
+          // Renew at the jittered share of the lifetime, but no later than the
+          // margin before expiry — and, for lifetimes shorter than the margin,
+          // not before half the lifetime, so short tokens do not renew in a loop.
+          refreshAt = Math.max(now + lifetime / 2, Math.min(now + lifetime * share, expiresAt - margin))
+          staleAt = expiresAt - Math.min(skew, Math.max(0, lifetime) / 10)
+        }
+        generation += 1
+        const next: Entry<S> = {
+          session,
+          generation,
+          obtainedAt: now,
+          expiresAt,
+          refreshAt,
+          staleAt,
+          hit: Effect.succeed(session),
+          renewing: false,
+          timer: undefined
+        }
+        replace(next)
+        basis = session
+        const eventExpiry = Number.isFinite(expiresAt) ? expiresAt : undefined
+        if (operation === "refresh") {
+          publish(AuthEvent.Refreshed({ provider, generation, at: now, expiresAt: eventExpiry }))
+          yield* Metric.increment(metrics.refreshes)
+        } else {
+          publish(
+            AuthEvent.Acquired({
+              provider,
+              generation,
+              at: now,
+              expiresAt: eventExpiry,
+              source: operation === "store" ? "store" : "login"
+            })
+          )
+          if (operation === "acquire") yield* Metric.increment(metrics.acquisitions)
+        }
+        if (Number.isFinite(expiresAt)) yield* Metric.set(metrics.secondsToExpiry, lifetime / 1000)
+        if (Number.isFinite(refreshAt)) {
+          next.timer = yield* FiberSet.run(fibers, Effect.interruptible(renewWhenDue(next)))
+        }
+        return next
+      })
+
+    const replace = (next: Entry<S> | undefined) => {
+      const previous = entry
+      entry = next
+      if (previous?.timer !== undefined) previous.timer.unsafeInterruptAsFork(FiberId.none)
+    }
+
+    const save = (session: S) => {
+      const persistence = options.persistence
+      if (persistence === undefined) return Effect.void
+      return Schema.encode(Schema.parseJson(persistence.schema))(session).pipe(
+        Effect.flatMap((encoded) => persistence.store.save(persistence.key, encoded)),
+        Effect.catchAll((error) =>
+          Effect.logWarning(`authfx: could not save the ${provider} session`).pipe(
+            Effect.annotateLogs({ "authfx.provider": provider, "error": error._tag })
+          )
+        )
+      )
+    }
+
+    const runFlight = (deferred: Deferred.Deferred<Entry<S>, E>, operation: Operation) =>
+      Effect.gen(function*() {
+        const start = yield* Clock.currentTimeMillis
+        const exit = yield* Effect.exit(effectFor(operation))
+        const now = yield* Clock.currentTimeMillis
+        yield* Metric.update(metrics.acquireLatency, now - start)
+        if (Exit.isSuccess(exit)) {
+          const next = yield* install(exit.value, operation, now)
+          flight = undefined
+          failures = 0
+          yield* Deferred.succeed(deferred, next)
+          yield* save(exit.value)
+        } else {
+          flight = undefined
+          failures += 1
+          yield* Metric.increment(metrics.failures)
+          publish(AuthEvent.Failed({ provider, at: now, operation, attempt: failures, error: describe(exit.cause) }))
+          yield* Deferred.failCause(deferred, exit.cause)
+        }
+      }).pipe(
+        Effect.onInterrupt(() =>
+          Effect.suspend(() => {
+            if (flight === deferred) flight = undefined
+            return Deferred.interrupt(deferred)
+          })
+        )
+      )
+
+    /**
+     * Joins the renewal in flight, or starts one in the engine's own fiber set,
+     * so that interrupting the caller never aborts it (a rotating refresh token
+     * is not burned) and every other waiter still gets its result.
+     */
+    const joinOrStart = (operation: Operation): Effect.Effect<Entry<S>, E> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.suspend(() => {
+          if (closed) return Effect.interrupt
+          if (flight !== undefined) return restore(Deferred.await(flight))
+          const deferred = Deferred.unsafeMake<Entry<S>, E>(FiberId.none)
+          flight = deferred
+          // Forked fibers inherit this region's uninterruptibility: give it back,
+          // so that closing the scope can stop them.
+          return FiberSet.run(fibers, Effect.interruptible(runFlight(deferred, operation))).pipe(
+            Effect.zipRight(restore(Deferred.await(deferred)))
+          )
+        })
+      )
+
+    /** Renews `due` in the background, retrying while it is still valid. */
+    const renewInBackground = (due: Entry<S>): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const driver = yield* Schedule.driver(refreshRetry)
+        while (entry === due) {
+          const exit = yield* Effect.exit(joinOrStart(operationFor()))
+          if (Exit.isSuccess(exit) || entry !== due) return
+          const now = yield* Clock.currentTimeMillis
+          // Once the session has expired, callers take over in the foreground
+          // and get the error themselves; no background loop outlives validity.
+          if (now >= due.staleAt) return
+          const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
+          if (error === undefined) return
+          const more = yield* Effect.exit(driver.next(error))
+          if (Exit.isFailure(more)) return
+        }
+      })
+
+    const renewWhenDue = (due: Entry<S>): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        if (due.refreshAt > now) yield* Effect.sleep(Duration.millis(due.refreshAt - now))
+        if (claimRenewal(due)) yield* renewInBackground(due)
+      })
+
+    /** Marks `due` as being renewed; false if it already is, or is no longer current. */
+    const claimRenewal = (due: Entry<S>): boolean => {
+      if (due.renewing || entry !== due || closed) return false
+      due.renewing = true
+      return true
+    }
+
+    // Use-time check for a renewal whose timer has not fired yet (a laptop that
+    // slept past it): start it now, and keep serving the still-valid session.
+    const kick = (due: Entry<S>): Effect.Effect<S> =>
+      Effect.uninterruptible(Effect.suspend(() =>
+        claimRenewal(due)
+          ? Effect.zipRight(FiberSet.run(fibers, Effect.interruptible(renewInBackground(due))), due.hit)
+          : due.hit
+      ))
+
+    const slow: Effect.Effect<S, E> = Effect.map(
+      Effect.suspend(() => joinOrStart(operationFor())),
+      (next) => next.session
+    )
+
+    const session: Effect.Effect<S, E> = Effect.clockWith((clock) => {
+      const current = entry
+      if (current !== undefined) {
+        const now = clock.unsafeCurrentTimeMillis()
+        if (now < current.refreshAt) return current.hit
+        if (now < current.staleAt) return kick(current)
+      }
+      return slow
+    })
+
+    const refresh: Effect.Effect<S, E> = Effect.map(
+      Effect.suspend(() => joinOrStart(operationFor())),
+      (next) => next.session
+    )
+
+    const invalidate = (stale: S): Effect.Effect<void> =>
+      Effect.clockWith((clock) =>
+        Effect.suspend(() => {
+          const current = entry
+          const isCurrent = current !== undefined && current.session === stale
+          const at = clock.unsafeCurrentTimeMillis()
+          publish(
+            AuthEvent.Rejected({
+              provider,
+              generation: isCurrent ? current.generation : generation,
+              at,
+              current: isCurrent
+            })
+          )
+          if (!isCurrent) return Metric.increment(metrics.rejections)
+          replace(undefined)
+          publish(AuthEvent.Invalidated({ provider, generation: current.generation, at }))
+          return Metric.increment(metrics.rejections)
+        })
+      )
+
+    const current = Effect.clockWith((clock) =>
+      Effect.sync(() => {
+        const e = entry
+        return e !== undefined && clock.unsafeCurrentTimeMillis() < e.staleAt
+          ? Option.some(e.session)
+          : Option.none()
+      })
+    )
+
+    // Restore a stored session: a still-valid one means no login at all.
+    if (options.persistence !== undefined) {
+      const persistence = options.persistence
+      const loaded = yield* persistence.store.load(persistence.key).pipe(
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.succeed(Option.none<S>()),
+          onSome: (encoded) => Effect.asSome(Schema.decode(Schema.parseJson(persistence.schema))(encoded))
+        })),
+        Effect.catchAll((error) =>
+          Effect.logWarning(`authfx: could not load the stored ${provider} session`).pipe(
+            Effect.annotateLogs({ "authfx.provider": provider, "error": error._tag }),
+            Effect.as(Option.none<S>())
+          )
+        )
+      )
+      if (Option.isSome(loaded)) {
+        const now = yield* Clock.currentTimeMillis
+        const expiry = options.expiresAt?.(loaded.value)
+        if (expiry === undefined || expiry - skew > now) {
+          yield* install(loaded.value, "store", now)
+        } else {
+          // An expired stored session is still a basis for a refresh (a 7-day
+          // refresh token outlives a 30-minute access token).
+          basis = loaded.value
+        }
+      }
+    }
+
+    const events = Stream.fromPubSub(pubsub)
+
+    return {
+      provider,
+      session,
+      refresh,
+      invalidate,
+      current,
+      events
+    } satisfies Authenticated<P> as Authenticated<P>
+  })
+
+const describe = (cause: Cause.Cause<unknown>): string => {
+  const failure = Option.getOrUndefined(Cause.failureOption(cause))
+  if (failure === undefined) return Cause.isInterruptedOnly(cause) ? "interrupted" : "defect"
+  if (typeof failure === "object" && failure !== null && "_tag" in failure) {
+    const message = "message" in failure && typeof failure.message === "string" ? `: ${failure.message}` : ""
+    return `${String(failure._tag)}${message}`
+  }
+  return "failure"
+}

@@ -1,0 +1,39 @@
+/**
+ * @since 0.1.0
+ */
+export * as AuthError from "./AuthError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AuthEvent from "./AuthEvent.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Authenticated from "./Authenticated.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Jwt from "./Jwt.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Policy from "./Policy.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Provider from "./Provider.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SessionEngine from "./SessionEngine.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SessionStore from "./SessionStore.js"

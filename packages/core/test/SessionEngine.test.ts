@@ -1,0 +1,449 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Supervisor from "effect/Supervisor"
+import * as TestClock from "effect/TestClock"
+import { inspect } from "node:util"
+import * as Authenticated from "../src/Authenticated.js"
+import type { AuthEvent } from "../src/AuthEvent.js"
+import { makeHarness, release, SENTINEL, waitUntil } from "./utils/harness.js"
+
+const concurrently = <A, E, R>(n: number, effect: Effect.Effect<A, E, R>) =>
+  Effect.forEach(Array.from({ length: n }), () => effect, { concurrency: "unbounded" })
+
+describe("SessionEngine", () => {
+  describe("rule 1: single flight", () => {
+    it.scoped("1,000 concurrent callers on a cold cache cause exactly one acquire", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 })
+        const gate = yield* h.hold
+        const fiber = yield* Effect.fork(concurrently(1000, h.auth.session))
+        yield* Effect.yieldNow()
+        yield* release(gate)
+        const sessions = yield* Fiber.join(fiber)
+        assert.strictEqual(h.acquires(), 1)
+        assert.strictEqual(h.maxInFlight(), 1)
+        assert.isTrue(sessions.every((s) => s === sessions[0]))
+      }))
+  })
+
+  describe("rule 2: cheap hit", () => {
+    it.scoped("a cached session is returned synchronously, even while a renewal is held", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 100_000 })
+        const first = yield* h.auth.session
+        const gate = yield* h.hold
+        // Past the refresh point: a renewal starts in the background and is held.
+        yield* TestClock.adjust(Duration.seconds(85))
+        yield* Effect.yieldNow()
+        assert.strictEqual(h.refreshes(), 1)
+        // A cache that locked on each hit would block here; ours answers at once.
+        const clock = yield* Effect.clock
+        const hit = Effect.runSyncExit(Effect.withClock(h.auth.session, clock))
+        assert.isTrue(Exit.isSuccess(hit))
+        if (Exit.isSuccess(hit)) assert.strictEqual(hit.value, first)
+        yield* release(gate)
+      }))
+
+    it.scoped("10,000 hits cause no further acquire", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 })
+        const first = yield* h.auth.session
+        for (let i = 0; i < 10_000; i++) {
+          assert.strictEqual(yield* h.auth.session, first)
+        }
+        assert.strictEqual(h.acquires(), 1)
+      }))
+  })
+
+  describe("rule 3: proactive refresh", () => {
+    it.scoped("renews at 80% of the lifetime in the background, serving the current session meanwhile", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 100_000, refreshMargin: Duration.seconds(5) })
+        const first = yield* h.auth.session
+        yield* TestClock.adjust(Duration.seconds(79))
+        assert.strictEqual(h.refreshes(), 0)
+        const gate = yield* h.hold
+        yield* TestClock.adjust(Duration.seconds(2))
+        assert.strictEqual(h.refreshes(), 1)
+        // The renewal is held: callers still get the current session.
+        assert.strictEqual(yield* h.auth.session, first)
+        yield* release(gate)
+        yield* Effect.yieldNow()
+        const second = yield* h.auth.session
+        assert.notStrictEqual(second, first)
+        assert.strictEqual(second.via, "refresh")
+        assert.strictEqual(h.acquires(), 1)
+      }))
+
+    it.scoped("jitter spreads the refresh point within ±5% of the lifetime", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 100_000, refreshJitter: 0.05, refreshMargin: 0 })
+        yield* h.auth.session
+        yield* TestClock.adjust(Duration.millis(74_999))
+        assert.strictEqual(h.refreshes(), 0)
+        yield* TestClock.adjust(Duration.millis(10_002))
+        assert.strictEqual(h.refreshes(), 1)
+      }))
+
+    it.scoped("never later than the margin before expiry", () =>
+      Effect.gen(function*() {
+        // 80% of 100 s is 80 s, but a 40 s margin moves the refresh to 60 s.
+        const h = yield* makeHarness({ lifetimeMillis: 100_000, refreshMargin: Duration.seconds(40) })
+        yield* h.auth.session
+        yield* TestClock.adjust(Duration.millis(59_999))
+        assert.strictEqual(h.refreshes(), 0)
+        yield* TestClock.adjust(Duration.millis(2))
+        assert.strictEqual(h.refreshes(), 1)
+      }))
+
+    it.scoped("a session without expiry is never renewed by time", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({})
+        yield* h.auth.session
+        yield* TestClock.adjust(Duration.days(365))
+        yield* h.auth.session
+        assert.strictEqual(h.acquires(), 1)
+        assert.strictEqual(h.refreshes(), 0)
+      }))
+  })
+
+  describe("rule 4: failures are never cached", () => {
+    it.scoped("a refresh failing 3 times while valid: callers keep the session, the 4th attempt succeeds", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({
+          lifetimeMillis: 100_000,
+          refreshMargin: Duration.seconds(5),
+          refreshRetry: Schedule.spaced(Duration.seconds(1))
+        })
+        const first = yield* h.auth.session
+        h.failNext(3)
+        yield* TestClock.adjust(Duration.seconds(80))
+        assert.strictEqual(h.refreshes(), 1)
+        assert.strictEqual(yield* h.auth.session, first)
+        yield* TestClock.adjust(Duration.seconds(1))
+        assert.strictEqual(h.refreshes(), 2)
+        assert.strictEqual(yield* h.auth.session, first)
+        yield* TestClock.adjust(Duration.seconds(1))
+        assert.strictEqual(h.refreshes(), 3)
+        assert.strictEqual(yield* h.auth.session, first)
+        yield* TestClock.adjust(Duration.seconds(1))
+        assert.strictEqual(h.refreshes(), 4)
+        const renewed = yield* h.auth.session
+        assert.notStrictEqual(renewed, first)
+        assert.strictEqual(h.acquires(), 1)
+      }))
+
+    it.scoped("after expiry with renewal failing: a typed error, then recovery on the next call", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 10_000, refreshMargin: Duration.seconds(1) })
+        yield* h.auth.session
+        h.failNext(1_000)
+        yield* TestClock.adjust(Duration.seconds(20))
+        const failed = yield* Effect.either(h.auth.session)
+        assert.isTrue(failed._tag === "Left" && failed.left._tag === "TransportError")
+        h.failNext(0)
+        const recovered = yield* h.auth.session
+        const now = yield* Clock.currentTimeMillis
+        assert.isTrue(recovered.expiresAt! > now)
+      }))
+
+    it.scoped("background retries stop once the session has expired (no loop)", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({
+          lifetimeMillis: 10_000,
+          refreshMargin: Duration.seconds(1),
+          refreshRetry: Schedule.spaced(Duration.millis(500))
+        })
+        yield* h.auth.session
+        h.failNext(1_000_000)
+        yield* TestClock.adjust(Duration.minutes(10))
+        // Refresh starts at 8 s and retries every 0.5 s until the 9.5 s stale point.
+        assert.isAtMost(h.refreshes(), 5)
+        const before = h.refreshes()
+        yield* TestClock.adjust(Duration.hours(1))
+        assert.strictEqual(h.refreshes(), before)
+      }))
+
+    it.scoped("a failed cold acquire is not cached: the next call tries again", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 })
+        h.failNext(1, "rejected")
+        const first = yield* Effect.either(h.auth.session)
+        assert.isTrue(first._tag === "Left" && first.left._tag === "CredentialsRejected")
+        const second = yield* h.auth.session
+        assert.strictEqual(second.id, 1)
+        assert.strictEqual(h.acquires(), 2)
+      }))
+  })
+
+  describe("rule 5: generation-checked invalidation", () => {
+    it.scoped("1,000 concurrent invalidations of one session cause one re-acquisition", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
+        const stale = yield* h.auth.session
+        yield* concurrently(1000, h.auth.invalidate(stale).pipe(Effect.zipRight(h.auth.session)))
+        assert.strictEqual(h.acquires(), 2)
+      }))
+
+    it.scoped("invalidating an older session leaves the current one alone", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
+        const old = yield* h.auth.session
+        yield* h.auth.invalidate(old)
+        const current = yield* h.auth.session
+        yield* h.auth.invalidate(old)
+        assert.strictEqual(yield* h.auth.session, current)
+        assert.strictEqual(h.acquires(), 2)
+      }))
+
+    it.scoped("a rejected session is renewed from its basis when the provider can refresh", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 })
+        const old = yield* h.auth.session
+        yield* h.auth.invalidate(old)
+        const renewed = yield* h.auth.session
+        assert.strictEqual(renewed.via, "refresh")
+        assert.strictEqual(h.acquires(), 1)
+      }))
+  })
+
+  describe("rule 6: bounded reactive re-auth", () => {
+    it.scoped("a rejected call is replayed once with a new session", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
+        const used: Array<number> = []
+        const result = yield* Authenticated.withSession(h.auth, (s) => {
+          used.push(s.id)
+          return s.id === 1 ? Effect.fail(new Authenticated.SessionRejected({ status: 401 })) : Effect.succeed("ok")
+        })
+        assert.strictEqual(result, "ok")
+        assert.deepStrictEqual(used, [1, 2])
+      }))
+
+    it.scoped("a new session rejected again is CredentialsRejected after exactly two sends", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
+        let sends = 0
+        const result = yield* Effect.either(
+          Authenticated.withSession(h.auth, () => {
+            sends += 1
+            return Effect.fail(new Authenticated.SessionRejected({ status: 401 }))
+          })
+        )
+        assert.strictEqual(sends, 2)
+        assert.isTrue(result._tag === "Left" && result.left._tag === "CredentialsRejected")
+        if (result._tag === "Left" && result.left._tag === "CredentialsRejected") {
+          assert.strictEqual(result.left.reason, "RejectedAfterReauth")
+          assert.strictEqual(result.left.status, 401)
+        }
+        assert.strictEqual(h.acquires(), 2)
+      }))
+
+    it.scoped("errors other than a rejection are not replayed", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 })
+        let sends = 0
+        const result = yield* Effect.either(
+          Authenticated.withSession(h.auth, () => {
+            sends += 1
+            return Effect.fail("boom" as const)
+          })
+        )
+        assert.strictEqual(sends, 1)
+        assert.isTrue(Either.isLeft(result) && result.left === "boom")
+      }))
+  })
+
+  describe("rule 7: interruption-safe", () => {
+    it.scoped("interrupting the caller that started the acquisition does not abort it", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 })
+        const gate = yield* h.hold
+        const starter = yield* Effect.fork(h.auth.session)
+        yield* waitUntil(() => h.acquires() === 1)
+        const others = yield* Effect.fork(concurrently(10, h.auth.session))
+        yield* Effect.yieldNow()
+        yield* Fiber.interrupt(starter)
+        yield* release(gate)
+        const sessions = yield* Fiber.join(others)
+        assert.strictEqual(h.acquires(), 1)
+        assert.isTrue(sessions.every((s) => s.id === 1))
+        // The result is cached for later callers too.
+        assert.strictEqual((yield* h.auth.session).id, 1)
+        assert.strictEqual(h.acquires(), 1)
+      }))
+
+    it.scoped("the acquisition completes even when every waiter is interrupted", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 })
+        const gate = yield* h.hold
+        const waiters = yield* Effect.fork(concurrently(5, h.auth.session))
+        yield* waitUntil(() => h.acquires() === 1)
+        yield* Fiber.interrupt(waiters)
+        yield* release(gate)
+        assert.isTrue(Option.isNone(yield* h.auth.current))
+        let current = Option.none<unknown>()
+        for (let turn = 0; turn < 100 && Option.isNone(current); turn++) {
+          yield* Effect.yieldNow()
+          current = yield* h.auth.current
+        }
+        assert.isTrue(Option.isSome(current))
+        assert.strictEqual((yield* h.auth.session).id, 1)
+        assert.strictEqual(h.acquires(), 1)
+      }))
+  })
+
+  describe("rule 8: time from Clock", () => {
+    it.scoped("a clock jumped past expiry (a laptop that slept) renews on the next call", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
+        const first = yield* h.auth.session
+        // A clock whose timers never fire: only the use-time check can notice.
+        const frozen = yield* sleeplessClock
+        const second = yield* Effect.withClock(
+          Effect.zipRight(Effect.sync(() => frozen.set(Date.UTC(2030, 0, 1))), h.auth.session),
+          frozen.clock
+        )
+        assert.notStrictEqual(second, first)
+        assert.strictEqual(h.acquires(), 2)
+      }))
+
+    it.scoped("past the refresh point with the timer asleep: the call kicks a background renewal", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 100_000, refreshMargin: 0 })
+        const first = yield* h.auth.session
+        const frozen = yield* sleeplessClock
+        const start = yield* Clock.currentTimeMillis
+        const served = yield* Effect.withClock(
+          Effect.zipRight(Effect.sync(() => frozen.set(start + 90_000)), h.auth.session),
+          frozen.clock
+        )
+        assert.strictEqual(served, first)
+        yield* waitUntil(() => h.refreshes() === 1)
+        assert.strictEqual(h.acquires(), 1)
+      }))
+
+    it.scoped("the server's clock offset is learned and applied to expiry", () =>
+      Effect.gen(function*() {
+        // The server's clock is an hour ahead: its `exp` is an hour later than
+        // the local clock would say. Without the offset, the session would look
+        // valid for an hour and never be renewed in time.
+        const h = yield* makeHarness({
+          lifetimeMillis: 100_000,
+          serverOffsetMillis: 3_600_000,
+          refreshMargin: Duration.seconds(5)
+        })
+        yield* h.auth.session
+        yield* TestClock.adjust(Duration.seconds(81))
+        assert.strictEqual(h.refreshes(), 1)
+        yield* Effect.yieldNow()
+        const now = yield* Clock.currentTimeMillis
+        const current = yield* h.auth.session
+        assert.isTrue(current.expiresAt! - 3_600_000 > now)
+      }))
+  })
+
+  describe("rule 9: scoped", () => {
+    it.effect("closing the scope leaves no fiber running", () =>
+      Effect.gen(function*() {
+        const supervisor = yield* Supervisor.track
+        const scope = yield* Scope.make()
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 }).pipe(
+          Scope.extend(scope),
+          Effect.supervised(supervisor)
+        )
+        yield* h.auth.session.pipe(Effect.supervised(supervisor))
+        const gate = yield* h.hold
+        yield* h.auth.refresh.pipe(Effect.fork, Effect.supervised(supervisor))
+        yield* waitUntil(() => h.refreshes() === 1)
+        const running = (yield* supervisor.value).filter((f) => f.unsafePoll() === null)
+        assert.isAbove(running.length, 0)
+        yield* Scope.close(scope, Exit.void)
+        yield* release(gate)
+        const live = supervisor.value.pipe(Effect.runSync).filter((f) => f.unsafePoll() === null)
+        yield* waitUntil(() => supervisor.value.pipe(Effect.runSync).every((f) => f.unsafePoll() !== null))
+        // Nothing was left behind: no timer, no flight, not even the waiting caller.
+        assert.isAtMost(live.length, running.length)
+      }))
+
+    it.effect("after close, callers are interrupted instead of hanging", () =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 }).pipe(Scope.extend(scope))
+        yield* Scope.close(scope, Exit.void)
+        const exit = yield* Effect.exit(h.auth.session)
+        assert.isTrue(Exit.isInterrupted(exit))
+      }))
+  })
+
+  describe("rule 12: secret-safe", () => {
+    it.scoped("events and errors never contain the session's secret", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 10_000, refreshMargin: Duration.seconds(1) })
+        const events = yield* h.auth.events.pipe(Stream.runCollect, Effect.fork)
+        yield* Effect.yieldNow()
+        const s = yield* h.auth.session
+        yield* h.auth.invalidate(s)
+        h.failNext(1, "rejected")
+        const failure = yield* Effect.flip(h.auth.session)
+        yield* h.auth.session
+        yield* TestClock.adjust(Duration.seconds(9))
+        const seen: Array<AuthEvent> = []
+        yield* Fiber.interrupt(events)
+        const dump = [
+          String(s),
+          JSON.stringify(s),
+          inspect(s, { depth: 10 }),
+          String(failure),
+          JSON.stringify(failure),
+          inspect(failure, { depth: 10 }),
+          failure.message,
+          JSON.stringify(seen)
+        ].join("\n")
+        assert.isFalse(dump.includes(SENTINEL))
+        assert.isTrue(Redacted.value(s.token).includes(SENTINEL))
+      }))
+
+    it.scoped("the event stream reports acquisitions, rejections and failures", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
+        const collected = yield* h.auth.events.pipe(Stream.take(5), Stream.runCollect, Effect.fork)
+        yield* Effect.yieldNow()
+        const s = yield* h.auth.session
+        yield* h.auth.invalidate(s)
+        h.failNext(1)
+        yield* Effect.either(h.auth.session)
+        yield* h.auth.session
+        const events = Chunk.toReadonlyArray(yield* Fiber.join(collected))
+        assert.deepStrictEqual(events.map((e) => e._tag), ["Acquired", "Rejected", "Invalidated", "Failed", "Acquired"])
+        const text = JSON.stringify(events)
+        assert.isFalse(text.includes(SENTINEL))
+        assert.deepStrictEqual(events.map((e) => "generation" in e ? e.generation : 0), [1, 1, 1, 0, 2])
+      }))
+  })
+})
+
+/** A clock whose time a test sets and whose `sleep` never wakes. */
+const sleeplessClock = Effect.gen(function*() {
+  let now = yield* Clock.currentTimeMillis
+  const clock: Clock.Clock = {
+    [Clock.ClockTypeId]: Clock.ClockTypeId,
+    unsafeCurrentTimeMillis: () => now,
+    unsafeCurrentTimeNanos: () => BigInt(now) * 1_000_000n,
+    currentTimeMillis: Effect.sync(() => now),
+    currentTimeNanos: Effect.sync(() => BigInt(now) * 1_000_000n),
+    sleep: () => Effect.never
+  }
+  return { clock, set: (millis: number) => void (now = millis) }
+})

@@ -1,0 +1,130 @@
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import type * as Authenticated from "../../src/Authenticated.js"
+import { CredentialsRejected, TransportError } from "../../src/AuthError.js"
+import type * as Provider from "../../src/Provider.js"
+import * as SessionEngine from "../../src/SessionEngine.js"
+
+export const SENTINEL = "sentinel-secret-7f3a9c"
+
+export interface TestSession {
+  readonly id: number
+  readonly token: Redacted.Redacted<string>
+  /** Server clock. */
+  readonly expiresAt: number | undefined
+  readonly issuedAt: number
+  readonly via: "acquire" | "refresh"
+}
+
+export type TestError = CredentialsRejected | TransportError
+
+export interface TestProvider extends Provider.Provider<"test", TestSession, TestError> {}
+
+/**
+ * A provider whose behaviour a test controls: how long sessions live, whether
+ * the next logins fail, a gate that holds logins until it is opened, and the
+ * server's clock offset. It counts what the engine asked of it.
+ */
+export interface Harness {
+  readonly auth: Authenticated.Authenticated<TestProvider>
+  readonly acquires: () => number
+  readonly refreshes: () => number
+  readonly maxInFlight: () => number
+  readonly failNext: (n: number, error?: "transport" | "rejected") => void
+  readonly hold: Effect.Effect<Deferred.Deferred<void>>
+}
+
+export interface HarnessOptions extends Partial<SessionEngine.Options<TestProvider>> {
+  readonly lifetimeMillis?: number | undefined
+  readonly serverOffsetMillis?: number | undefined
+  readonly withRefresh?: boolean | undefined
+}
+
+export const makeHarness = (options: HarnessOptions = {}): Effect.Effect<Harness, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    let acquires = 0
+    let refreshes = 0
+    let inFlight = 0
+    let maxInFlight = 0
+    let failures = 0
+    let failWith: "transport" | "rejected" = "transport"
+    let gate: Deferred.Deferred<void> | undefined
+    let ids = 0
+
+    const issue = (via: "acquire" | "refresh") =>
+      Effect.gen(function*() {
+        inFlight += 1
+        maxInFlight = Math.max(maxInFlight, inFlight)
+        if (gate !== undefined) yield* Deferred.await(gate)
+        if (failures > 0) {
+          failures -= 1
+          return yield* failWith === "transport"
+            ? Effect.fail(new TransportError({ provider: "test", reason: "ServerError", status: 503 }))
+            : Effect.fail(new CredentialsRejected({ provider: "test", reason: "InvalidToken" }))
+        }
+        const now = (yield* Clock.currentTimeMillis) + (options.serverOffsetMillis ?? 0)
+        ids += 1
+        const session: TestSession = {
+          id: ids,
+          token: Redacted.make(`${SENTINEL}-${ids}`),
+          expiresAt: options.lifetimeMillis === undefined ? undefined : now + options.lifetimeMillis,
+          issuedAt: now,
+          via
+        }
+        return session
+      }).pipe(Effect.ensuring(Effect.sync(() => void (inFlight -= 1))))
+
+    const acquire = Effect.suspend(() => {
+      acquires += 1
+      return issue("acquire")
+    })
+    const refresh = (_previous: TestSession) =>
+      Effect.suspend(() => {
+        refreshes += 1
+        return issue("refresh")
+      })
+
+    const auth = yield* SessionEngine.make<TestProvider>({
+      provider: "test",
+      acquire,
+      ...(options.withRefresh === false ? {} : { refresh }),
+      expiresAt: (s) => s.expiresAt,
+      issuedAt: (s) => s.issuedAt,
+      refreshJitter: 0,
+      ...options
+    })
+
+    return {
+      auth,
+      acquires: () => acquires,
+      refreshes: () => refreshes,
+      maxInFlight: () => maxInFlight,
+      failNext: (n, error = "transport") => {
+        failures = n
+        failWith = error
+      },
+      hold: Effect.gen(function*() {
+        const d = yield* Deferred.make<void>()
+        gate = d
+        return d
+      })
+    }
+  })
+
+export const release = (gate: Deferred.Deferred<void>) => Deferred.succeed(gate, void 0)
+
+/**
+ * Lets other fibers run until `condition` holds, a bounded number of times:
+ * fibers progress by scheduler turns, not by time, so no clock moves.
+ */
+export const waitUntil = (condition: () => boolean, turns = 1_000): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    for (let i = 0; i < turns; i++) {
+      if (condition()) return
+      yield* Effect.yieldNow()
+    }
+    return yield* Effect.dieMessage(`condition not reached after ${turns} scheduler turns`)
+  })
