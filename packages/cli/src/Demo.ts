@@ -6,8 +6,8 @@
  *
  * @since 0.1.0
  */
-import * as AuthError from "@authfx/core/AuthError"
 import * as Authenticated from "@authfx/core/Authenticated"
+import * as AuthError from "@authfx/core/AuthError"
 import * as AuthEvent from "@authfx/core/AuthEvent"
 import type * as Provider from "@authfx/core/Provider"
 import * as SessionEngine from "@authfx/core/SessionEngine"
@@ -78,11 +78,13 @@ export const run: Effect.Effect<ReadonlyArray<DemoRow>, AuthError.CredentialsRej
     yield* Effect.yieldNow()
 
     // A request the "server" rejects when it carries the first token it issued.
-    let revoked: ExampleSession | undefined
+    const server = { revoked: undefined as ExampleSession | undefined }
     const request = (session: ExampleSession) =>
       Effect.suspend(() => {
         requests += 1
-        return session === revoked ? Effect.fail(new Authenticated.SessionRejected({ status: 401 })) : Effect.void
+        return session === server.revoked
+          ? Effect.fail(new Authenticated.SessionRejected({ status: 401 }))
+          : Effect.void
       })
 
     yield* Console.log("example: 5 concurrent calls on a cold cache")
@@ -93,9 +95,11 @@ export const run: Effect.Effect<ReadonlyArray<DemoRow>, AuthError.CredentialsRej
     yield* Effect.sleep("1800 millis")
 
     yield* Console.log("example: the server revokes the current session")
-    revoked = yield* auth.session
-    yield* Authenticated.withSession(auth, (s) =>
-      request(s).pipe(Effect.tapError(() => Effect.sync(() => void (replays += 1)))))
+    server.revoked = yield* auth.session
+    yield* Authenticated.withSession(
+      auth,
+      (s) => request(s).pipe(Effect.tapError(() => Effect.sync(() => void (replays += 1))))
+    )
     yield* Console.log(`  → recovered with one replay`)
 
     yield* Console.log("example: the password is changed on the server")
