@@ -41,6 +41,8 @@ export interface HarnessOptions extends Partial<SessionEngine.Options<TestProvid
   readonly lifetimeMillis?: number | undefined
   readonly serverOffsetMillis?: number | undefined
   readonly withRefresh?: boolean | undefined
+  /** How long each login or refresh takes on the (test) clock. */
+  readonly latencyMillis?: number | undefined
 }
 
 export const makeHarness = (options: HarnessOptions = {}): Effect.Effect<Harness, never, Scope.Scope> =>
@@ -59,6 +61,7 @@ export const makeHarness = (options: HarnessOptions = {}): Effect.Effect<Harness
         inFlight += 1
         maxInFlight = Math.max(maxInFlight, inFlight)
         if (gate !== undefined) yield* Deferred.await(gate)
+        if (options.latencyMillis !== undefined) yield* Effect.sleep(options.latencyMillis)
         if (failures > 0) {
           failures -= 1
           return yield* failWith === "transport"
