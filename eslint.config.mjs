@@ -27,7 +27,6 @@ export default tseslint.config(
       "@typescript-eslint/no-unsafe-declaration-merging": "off",
       "@typescript-eslint/no-namespace": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
-      "@typescript-eslint/consistent-type-imports": "warn",
       "@typescript-eslint/array-type": ["warn", { default: "generic", readonly: "generic" }],
       "no-restricted-imports": ["error", {
         patterns: [

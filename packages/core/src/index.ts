@@ -37,3 +37,8 @@ export * as SessionEngine from "./SessionEngine.js"
  * @since 0.1.0
  */
 export * as SessionStore from "./SessionStore.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AuthHttpClient from "./AuthHttpClient.js"

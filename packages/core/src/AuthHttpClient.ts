@@ -1,0 +1,225 @@
+/**
+ * An authenticated `HttpClient`: every request is signed from the current
+ * session, a response the provider rejects invalidates exactly the session that
+ * signed it and is replayed once with a new one, transient failures are retried
+ * with a jittered schedule that honours `Retry-After`, and platform errors
+ * become the core error family.
+ *
+ * @since 0.1.0
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import type * as Schedule from "effect/Schedule"
+import { type Authenticated, SessionRejected } from "./Authenticated.js"
+import {
+  CredentialsRejected,
+  describeRequest,
+  fromRequestError,
+  fromResponseError,
+  isTransient,
+  type ProtocolError,
+  TransportError,
+  transportFromStatus
+} from "./AuthError.js"
+import { transientSchedule } from "./Policy.js"
+import type * as Provider from "./Provider.js"
+
+/**
+ * The secret headers authfx's providers use, beyond the platform's defaults
+ * (`authorization`, `cookie`, `set-cookie`, `x-api-key`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const secretHeaders: ReadonlyArray<string> = ["access-token", "x-token", "cookie", "authorization"]
+
+/**
+ * Adds header names to `Headers.currentRedactedNames` for the program the
+ * layer is provided to, so that logs, spans and `inspect` show them redacted.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerRedactedHeaders = (names: ReadonlyArray<string> = secretHeaders): Layer.Layer<never> =>
+  Layer.fiberRefLocallyScopedWith(Headers.currentRedactedNames, (current) => appendNames(current, names))
+
+const appendNames = (current: ReadonlyArray<string | RegExp>, names: ReadonlyArray<string>) => {
+  const missing = names.filter((name) =>
+    !current.some((c) => typeof c === "string" ? c.toLowerCase() === name.toLowerCase() : c.test(name))
+  )
+  return missing.length === 0 ? current : [...current, ...missing]
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<P extends Provider.Any, E = never> {
+  readonly auth: Authenticated<P>
+  /** Writes the session into the request: a header, a cookie, a query parameter. */
+  readonly sign: (
+    request: HttpClientRequest.HttpClientRequest,
+    session: Provider.Session<P>
+  ) => HttpClientRequest.HttpClientRequest
+  /**
+   * Reads a response: succeed to pass it on, fail with `SessionRejected` when
+   * the provider refused the session (401, an errno), or with any other error
+   * for an answer that is final. Called for every response that is not a
+   * transient failure (408, 429, 5xx).
+   */
+  readonly classify?:
+    | ((response: HttpClientResponse.HttpClientResponse) => Effect.Effect<void, SessionRejected | E>)
+    | undefined
+  /** The retry of transient failures; `false` for none. Defaults to `Policy.transientSchedule()`. */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
+  /** Bound on each attempt (default 30 seconds). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Header names to redact while requests run (default {@link secretHeaders}). */
+  readonly redactedHeaders?: ReadonlyArray<string> | undefined
+  /** Whether 408/429/5xx become a `TransportError` (default `true`). */
+  readonly transientStatuses?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthHttpClientError<P extends Provider.Any, E = never> =
+  | Provider.Error<P>
+  | E
+  | TransportError
+  | ProtocolError
+  | CredentialsRejected
+
+class Rejection<S> extends Data.TaggedError("Rejection")<{
+  readonly session: S
+  readonly rejected: SessionRejected
+}> {}
+
+const isRejection = (u: unknown): u is Rejection<any> => u instanceof Rejection
+
+/**
+ * Parses `Retry-After` (delay-seconds or an HTTP date) into milliseconds.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseRetryAfter = (value: string | undefined, nowMillis: number): number | undefined => {
+  if (value === undefined) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMillis)
+}
+
+const isTransientStatus = (status: number) => status === 408 || status === 429 || status >= 500
+
+/**
+ * Builds the authenticated client.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <P extends Provider.Any, E = never>(
+  client: HttpClient.HttpClient,
+  options: Options<P, E>
+): HttpClient.HttpClient.With<AuthHttpClientError<P, E>> => {
+  const { auth } = options
+  const provider = auth.provider as string
+  const schedule = options.retry === undefined ? transientSchedule() : options.retry
+  const timeout = Duration.decode(options.timeout ?? Duration.seconds(30))
+  const redacted = options.redactedHeaders ?? secretHeaders
+  const transientStatuses = options.transientStatuses ?? true
+  // The session that signed the request now running in this fiber: the request
+  // object itself is replaced on its way out (tracing headers, user mappings),
+  // so it cannot serve as the key.
+  const signedWith = FiberRef.unsafeMake<Provider.Session<P> | undefined>(undefined)
+
+  const signed = HttpClient.mapRequestEffect(
+    client,
+    (request) =>
+      Effect.flatMap(
+        auth.session,
+        (session) => Effect.as(FiberRef.set(signedWith, session), options.sign(request, session))
+      )
+  )
+
+  const mapPlatformError = (error: HttpClientError.HttpClientError): TransportError | ProtocolError =>
+    error._tag === "RequestError" ? fromRequestError(provider, error) : fromResponseError(provider, error)
+
+  return HttpClient.transformResponse(signed, (effect) => {
+    const attempt = Effect.gen(function*() {
+      const response = yield* effect.pipe(
+        Effect.catchAll((error) =>
+          Effect.fail(
+            (error as any)?._tag === "RequestError" || (error as any)?._tag === "ResponseError"
+              ? mapPlatformError(error as HttpClientError.HttpClientError)
+              : error as Provider.Error<P>
+          )
+        ),
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            new TransportError({
+              provider,
+              reason: "Timeout",
+              description: `no answer within ${Duration.format(timeout)}`
+            })
+        })
+      )
+      if (transientStatuses && isTransientStatus(response.status)) {
+        const now = yield* Clock.currentTimeMillis
+        return yield* transportFromStatus(
+          provider,
+          describeRequest(response.request),
+          response.status,
+          parseRetryAfter(response.headers["retry-after"], now)
+        )
+      }
+      if (options.classify !== undefined) {
+        const session = yield* FiberRef.get(signedWith)
+        yield* options.classify(response).pipe(
+          Effect.catchIf(
+            (e): e is SessionRejected => e instanceof SessionRejected,
+            (rejected) => Effect.fail(new Rejection({ session, rejected }))
+          )
+        )
+      }
+      return response
+    })
+    const retried = schedule === false ? attempt : Effect.retry(attempt, { schedule, while: isTransient })
+    const invalidate = (rejection: Rejection<Provider.Session<P> | undefined>) =>
+      rejection.session === undefined ? Effect.void : auth.invalidate(rejection.session)
+    return retried.pipe(
+      Effect.catchIf(isRejection, (rejection) =>
+        invalidate(rejection).pipe(
+          Effect.zipRight(retried),
+          Effect.withSpan(`${provider}.replay`, { attributes: { "authfx.provider": provider } })
+        )),
+      Effect.catchIf(isRejection, (rejection) =>
+        invalidate(rejection).pipe(
+          Effect.zipRight(
+            Effect.fail(
+              new CredentialsRejected({
+                provider,
+                reason: "RejectedAfterReauth",
+                ...(rejection.rejected.status !== undefined ? { status: rejection.rejected.status } : {}),
+                ...(rejection.rejected.code !== undefined ? { code: rejection.rejected.code } : {}),
+                description: rejection.rejected.description ?? "a new session was rejected as well"
+              })
+            )
+          )
+        )),
+      Effect.locallyWith(Headers.currentRedactedNames, (current) => appendNames(current, redacted))
+    ) as Effect.Effect<HttpClientResponse.HttpClientResponse, AuthHttpClientError<P, E>>
+  }) as HttpClient.HttpClient.With<AuthHttpClientError<P, E>>
+}

@@ -1,0 +1,55 @@
+/**
+ * Starts an `HttpApp` on `127.0.0.1:0` for the life of a scope: the base of
+ * every HTTP fake.
+ *
+ * @since 0.1.0
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import type * as HttpServer from "@effect/platform/HttpServer"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { createServer } from "node:http"
+import type * as Net from "node:net"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Started {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  readonly port: number
+  /** Destroys every open connection (keep-alive sockets included). */
+  readonly dropConnections: Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const serve = <E>(
+  app: HttpApp.Default<E, never>,
+  options?: { readonly port?: number | undefined }
+): Effect.Effect<Started, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const sockets = new Set<Net.Socket>()
+    const node = createServer()
+    node.on("connection", (socket) => {
+      sockets.add(socket)
+      socket.on("close", () => sockets.delete(socket))
+    })
+    const server = yield* NodeHttpServer.make(() => node, { port: options?.port ?? 0, host: "127.0.0.1" }).pipe(
+      Effect.orDie
+    )
+    yield* server.serve(app)
+    const address = server.address as HttpServer.TcpAddress
+    return {
+      url: `http://127.0.0.1:${address.port}`,
+      port: address.port,
+      dropConnections: Effect.sync(() => {
+        for (const socket of sockets) socket.destroy()
+        sockets.clear()
+      })
+    }
+  })

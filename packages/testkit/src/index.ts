@@ -1,0 +1,9 @@
+/**
+ * @since 0.1.0
+ */
+export * as FakeServer from "./FakeServer.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SecretScan from "./SecretScan.js"
