@@ -38,7 +38,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Authenticated } from "./Authenticated.js"
 import * as AuthEvent from "./AuthEvent.js"
-import * as EngineMetrics from "./internal/metrics.js"
+import * as AuthMetrics from "./AuthMetrics.js"
 import type * as Provider from "./Provider.js"
 import type { SessionStore } from "./SessionStore.js"
 
@@ -153,7 +153,7 @@ export const make = <P extends Provider.Any, R = never>(
     const skew = Duration.toMillis(options.expirySkew ?? Duration.seconds(5))
     const tolerance = Duration.toMillis(options.clockOffsetTolerance ?? Duration.seconds(2))
     const refreshRetry = (options.refreshRetry ?? defaultRefreshRetry) as Schedule.Schedule<unknown, E>
-    const metrics = EngineMetrics.forProvider(provider)
+    const metrics = AuthMetrics.forProvider(provider)
     const attributes = { "authfx.provider": provider }
 
     const fibers = yield* FiberSet.make<unknown, unknown>()
@@ -278,7 +278,9 @@ export const make = <P extends Provider.Any, R = never>(
           flight = undefined
           failures = 0
           yield* Deferred.succeed(deferred, next)
-          yield* save(exit.value)
+          // Uninterruptible: a scope closing right after a login waits for the
+          // save instead of leaving a half-written store.
+          yield* Effect.uninterruptible(save(exit.value))
         } else {
           flight = undefined
           failures += 1

@@ -11,6 +11,11 @@ export * as AuthEvent from "./AuthEvent.js"
 /**
  * @since 0.1.0
  */
+export * as AuthMetrics from "./AuthMetrics.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Authenticated from "./Authenticated.js"
 
 /**

@@ -1,0 +1,127 @@
+import * as NodeKeyValueStore from "@effect/platform-node/NodeKeyValueStore"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as AuthMetrics from "../src/AuthMetrics.js"
+import * as SessionStore from "../src/SessionStore.js"
+import { type HarnessOptions, makeHarness, type TestSession } from "./utils/harness.js"
+
+const TestSessionSchema: Schema.Schema<TestSession, any> = Schema.Struct({
+  id: Schema.Number,
+  token: Schema.Redacted(Schema.String),
+  expiresAt: Schema.UndefinedOr(Schema.Number),
+  issuedAt: Schema.Number,
+  via: Schema.Literal("acquire", "refresh")
+})
+
+const withStore = (store: SessionStore.SessionStore, options: HarnessOptions = {}) =>
+  makeHarness({
+    lifetimeMillis: 60_000,
+    persistence: { store, key: SessionStore.key("test", "account-1"), schema: TestSessionSchema },
+    ...options
+  })
+
+const failingStore: SessionStore.SessionStore = {
+  load: (key) => Effect.fail(new SessionStore.SessionStoreError({ operation: "load", key })),
+  save: (key) => Effect.fail(new SessionStore.SessionStoreError({ operation: "save", key })),
+  remove: (key) => Effect.fail(new SessionStore.SessionStoreError({ operation: "remove", key }))
+}
+
+describe("SessionStore", () => {
+  it.effect("a restart with a file store reuses the session: zero logins", () =>
+    Effect.gen(function*() {
+      const directory = mkdtempSync(join(tmpdir(), "authfx-store-"))
+      const kv = yield* KeyValueStore.KeyValueStore.pipe(Effect.provide(NodeKeyValueStore.layerFileSystem(directory)))
+      const store = SessionStore.fromKeyValueStore(kv)
+
+      const first = yield* Scope.make()
+      const before = yield* withStore(store).pipe(Scope.extend(first))
+      const original = yield* before.auth.session
+      yield* Effect.yieldNow()
+      yield* Scope.close(first, Exit.void)
+      assert.strictEqual(before.acquires(), 1)
+      assert.strictEqual(readdirSync(directory).length, 1)
+      assert.include(readFileSync(join(directory, readdirSync(directory)[0]!), "utf8"), "sentinel-secret")
+
+      const second = yield* Scope.make()
+      const after = yield* withStore(store).pipe(Scope.extend(second))
+      const restored = yield* after.auth.session
+      assert.strictEqual(after.acquires(), 0)
+      assert.strictEqual(restored.id, original.id)
+      assert.strictEqual(Redacted.value(restored.token), Redacted.value(original.token))
+      yield* Scope.close(second, Exit.void)
+    }))
+
+  it.scoped("an expired stored session is not used, but is the basis of a refresh", () =>
+    Effect.gen(function*() {
+      const store = SessionStore.makeMemory()
+      const scope = yield* Scope.make()
+      const first = yield* withStore(store).pipe(Scope.extend(scope))
+      yield* first.auth.session
+      yield* Effect.yieldNow()
+      yield* Scope.close(scope, Exit.void)
+      yield* TestClock.adjust(Duration.minutes(5))
+      const second = yield* withStore(store)
+      assert.isTrue(Option.isNone(yield* second.auth.current))
+      const renewed = yield* second.auth.session
+      assert.strictEqual(renewed.via, "refresh")
+      assert.strictEqual(second.acquires(), 0)
+      assert.strictEqual(second.refreshes(), 1)
+    }))
+
+  it.scoped("a failing store is logged and never breaks authentication", () =>
+    Effect.gen(function*() {
+      const h = yield* withStore(failingStore)
+      const session = yield* h.auth.session
+      assert.strictEqual(session.id, 1)
+      yield* Effect.yieldNow()
+      assert.strictEqual((yield* h.auth.session).id, 1)
+    }))
+
+  it.scoped("a corrupt stored value is ignored", () =>
+    Effect.gen(function*() {
+      const store = SessionStore.makeMemory()
+      yield* store.save(SessionStore.key("test", "account-1"), "{not json")
+      const h = yield* withStore(store)
+      assert.strictEqual((yield* h.auth.session).id, 1)
+      assert.strictEqual(h.acquires(), 1)
+    }))
+
+  it.scoped("metrics count acquisitions, refreshes, rejections and failures per provider", () =>
+    Effect.gen(function*() {
+      const counter = (metric: Metric.Metric.Counter<number>) =>
+        metric.pipe(Metric.tagged("provider", "test"), Metric.value)
+      const before = {
+        acquisitions: (yield* counter(AuthMetrics.acquisitions)).count,
+        refreshes: (yield* counter(AuthMetrics.refreshes)).count,
+        rejections: (yield* counter(AuthMetrics.rejections)).count,
+        failures: (yield* counter(AuthMetrics.failures)).count
+      }
+      const h = yield* makeHarness({ lifetimeMillis: 60_000 })
+      const s = yield* h.auth.session
+      yield* h.auth.invalidate(s)
+      h.failNext(1)
+      yield* Effect.either(h.auth.session)
+      yield* h.auth.session
+      assert.strictEqual((yield* counter(AuthMetrics.acquisitions)).count - before.acquisitions, 1)
+      assert.strictEqual((yield* counter(AuthMetrics.refreshes)).count - before.refreshes, 1)
+      assert.strictEqual((yield* counter(AuthMetrics.rejections)).count - before.rejections, 1)
+      assert.strictEqual((yield* counter(AuthMetrics.failures)).count - before.failures, 1)
+      const gauge = yield* AuthMetrics.secondsToExpiry.pipe(
+        Metric.tagged("provider", "test"),
+        Metric.value
+      )
+      assert.strictEqual(gauge.value, 60)
+    }))
+})
