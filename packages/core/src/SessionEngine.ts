@@ -71,7 +71,10 @@ export interface Options<P extends Provider.Any, R = never> {
    * when the previous session cannot be renewed.
    */
   readonly refresh?:
-    | ((previous: Provider.Session<P>) => Effect.Effect<Provider.Session<P>, Provider.Error<P>, R>)
+    | ((
+      previous: Provider.Session<P>,
+      context: RefreshContext
+    ) => Effect.Effect<Provider.Session<P>, Provider.Error<P>, R>)
     | undefined
   /** When the session expires, in epoch milliseconds of the server's clock; `undefined` for never. */
   readonly expiresAt?: ((session: Provider.Session<P>) => number | undefined) | undefined
@@ -98,6 +101,18 @@ export interface Options<P extends Provider.Any, R = never> {
   /** Clock offsets smaller than this are ignored, as second-granular `iat`s would add noise (default 2 s). */
   readonly clockOffsetTolerance?: Duration.DurationInput | undefined
   readonly persistence?: Persistence<Provider.Session<P>> | undefined
+}
+
+/**
+ * Why a renewal runs: `rejected` when the provider refused the previous
+ * session (`invalidate`), so a provider can tell a rotated credential from an
+ * unchanged one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RefreshContext {
+  readonly rejected: boolean
 }
 
 /**
@@ -166,6 +181,8 @@ export const make = <P extends Provider.Any, R = never>(
     let entry: Entry<S> | undefined
     /** The last session obtained, kept after expiry or rejection as the basis of a refresh. */
     let basis: S | undefined
+    /** Whether `basis` was dropped by `invalidate` (the provider rejected it). */
+    let basisRejected = false
     let flight: Deferred.Deferred<Entry<S>, E> | undefined
     let generation = 0
     let offsetMillis = 0
@@ -184,7 +201,7 @@ export const make = <P extends Provider.Any, R = never>(
 
     const effectFor = (operation: Operation): Effect.Effect<S, E> => {
       const effect = operation === "refresh" && basis !== undefined && options.refresh !== undefined
-        ? options.refresh(basis)
+        ? options.refresh(basis, { rejected: basisRejected })
         : options.acquire
       return Effect.provide(effect, context).pipe(
         Effect.withSpan(`${spanPrefix}.${operation}`, { attributes })
@@ -225,6 +242,7 @@ export const make = <P extends Provider.Any, R = never>(
         }
         replace(next)
         basis = session
+        basisRejected = false
         const eventExpiry = Number.isFinite(expiresAt) ? expiresAt : undefined
         if (operation === "refresh") {
           publish(AuthEvent.Refreshed({ provider, generation, at: now, expiresAt: eventExpiry }))
@@ -394,6 +412,7 @@ export const make = <P extends Provider.Any, R = never>(
           )
           if (!isCurrent) return Metric.increment(metrics.rejections)
           replace(undefined)
+          basisRejected = true
           publish(AuthEvent.Invalidated({ provider, generation: current.generation, at }))
           return Metric.increment(metrics.rejections)
         })

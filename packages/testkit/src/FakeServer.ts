@@ -6,6 +6,7 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import type * as HttpServer from "@effect/platform/HttpServer"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
@@ -42,7 +43,9 @@ export const serve = <E>(
     const server = yield* NodeHttpServer.make(() => node, { port: options?.port ?? 0, host: "127.0.0.1" }).pipe(
       Effect.orDie
     )
-    yield* server.serve(app)
+    // A fake is test infrastructure, not the code under test: it makes no
+    // spans, so that a test's capturing tracer sees only the client's.
+    yield* server.serve(app).pipe(Effect.locally(HttpMiddleware.currentTracerDisabledWhen, () => true))
     const address = server.address as HttpServer.TcpAddress
     return {
       url: `http://127.0.0.1:${address.port}`,

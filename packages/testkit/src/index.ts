@@ -7,3 +7,8 @@ export * as FakeServer from "./FakeServer.js"
  * @since 0.1.0
  */
 export * as SecretScan from "./SecretScan.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WhatsGateFake from "./WhatsGateFake.js"

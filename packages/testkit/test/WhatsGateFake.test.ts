@@ -1,0 +1,87 @@
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as WhatsGateFake from "../src/WhatsGateFake.js"
+
+const call = (request: HttpClientRequest.HttpClientRequest) =>
+  Effect.flatMap(HttpClient.HttpClient, (client) =>
+    client.execute(request).pipe(
+      Effect.flatMap((response) =>
+        Effect.map(response.text, (text) => ({ status: response.status, text, headers: response.headers }))
+      )
+    ))
+
+describe("WhatsGateFake", () => {
+  it.scoped("answers the two documented 403 bodies exactly", () =>
+    Effect.gen(function*() {
+      const fake = yield* WhatsGateFake.make({ token: "good" })
+      const missing = yield* call(HttpClientRequest.get(`${fake.url}/status/${fake.device}`))
+      assert.deepStrictEqual([missing.status, missing.text], [403, "{\"message\":\"an Access-Token is required\"}"])
+      const wrong = yield* call(
+        HttpClientRequest.get(`${fake.url}/status/${fake.device}`).pipe(
+          HttpClientRequest.setHeader("Access-Token", "bad")
+        )
+      )
+      assert.deepStrictEqual([wrong.status, wrong.text], [403, "{\"message\":\"invalid Access-Token\"}"])
+      const ok = yield* call(
+        HttpClientRequest.get(`${fake.url}/status/${fake.device}`).pipe(
+          HttpClientRequest.setHeader("Access-Token", "good")
+        )
+      )
+      assert.deepStrictEqual([ok.status, JSON.parse(ok.text)], [200, { success: true, message: "connected" }])
+      assert.deepStrictEqual(fake.counters, { requests: 3, rejected: 1, missing: 1, sent: 0, regenerations: 0 })
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scoped("a regenerated token refuses the old value at once", () =>
+    Effect.gen(function*() {
+      const fake = yield* WhatsGateFake.make()
+      const old = fake.token()
+      const fresh = fake.regenerateToken()
+      assert.notStrictEqual(old, fresh)
+      const send = (token: string) =>
+        call(
+          HttpClientRequest.post(`${fake.url}/send/text`).pipe(
+            HttpClientRequest.setHeader("Access-Token", token),
+            HttpClientRequest.bodyUnsafeJson({ sender_device: fake.device, phone: "987654321", message: "hi" })
+          )
+        )
+      assert.strictEqual((yield* send(old)).status, 403)
+      const sent = yield* send(fresh)
+      assert.deepStrictEqual(JSON.parse(sent.text), { success: true, message: "Message sent successfully" })
+      assert.strictEqual(fake.env().WHATSGATE_ACCESS_TOKEN, fresh)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scoped("validation, business errors and injected faults", () =>
+    Effect.gen(function*() {
+      const fake = yield* WhatsGateFake.make({ token: "t", businessErrorStatus: 200 })
+      const post = (path: string, body: unknown) =>
+        call(
+          HttpClientRequest.post(`${fake.url}${path}`).pipe(
+            HttpClientRequest.setHeader("Access-Token", "t"),
+            HttpClientRequest.bodyUnsafeJson(body)
+          )
+        )
+      const invalid = yield* post("/send/text", { sender_device: fake.device })
+      assert.strictEqual(invalid.status, 422)
+      assert.deepStrictEqual(Object.keys(JSON.parse(invalid.text).errors).sort(), ["message", "phone"])
+      const badPhone = yield* post("/send/text", { sender_device: fake.device, phone: "12ab", message: "x" })
+      assert.deepStrictEqual([badPhone.status, JSON.parse(badPhone.text)], [200, {
+        success: false,
+        message: "Invalid phone number format"
+      }])
+      const tooLong = yield* post("/send/text", {
+        sender_device: fake.device,
+        phone: "987654321",
+        message: "x".repeat(4001)
+      })
+      assert.strictEqual(tooLong.status, 422)
+      fake.failNext(1, 429, { retryAfter: "2" })
+      const limited = yield* post("/send/text", {})
+      assert.deepStrictEqual([limited.status, limited.headers["retry-after"]], [429, "2"])
+      fake.invalidJsonNext(1)
+      const garbage = yield* post("/send/text", {})
+      assert.throws(() => JSON.parse(garbage.text))
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+})

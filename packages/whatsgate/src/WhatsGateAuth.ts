@@ -1,0 +1,121 @@
+/**
+ * `WhatsGateAuth`: the `Access-Token` as an `Authenticated<WhatsGate>`.
+ *
+ * The token never expires; it ends when it is regenerated. So the token source
+ * is an Effect, read once at first use and re-read once after WhatsGate answers
+ * `invalid Access-Token`: a rotated secret is picked up without a restart, and
+ * an unchanged one fails with `CredentialsRejected` without another request.
+ *
+ * @since 0.1.0
+ */
+import type * as Authenticated from "@authfx/core/Authenticated"
+import * as AuthError from "@authfx/core/AuthError"
+import * as SessionEngine from "@authfx/core/SessionEngine"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import type { WhatsGate, WhatsGateAuthError, WhatsGateSession } from "./WhatsGate.js"
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class WhatsGateAuth extends Context.Tag("@authfx/whatsgate/WhatsGateAuth")<
+  WhatsGateAuth,
+  Authenticated.Authenticated<WhatsGate>
+>() {}
+
+/**
+ * Where the token comes from: a value, or an Effect read again after a
+ * rejection (a secret manager, a file, the environment).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TokenSource =
+  | Redacted.Redacted<string>
+  | Effect.Effect<Redacted.Redacted<string>, AuthError.CredentialsMissing | AuthError.ConfigurationError>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly token: TokenSource
+}
+
+const provider = "whatsgate"
+
+const readToken = (source: TokenSource): Effect.Effect<Redacted.Redacted<string>, WhatsGateAuthError> =>
+  (Redacted.isRedacted(source) ? Effect.succeed(source) : source).pipe(
+    Effect.filterOrFail(
+      (token) => Redacted.value(token).trim().length > 0,
+      () => new AuthError.CredentialsMissing({ provider, reason: "Empty", description: "the Access-Token is empty" })
+    )
+  )
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Authenticated.Authenticated<WhatsGate>, never, Scope.Scope> =>
+  SessionEngine.make<WhatsGate>({
+    provider,
+    spanPrefix: "WhatsGateAuth",
+    acquire: Effect.map(readToken(options.token), (token): WhatsGateSession => ({ token })),
+    refresh: (previous, { rejected }) =>
+      Effect.flatMap(
+        readToken(options.token),
+        (token) =>
+          rejected && Redacted.value(token) === Redacted.value(previous.token)
+            ? Effect.fail(
+              new AuthError.CredentialsRejected({
+                provider,
+                reason: "InvalidToken",
+                status: 403,
+                description:
+                  "invalid Access-Token, and its source still holds the same value: regenerate it in the WhatsGate dashboard and update WHATSGATE_ACCESS_TOKEN"
+              })
+            )
+            : Effect.succeed<WhatsGateSession>({ token })
+      )
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<WhatsGateAuth> => Layer.scoped(WhatsGateAuth, make(options))
+
+/**
+ * The token source that re-reads `WHATSGATE_ACCESS_TOKEN` (or the given
+ * config) from the current `ConfigProvider` each time.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const tokenFromConfig = (
+  config: Config.Config<Redacted.Redacted<string>> = Config.redacted("WHATSGATE_ACCESS_TOKEN")
+): TokenSource =>
+  Effect.mapError(
+    config,
+    () =>
+      new AuthError.CredentialsMissing({
+        provider,
+        reason: "NotConfigured",
+        description: "WHATSGATE_ACCESS_TOKEN is not set"
+      })
+  )
+
+/**
+ * `WhatsGateAuth` from `WHATSGATE_ACCESS_TOKEN`, re-read after a rejection.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<Redacted.Redacted<string>> = Config.redacted("WHATSGATE_ACCESS_TOKEN")
+): Layer.Layer<WhatsGateAuth> => layer({ token: tokenFromConfig(config) })

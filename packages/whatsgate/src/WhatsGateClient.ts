@@ -1,0 +1,273 @@
+/**
+ * `WhatsGateClient`: every documented WhatsGate endpoint as a typed call,
+ * authenticated with `WhatsGateAuth`.
+ *
+ * Reads (`status`, `balance`, `failedNumbers`, `connect`) retry transient
+ * failures; sends and deletes retry only a 429, since after a 5xx or a cut
+ * connection WhatsGate may already have sent the message (at most once).
+ *
+ * @since 0.1.0
+ */
+import * as AuthError from "@authfx/core/AuthError"
+import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as Policy from "@authfx/core/Policy"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import type * as Schema from "effect/Schema"
+import { classify, decode } from "./internal/response.js"
+import * as WhatsGate from "./WhatsGate.js"
+import * as WhatsGateAuth from "./WhatsGateAuth.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** `POST /send/text`. The message is at most 4,000 characters. Returns WhatsGate's message. */
+  readonly sendText: (input: {
+    readonly phone: string
+    readonly message: string
+    readonly device?: string | undefined
+  }) => Effect.Effect<string, WhatsGate.WhatsGateError>
+  /** `POST /send/image`: `media` is a URL or base64 data. */
+  readonly sendImage: (input: {
+    readonly phone: string
+    readonly media: string
+    readonly caption?: string | undefined
+    readonly device?: string | undefined
+  }) => Effect.Effect<string, WhatsGate.WhatsGateError>
+  /** `POST /send/video`: `media` is a URL. */
+  readonly sendVideo: (input: {
+    readonly phone: string
+    readonly media: string
+    readonly caption?: string | undefined
+    readonly device?: string | undefined
+  }) => Effect.Effect<string, WhatsGate.WhatsGateError>
+  /** `GET /connect/{device}`: the QR code to pair a device, as a data URL. */
+  readonly connect: (device?: string) => Effect.Effect<string, WhatsGate.WhatsGateError>
+  /** `GET /status/{device}`. */
+  readonly status: (device?: string) => Effect.Effect<WhatsGate.DeviceStatus, WhatsGate.WhatsGateError>
+  /** `POST /delete`. Returns WhatsGate's message. */
+  readonly deleteDevice: (device?: string) => Effect.Effect<string, WhatsGate.WhatsGateError>
+  /** `GET /reports/balance/{device}`. */
+  readonly balance: (device?: string) => Effect.Effect<WhatsGate.Balance, WhatsGate.WhatsGateError>
+  /** `GET /reports/failed_numbers`; dates as `YYYY-MM-DD`. */
+  readonly failedNumbers: (input: {
+    readonly from: string
+    readonly to: string
+    readonly device?: string | undefined
+  }) => Effect.Effect<ReadonlyArray<WhatsGate.FailedNumber>, WhatsGate.WhatsGateError>
+  /** The authenticated client, relative to the API's base URL, for anything else. */
+  readonly http: HttpClient.HttpClient.With<
+    AuthHttpClient.AuthHttpClientError<WhatsGate.WhatsGate, AuthError.AuthError>
+  >
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class WhatsGateClient extends Context.Tag("@authfx/whatsgate/WhatsGateClient")<WhatsGateClient, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** `https://<subdomain>.whatsgate.net/api` */
+  readonly url: string
+  /** The device used when a call names none (`WHATSGATE_DEVICE`). */
+  readonly device?: string | undefined
+  /** Retry of transient failures for reads; `false` for none. */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
+  /** Bound on each attempt (default 30 seconds). */
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+const provider = "whatsgate"
+
+/**
+ * Checks a base URL: http or https, without a trailing slash.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const validateUrl = (url: string, key = "WHATSGATE_URL"): Effect.Effect<string, AuthError.ConfigurationError> =>
+  Effect.try({
+    try: () => {
+      const parsed = new URL(url)
+      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("protocol")
+      return url.replace(/\/+$/, "")
+    },
+    catch: () =>
+      new AuthError.ConfigurationError({
+        provider,
+        reason: "Invalid",
+        key,
+        description: "expected an http(s) URL such as https://<subdomain>.whatsgate.net/api"
+      })
+  })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Service, AuthError.ConfigurationError, HttpClient.HttpClient | WhatsGateAuth.WhatsGateAuth> =>
+  Effect.gen(function*() {
+    const url = yield* validateUrl(options.url)
+    const auth = yield* WhatsGateAuth.WhatsGateAuth
+    const base = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.mapRequest(HttpClientRequest.prependUrl(url)),
+      options.transformClient ?? ((client) => client)
+    )
+    const authenticated = (retry: Schedule.Schedule<unknown, unknown> | false) =>
+      AuthHttpClient.make(base, {
+        auth,
+        // The one place the token leaves Redacted: the header it travels in.
+        sign: (request, session) => HttpClientRequest.setHeader(request, "Access-Token", Redacted.value(session.token)),
+        classify,
+        retry,
+        ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+        redactedHeaders: ["access-token"]
+      })
+    const readRetry = options.retry === undefined ? Policy.transientSchedule() : options.retry
+    const reads = authenticated(readRetry)
+    // At most once: a send is retried only when WhatsGate said it did not take it (429).
+    const writes = authenticated(
+      readRetry === false
+        ? false
+        : Schedule.intersect(
+          readRetry,
+          Schedule.recurWhile((e: unknown) => AuthError.isTransient(e) && e.reason === "RateLimited")
+        )
+    )
+
+    const deviceOf = (device: string | undefined) =>
+      Option.fromNullable(device ?? options.device).pipe(
+        Effect.mapError(() =>
+          new AuthError.ConfigurationError({
+            provider,
+            reason: "Missing",
+            key: "WHATSGATE_DEVICE",
+            description: "name a device in the call or configure a default one"
+          })
+        )
+      )
+
+    const get = <A, I>(path: string, schema: Schema.Schema<A, I>) =>
+      reads.get(path).pipe(Effect.flatMap(decode(schema)))
+    const post = <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) =>
+      writes.execute(HttpClientRequest.bodyUnsafeJson(HttpClientRequest.post(path), body)).pipe(
+        Effect.flatMap(decode(schema))
+      )
+    const send = (path: string, body: Record<string, unknown>, device: string | undefined) =>
+      deviceOf(device).pipe(
+        Effect.flatMap((sender) => post(path, { sender_device: sender, ...body }, WhatsGate.Sent)),
+        Effect.map((sent) => sent.message)
+      )
+    const withoutUndefined = (input: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined))
+
+    return {
+      sendText: ({ device, message, phone }) =>
+        send("/send/text", { phone, message }, device).pipe(Effect.withSpan("WhatsGateClient.sendText")),
+      sendImage: ({ caption, device, media, phone }) =>
+        send("/send/image", withoutUndefined({ phone, media, caption }), device).pipe(
+          Effect.withSpan("WhatsGateClient.sendImage")
+        ),
+      sendVideo: ({ caption, device, media, phone }) =>
+        send("/send/video", withoutUndefined({ phone, media, caption }), device).pipe(
+          Effect.withSpan("WhatsGateClient.sendVideo")
+        ),
+      connect: (device) =>
+        deviceOf(device).pipe(
+          Effect.flatMap((id) => get(`/connect/${encodeURIComponent(id)}`, WhatsGate.ConnectResponse)),
+          Effect.map((r) => r.qrCode),
+          Effect.withSpan("WhatsGateClient.connect")
+        ),
+      status: (device) =>
+        deviceOf(device).pipe(
+          Effect.flatMap((id) => get(`/status/${encodeURIComponent(id)}`, WhatsGate.StatusResponse)),
+          Effect.map((r) => r.message),
+          Effect.withSpan("WhatsGateClient.status")
+        ),
+      deleteDevice: (device) =>
+        deviceOf(device).pipe(
+          Effect.flatMap((id) => post("/delete", { sender_device: id }, WhatsGate.Sent)),
+          Effect.map((r) => r.message),
+          Effect.withSpan("WhatsGateClient.deleteDevice")
+        ),
+      balance: (device) =>
+        deviceOf(device).pipe(
+          Effect.flatMap((id) => get(`/reports/balance/${encodeURIComponent(id)}`, WhatsGate.Balance)),
+          Effect.withSpan("WhatsGateClient.balance")
+        ),
+      failedNumbers: ({ device, from, to }) =>
+        deviceOf(device).pipe(
+          Effect.flatMap((id) =>
+            reads.get("/reports/failed_numbers", { urlParams: { device: id, from, to } }).pipe(
+              Effect.flatMap(decode(WhatsGate.FailedNumbers))
+            )
+          ),
+          Effect.map((r) => r.data),
+          Effect.withSpan("WhatsGateClient.failedNumbers")
+        ),
+      http: reads
+    } satisfies Service
+  })
+
+/**
+ * `WhatsGateClient` and `WhatsGateAuth` together, and the `Access-Token`
+ * header registered as a secret header name for the whole program.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options & WhatsGateAuth.Options
+): Layer.Layer<WhatsGateClient | WhatsGateAuth.WhatsGateAuth, AuthError.ConfigurationError, HttpClient.HttpClient> =>
+  Layer.effect(WhatsGateClient, make(options)).pipe(
+    Layer.provideMerge(WhatsGateAuth.layer(options)),
+    Layer.merge(AuthHttpClient.layerRedactedHeaders(["access-token"]))
+  )
+
+/**
+ * The same from the environment: `WHATSGATE_URL`, `WHATSGATE_ACCESS_TOKEN`
+ * (re-read after a rejection) and an optional `WHATSGATE_DEVICE`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: {
+    readonly url?: Config.Config<string> | undefined
+    readonly token?: Config.Config<Redacted.Redacted<string>> | undefined
+    readonly device?: Config.Config<Option.Option<string>> | undefined
+  } = {}
+): Layer.Layer<WhatsGateClient | WhatsGateAuth.WhatsGateAuth, AuthError.ConfigurationError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const url = yield* (config.url ?? Config.string("WHATSGATE_URL")).pipe(
+        Effect.mapError(() => new AuthError.ConfigurationError({ provider, reason: "Missing", key: "WHATSGATE_URL" }))
+      )
+      const device = yield* (config.device ?? Config.option(Config.string("WHATSGATE_DEVICE"))).pipe(
+        Effect.orElseSucceed(() => Option.none<string>())
+      )
+      return layer({
+        url,
+        device: Option.getOrUndefined(device),
+        token: WhatsGateAuth.tokenFromConfig(config.token)
+      })
+    })
+  )

@@ -1,0 +1,271 @@
+import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import { SecretScan, WhatsGateFake } from "@authfx/testkit"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
+import { classify } from "../src/internal/response.js"
+import { WhatsGateAuth } from "../src/WhatsGateAuth.js"
+import * as WhatsGateClient from "../src/WhatsGateClient.js"
+
+const Http = NodeHttpClient.layerUndici
+
+/** A fake, and a client whose token source a test can rotate. */
+const setup = (options: WhatsGateFake.Options & { readonly clientOptions?: Partial<WhatsGateClient.Options> } = {}) =>
+  Effect.gen(function*() {
+    const fake = yield* WhatsGateFake.make({ token: SecretScan.sentinel("wg-token"), ...options })
+    const source = { token: fake.token(), reads: 0 }
+    const layer = WhatsGateClient.layer({
+      url: fake.url,
+      device: fake.device,
+      token: Effect.sync(() => {
+        source.reads += 1
+        return Redacted.make(source.token)
+      }),
+      ...options.clientOptions
+    }).pipe(Layer.provide(Http))
+    const context = yield* Layer.build(layer)
+    return {
+      fake,
+      source,
+      client: Context.get(context, WhatsGateClient.WhatsGateClient),
+      auth: Context.get(context, WhatsGateAuth)
+    }
+  })
+
+/** Polls with short real waits, for I/O to happen; never for a timer. */
+const ioUntil = (condition: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 2_000 && !condition(); i++) {
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
+    }
+    assert.isTrue(condition(), "condition reached")
+  })
+
+describe("WhatsGateClient", () => {
+  it.scoped("every documented endpoint round-trips", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup({ devices: { "100200300": "connected", "555": "disconnected" } })
+      assert.strictEqual(yield* client.sendText({ phone: "987654321", message: "hello" }), "Message sent successfully")
+      assert.strictEqual(
+        yield* client.sendImage({ phone: "987654321", media: "https://example.com/a.png", caption: "a" }),
+        "Message sent successfully"
+      )
+      assert.strictEqual(
+        yield* client.sendVideo({ phone: "987654321", media: "https://example.com/v.mp4" }),
+        "Message sent successfully"
+      )
+      assert.strictEqual(yield* client.status(), "connected")
+      assert.strictEqual(yield* client.status("555"), "disconnected")
+      assert.match(yield* client.connect("555"), /^data:image\/png;base64,/)
+      const balance = yield* client.balance()
+      assert.deepStrictEqual([balance.remaining, balance.successful_count], [997, 3])
+      const failed = yield* client.failedNumbers({ from: "2026-01-01", to: "2026-01-31" })
+      assert.deepStrictEqual(failed, [{ number: "987654321", date: "2026-01-01T12:00:00Z" }])
+      assert.strictEqual(yield* client.deleteDevice("555"), "Device deleted successfully")
+      assert.deepStrictEqual(fake.messages.map((m) => m.kind), ["text", "image", "video"])
+      assert.strictEqual(fake.counters.rejected + fake.counters.missing, 0)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a regenerated token rotated in its source: one re-read, one replay, success", () =>
+    Effect.gen(function*() {
+      const { client, fake, source } = yield* setup()
+      yield* client.status()
+      source.token = fake.regenerateToken()
+      assert.strictEqual(
+        yield* client.sendText({ phone: "987654321", message: "after rotation" }),
+        "Message sent successfully"
+      )
+      assert.strictEqual(source.reads, 2)
+      assert.strictEqual(fake.counters.rejected, 1)
+      assert.strictEqual(fake.counters.requests, 3)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("regenerated but not rotated: CredentialsRejected, and no more requests with the dead token", () =>
+    Effect.gen(function*() {
+      const { client, fake, source } = yield* setup()
+      yield* client.status()
+      fake.regenerateToken()
+      const error = yield* Effect.flip(client.status())
+      assert.strictEqual(error._tag, "CredentialsRejected")
+      assert.include(error.message, "regenerate it in the WhatsGate dashboard")
+      assert.strictEqual(fake.counters.requests, 2)
+      assert.strictEqual(source.reads, 2)
+      // Later calls re-read the source, and send nothing while it is unchanged.
+      const again = yield* Effect.flip(client.sendText({ phone: "987654321", message: "x" }))
+      assert.strictEqual(again._tag, "CredentialsRejected")
+      assert.strictEqual(fake.counters.requests, 2)
+      // Once the source is rotated, calls go through again.
+      source.token = fake.token()
+      assert.strictEqual(yield* client.status(), "connected")
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("`an Access-Token is required` is CredentialsMissing, never retried", () =>
+    Effect.gen(function*() {
+      const fake = yield* WhatsGateFake.make()
+      const http = yield* HttpClient.HttpClient
+      const response = yield* http.get(`${fake.url}/status/${fake.device}`)
+      const error = yield* Effect.flip(classify(response))
+      assert.strictEqual(error._tag, "CredentialsMissing")
+      const wrong = yield* http.execute(
+        HttpClientRequest.get(`${fake.url}/status/${fake.device}`).pipe(
+          HttpClientRequest.setHeader("Access-Token", "x")
+        )
+      )
+      assert.strictEqual((yield* Effect.flip(classify(wrong)))._tag, "SessionRejected")
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("an empty token is CredentialsMissing before any request", () =>
+    Effect.gen(function*() {
+      const { client, fake, source } = yield* setup()
+      source.token = "   "
+      const error = yield* Effect.flip(client.status())
+      assert.strictEqual(error._tag, "CredentialsMissing")
+      assert.strictEqual(fake.counters.requests, 0)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a non-URL is a ConfigurationError before any request", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        Layer.build(WhatsGateClient.layer({ url: "not a url", token: Redacted.make("t") }).pipe(Layer.provide(Http)))
+      )
+      assert.strictEqual(error._tag, "ConfigurationError")
+      assert.strictEqual(error.key, "WHATSGATE_URL")
+    }))
+
+  it.scoped("429 with Retry-After: waits for it, then succeeds", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup()
+      fake.failNext(1, 429, { retryAfter: "3" })
+      const fiber = yield* Effect.fork(client.sendText({ phone: "987654321", message: "rate limited" }))
+      yield* ioUntil(() => fake.counters.requests === 1)
+      yield* TestClock.adjust(Duration.millis(2_900))
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      assert.strictEqual(fake.counters.requests, 1)
+      yield* TestClock.adjust(Duration.millis(100))
+      yield* ioUntil(() => fiber.unsafePoll() !== null)
+      assert.strictEqual(yield* Fiber.join(fiber), "Message sent successfully")
+      assert.strictEqual(fake.counters.sent, 1)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("5xx: reads recover after the schedule; a send is not repeated (at most once)", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup()
+      fake.failNext(2, 503)
+      const fiber = yield* Effect.fork(client.status())
+      yield* ioUntil(() => fake.counters.requests === 1)
+      for (let i = 0; i < 200 && fiber.unsafePoll() === null; i++) {
+        yield* TestClock.adjust(Duration.seconds(1))
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
+      }
+      assert.strictEqual(yield* Fiber.join(fiber), "connected")
+      assert.strictEqual(fake.counters.requests, 3)
+      fake.failNext(1, 500)
+      const error = yield* Effect.flip(client.sendText({ phone: "987654321", message: "once" }))
+      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(fake.counters.requests, 4)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("malformed answers are ProtocolErrors", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup({ clientOptions: { retry: false } })
+      fake.invalidJsonNext(1)
+      const invalid = yield* Effect.flip(client.status())
+      assert.strictEqual(invalid._tag, "ProtocolError")
+      assert.include(invalid.message, "not valid JSON")
+      fake.wrongShapeNext(1)
+      const shape = yield* Effect.flip(client.balance())
+      assert.strictEqual(shape._tag, "ProtocolError")
+      assert.include(shape.message, ".success: missing")
+      fake.truncateNext(1)
+      const truncated = yield* Effect.flip(client.status())
+      assert.oneOf(truncated._tag, ["ProtocolError", "TransportError"])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("business and validation errors carry WhatsGate's message, whatever their status", () =>
+    Effect.gen(function*() {
+      for (const businessErrorStatus of [200, 400]) {
+        const { client } = yield* setup({ businessErrorStatus })
+        const error = yield* Effect.flip(client.sendText({ phone: "12ab", message: "x" }))
+        assert.strictEqual(error._tag, "WhatsGateApiError")
+        if (error._tag === "WhatsGateApiError") {
+          assert.deepStrictEqual([error.reason, error.status, error.description], [
+            "Business",
+            businessErrorStatus,
+            "Invalid phone number format"
+          ])
+        }
+      }
+      const { client } = yield* setup()
+      const tooLong = yield* Effect.flip(client.sendText({ phone: "987654321", message: "x".repeat(4001) }))
+      assert.strictEqual(tooLong._tag, "WhatsGateApiError")
+      if (tooLong._tag === "WhatsGateApiError") {
+        assert.strictEqual(tooLong.reason, "Validation")
+        assert.deepStrictEqual(Object.keys(tooLong.fields ?? {}), ["message"])
+      }
+      const unknown = yield* Effect.flip(client.status("nope"))
+      assert.strictEqual(unknown._tag === "WhatsGateApiError" && unknown.reason, "NotFound")
+      const noDevice = yield* Effect.flip(
+        Effect.flatMap(setup({ clientOptions: { device: undefined } }), ({ client }) => client.status())
+      )
+      assert.strictEqual(noDevice._tag, "ConfigurationError")
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("layerConfig reads WHATSGATE_* and re-reads the token after a rejection", () =>
+    Effect.gen(function*() {
+      const fake = yield* WhatsGateFake.make()
+      // `ConfigProvider.fromEnv` reads the environment at each load, as a
+      // process whose secret is rotated in place would see it.
+      const env = fake.env()
+      yield* Effect.acquireRelease(
+        Effect.sync(() => Object.assign(process.env, env)),
+        () => Effect.sync(() => Object.keys(env).forEach((key) => delete process.env[key]))
+      )
+      const context = yield* Layer.build(WhatsGateClient.layerConfig().pipe(Layer.provide(Http)))
+      const client = Context.get(context, WhatsGateClient.WhatsGateClient)
+      assert.strictEqual(yield* client.status(), "connected")
+      process.env["WHATSGATE_ACCESS_TOKEN"] = fake.regenerateToken()
+      assert.strictEqual(yield* client.status(), "connected")
+      assert.strictEqual(fake.counters.rejected, 1)
+    }))
+
+  it.scoped("the token appears in no log, span, error or header dump", () =>
+    Effect.gen(function*() {
+      const capture = SecretScan.makeCapture()
+      const seen: Array<unknown> = []
+      const tokens: Array<string> = []
+      yield* Effect.gen(function*() {
+        const { auth, client, fake, source } = yield* setup()
+        tokens.push(fake.token())
+        yield* client.sendText({ phone: "987654321", message: "hello" })
+        tokens.push(fake.regenerateToken())
+        seen.push(yield* Effect.flip(client.status()))
+        source.token = fake.token()
+        yield* client.status()
+        const session = yield* auth.session
+        seen.push(session)
+        yield* Effect.logDebug("session", session)
+        yield* Effect.logDebug(
+          "request",
+          HttpClientRequest.get(fake.url).pipe(
+            HttpClientRequest.setHeader("Access-Token", Redacted.value(session.token))
+          )
+        )
+        fake.failNext(1, 503)
+        yield* client.sendText({ phone: "987654321", message: "x" }).pipe(Effect.flip, Effect.map((e) => seen.push(e)))
+      }).pipe(Effect.provide(capture.layer))
+      assert.isTrue(capture.spans.some((s) => s.name === "WhatsGateAuth.acquire"))
+      assert.isTrue(capture.spans.some((s) => s.attributes.get("http.request.header.access-token") === "<redacted>"))
+      yield* SecretScan.assertClean(tokens, { capture, values: seen })
+    }).pipe(Effect.provide(Http)))
+})
+
+// Keeps the secret-header registration visible in this package's API surface.
+void AuthHttpClient.secretHeaders
