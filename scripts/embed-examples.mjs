@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs"
 import { join } from "node:path"
 
-const marker = /<!-- example: (\S+) -->\n```ts\n[\s\S]*?\n```/g
+const marker = /<!-- example: (\S+) -->\n```ts\n[\s\S]*?```/g
 for (const pkg of readdirSync("packages")) {
   const readme = join("packages", pkg, "README.md")
   if (!existsSync(readme)) continue

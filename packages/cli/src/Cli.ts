@@ -10,10 +10,15 @@ import * as Demo from "./Demo.js"
 
 const demo = Command.make("demo", {}, () =>
   Effect.gen(function*() {
-    yield* Console.log("authfx demo — the session engine, narrated\n")
+    yield* Console.log("authfx demo — each provider's pipeline against its loopback fake\n")
     const rows = yield* Demo.run
-    yield* Console.log(`\n${Demo.table(rows)}`)
+    yield* Console.log(Demo.table(rows))
+    if (!Demo.allOk(rows)) return yield* Effect.fail(new DemoFailed())
   })).pipe(Command.withDescription("Run every provider's pipeline against the built-in fakes"))
+
+class DemoFailed extends Error {
+  override readonly message = "some providers did not complete the demo"
+}
 
 /**
  * @since 0.1.0
