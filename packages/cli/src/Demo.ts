@@ -7,7 +7,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as DemoEngine from "./internal/demoEngine.js"
+import * as DemoGunbot from "./internal/demoGunbot.js"
 import * as DemoWhatsGate from "./internal/demoWhatsGate.js"
 
 /**
@@ -34,7 +34,7 @@ export interface DemoRow {
  */
 export const run: Effect.Effect<ReadonlyArray<DemoRow>> = Effect.gen(function*() {
   const rows: Array<DemoRow> = []
-  for (const demo of [DemoWhatsGate.demo, DemoEngine.demo]) {
+  for (const demo of [DemoWhatsGate.demo, DemoGunbot.demo]) {
     rows.push(yield* demo)
     yield* Console.log("")
   }

@@ -12,3 +12,8 @@ export * as SecretScan from "./SecretScan.js"
  * @since 0.1.0
  */
 export * as WhatsGateFake from "./WhatsGateFake.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as GunbotFake from "./GunbotFake.js"

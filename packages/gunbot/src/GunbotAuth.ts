@@ -1,0 +1,200 @@
+/**
+ * `GunbotAuth`: Gunbot's password login as an `Authenticated<Gunbot>`.
+ *
+ * The password is encrypted once per layer (`GunbotPassword.encrypt`), the JWT
+ * is renewed by a new login before its `exp` (proactively, at 80% of its
+ * lifetime) and after a 401 (reactively, once). A wrong password is
+ * `CredentialsRejected` (`WrongPassword`), never retried in a loop.
+ *
+ * @since 0.1.0
+ */
+import type * as Authenticated from "@authfx/core/Authenticated"
+import * as AuthError from "@authfx/core/AuthError"
+import * as Jwt from "@authfx/core/Jwt"
+import * as Policy from "@authfx/core/Policy"
+import * as SessionEngine from "@authfx/core/SessionEngine"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import { type Gunbot, type GunbotAuthError, type GunbotSession, LoginResponse } from "./Gunbot.js"
+import * as GunbotPassword from "./GunbotPassword.js"
+import { decodeJson, mapPlatformError, provider } from "./internal/http.js"
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class GunbotAuth extends Context.Tag("@authfx/gunbot/GunbotAuth")<
+  GunbotAuth,
+  Authenticated.Authenticated<Gunbot>
+>() {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** `http(s)://<host>:<GUI port>`, e.g. `http://localhost:3000`. */
+  readonly url: string
+  /** The plain password, or one already encrypted (`ENC:…`). */
+  readonly password: Redacted.Redacted<string>
+  /** `config.bot.gunthy_wallet`: needed to encrypt a plain password. */
+  readonly gunthyWallet?: Redacted.Redacted<string> | undefined
+  /** Retry of transient login failures (default `Policy.transientSchedule()`); `false` for none. */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
+  /** Bound on one login attempt (default 30 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Options of the engine (refresh fraction, margins). */
+  readonly engine?: Partial<Omit<SessionEngine.Options<Gunbot>, "provider" | "acquire">> | undefined
+}
+
+/**
+ * Checks a Gunbot base URL and drops a trailing slash.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
+  Effect.try({
+    try: () => {
+      const parsed = new URL(url)
+      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("protocol")
+      return url.replace(/\/+$/, "")
+    },
+    catch: () =>
+      new AuthError.ConfigurationError({
+        provider,
+        reason: "Invalid",
+        key: "GUNBOT_URL",
+        description: "expected an http(s) URL such as http://localhost:3000"
+      })
+  })
+
+/**
+ * A login: `POST /api/v1/auth/login` with the encrypted password.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const login = (
+  client: HttpClient.HttpClient,
+  url: string,
+  encrypted: Redacted.Redacted<string>
+): Effect.Effect<GunbotSession, GunbotAuthError> =>
+  HttpClientRequest.post(`${url}/api/v1/auth/login`).pipe(
+    // The one place the encrypted password leaves Redacted: the login body.
+    HttpClientRequest.bodyUnsafeJson({ password: Redacted.value(encrypted) }),
+    client.execute,
+    Effect.mapError(mapPlatformError),
+    Effect.flatMap((response): Effect.Effect<GunbotSession, GunbotAuthError> => {
+      if (response.status === 200) {
+        return decodeJson(LoginResponse, response).pipe(
+          Effect.map(({ token }) => ({
+            token: Redacted.make(token),
+            claims: Option.getOrUndefined(Jwt.claimsOption(token))
+          }))
+        )
+      }
+      if (response.status === 400 || response.status === 401 || response.status === 403) {
+        return Effect.fail(
+          new AuthError.CredentialsRejected({
+            provider,
+            reason: "WrongPassword",
+            status: response.status,
+            description: "Gunbot refused the password: check GUNBOT_PASSWORD and GUNBOT_WALLET"
+          })
+        )
+      }
+      const request = AuthError.describeRequest(response.request)
+      if (response.status === 408 || response.status === 429 || response.status >= 500) {
+        return Effect.fail(AuthError.transportFromStatus(provider, request, response.status, undefined))
+      }
+      return Effect.fail(
+        new AuthError.ProtocolError({ provider, reason: "UnexpectedStatus", status: response.status, request })
+      )
+    })
+  )
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<
+  Authenticated.Authenticated<Gunbot>,
+  AuthError.ConfigurationError,
+  HttpClient.HttpClient | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const url = yield* validateUrl(options.url)
+    // Encrypted once per layer; a short wallet fails here, before any request.
+    const encrypted = yield* GunbotPassword.encrypt(options.password, options.gunthyWallet)
+    const client = yield* HttpClient.HttpClient
+    const once = login(client, url, encrypted).pipe(
+      Policy.timeout(provider, options.timeout ?? "30 seconds")
+    )
+    const acquire = options.retry === false ? once : once.pipe(Policy.retryTransient(options.retry))
+    return yield* SessionEngine.make<Gunbot>({
+      spanPrefix: "GunbotAuth",
+      ...options.engine,
+      provider,
+      acquire,
+      expiresAt: (session) => session.claims === undefined ? undefined : Jwt.expiresAtMillis(session.claims),
+      issuedAt: (session) => session.claims === undefined ? undefined : Jwt.issuedAtMillis(session.claims)
+    })
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<GunbotAuth, AuthError.ConfigurationError, HttpClient.HttpClient> =>
+  Layer.scoped(GunbotAuth, make(options))
+
+/**
+ * The configuration `layerConfig` reads: `GUNBOT_URL`, `GUNBOT_PASSWORD`
+ * (plain or `ENC:`) and `GUNBOT_WALLET` (needed for a plain password).
+ *
+ * @since 0.1.0
+ * @category configuration
+ */
+export const config: Config.Config<Pick<Options, "url" | "password" | "gunthyWallet">> = Config.all({
+  url: Config.string("GUNBOT_URL"),
+  password: Config.redacted("GUNBOT_PASSWORD"),
+  gunthyWallet: Config.option(Config.redacted("GUNBOT_WALLET")).pipe(Config.map(Option.getOrUndefined))
+})
+
+/**
+ * Reads {@link config}; a missing variable is a `ConfigurationError` naming it.
+ *
+ * @since 0.1.0
+ * @category configuration
+ */
+export const fromConfig = (
+  source: Config.Config<Pick<Options, "url" | "password" | "gunthyWallet">> = config
+): Effect.Effect<Pick<Options, "url" | "password" | "gunthyWallet">, AuthError.ConfigurationError> =>
+  Effect.mapError(source, (error) =>
+    new AuthError.ConfigurationError({
+      provider,
+      reason: "Missing",
+      key: /GUNBOT_URL/.test(String(error)) ? "GUNBOT_URL" : "GUNBOT_PASSWORD",
+      description: "set GUNBOT_URL and GUNBOT_PASSWORD (and GUNBOT_WALLET for a plain password)"
+    }))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  extra: Omit<Options, "url" | "password" | "gunthyWallet"> = {}
+): Layer.Layer<GunbotAuth, AuthError.ConfigurationError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(fromConfig(), (options) => layer({ ...extra, ...options })))

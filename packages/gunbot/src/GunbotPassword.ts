@@ -1,0 +1,80 @@
+/**
+ * Gunbot's password encryption: AES-128-CBC with key and IV both the first 16
+ * UTF-8 bytes of `config.bot.gunthy_wallet`, PKCS#7 padding, standard base64,
+ * prefixed with `ENC:`. WebCrypto only, so it runs on every runtime.
+ *
+ * @since 0.1.0
+ */
+import { ConfigurationError } from "@authfx/core/AuthError"
+import * as Effect from "effect/Effect"
+import * as Encoding from "effect/Encoding"
+import * as Redacted from "effect/Redacted"
+
+/**
+ * The prefix of an encrypted password.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const prefix = "ENC:"
+
+const reveal = (value: string | Redacted.Redacted<string>): string =>
+  Redacted.isRedacted(value) ? Redacted.value(value) : value
+
+/**
+ * Whether a password is already encrypted (starts with `ENC:`).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isEncrypted = (password: string | Redacted.Redacted<string>): boolean =>
+  reveal(password).startsWith(prefix)
+
+/**
+ * Encrypts `password` with `gunthyWallet` as Gunbot expects it. A password that
+ * already starts with `ENC:` is returned as it is (no wallet needed); a wallet
+ * shorter than 16 bytes cannot work and fails before any request.
+ *
+ * @since 0.1.0
+ * @category encryption
+ */
+export const encrypt = (
+  password: string | Redacted.Redacted<string>,
+  gunthyWallet: string | Redacted.Redacted<string> | undefined
+): Effect.Effect<Redacted.Redacted<string>, ConfigurationError> =>
+  Effect.suspend(() => {
+    const plain = reveal(password)
+    if (plain.startsWith(prefix)) return Effect.succeed(Redacted.make(plain))
+    if (plain.length === 0) {
+      return Effect.fail(
+        new ConfigurationError({ provider: "gunbot", reason: "Missing", key: "GUNBOT_PASSWORD", description: "empty" })
+      )
+    }
+    if (gunthyWallet === undefined) {
+      return Effect.fail(
+        new ConfigurationError({
+          provider: "gunbot",
+          reason: "Missing",
+          key: "GUNBOT_WALLET",
+          description: "a plain password is encrypted with the gunthy wallet key; give it, or an ENC: password"
+        })
+      )
+    }
+    const key = new TextEncoder().encode(reveal(gunthyWallet)).slice(0, 16)
+    if (key.length < 16) {
+      return Effect.fail(
+        new ConfigurationError({
+          provider: "gunbot",
+          reason: "Invalid",
+          key: "GUNBOT_WALLET",
+          description: "the gunthy wallet key must be at least 16 bytes long"
+        })
+      )
+    }
+    return Effect.promise(async () => {
+      const subtle = globalThis.crypto.subtle
+      const cryptoKey = await subtle.importKey("raw", key, { name: "AES-CBC" }, false, ["encrypt"])
+      const encrypted = await subtle.encrypt({ name: "AES-CBC", iv: key }, cryptoKey, new TextEncoder().encode(plain))
+      return Redacted.make(`${prefix}${Encoding.encodeBase64(new Uint8Array(encrypted))}`)
+    })
+  })

@@ -1,0 +1,19 @@
+/**
+ * @since 0.1.0
+ */
+export * as Gunbot from "./Gunbot.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as GunbotAuth from "./GunbotAuth.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as GunbotClient from "./GunbotClient.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as GunbotPassword from "./GunbotPassword.js"

@@ -1,0 +1,98 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as FastCheck from "effect/FastCheck"
+import * as Redacted from "effect/Redacted"
+import { execFileSync } from "node:child_process"
+import { createCipheriv } from "node:crypto"
+import * as GunbotPassword from "../src/GunbotPassword.js"
+
+/** Node's own cipher, as the Gunbot docs' Node.js helper uses it. */
+const reference = (password: string, wallet: string) => {
+  const key = Buffer.from(wallet, "utf8").subarray(0, 16)
+  const cipher = createCipheriv("aes-128-cbc", key, key)
+  return "ENC:" + Buffer.concat([cipher.update(password, "utf8"), cipher.final()]).toString("base64")
+}
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync("openssl", ["version"])
+    return true
+  } catch {
+    return false
+  }
+})()
+
+const encrypt = (password: string, wallet: string) =>
+  GunbotPassword.encrypt(password, wallet).pipe(Effect.map(Redacted.value))
+
+describe("GunbotPassword", () => {
+  it.effect("matches the documented test vector", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(
+        yield* encrypt("hunter2-long-password!", "0123456789abcdefXX"),
+        "ENC:AGJJSTs7qs1sZ7bV55UlBBd2MIGj2/Wh5t8iXTRXLCw="
+      )
+    }))
+
+  it.effect.prop(
+    "matches node's createCipheriv byte for byte for any UTF-8 password and wallet",
+    [
+      FastCheck.string({ unit: "binary", minLength: 1, maxLength: 64 }),
+      FastCheck.string({ unit: "binary", minLength: 16, maxLength: 40 })
+    ],
+    ([password, wallet]) =>
+      Effect.gen(function*() {
+        if (password.startsWith("ENC:") || Buffer.byteLength(wallet) < 16) return
+        assert.strictEqual(yield* encrypt(password, wallet), reference(password, wallet))
+      }),
+    { fastCheck: { numRuns: 200 } }
+  )
+
+  it.runIf(hasOpenssl)(
+    "matches `openssl enc -aes-128-cbc -nosalt -base64 -A`",
+    () =>
+      Effect.runPromise(Effect.gen(function*() {
+        for (const [password, wallet] of [["p@ss wörd ✓", "wallet-key-0123456789"], ["x", "ééééééééé"]] as const) {
+          const hex = Buffer.from(wallet, "utf8").subarray(0, 16).toString("hex")
+          const out = execFileSync("openssl", [
+            "enc",
+            "-aes-128-cbc",
+            "-K",
+            hex,
+            "-iv",
+            hex,
+            "-nosalt",
+            "-base64",
+            "-A"
+          ], {
+            input: Buffer.from(password, "utf8")
+          }).toString().trim()
+          assert.strictEqual(yield* encrypt(password, wallet), `ENC:${out}`)
+        }
+      }))
+  )
+
+  it.effect("an ENC: password passes through unchanged, without a wallet", () =>
+    Effect.gen(function*() {
+      const result = yield* GunbotPassword.encrypt(Redacted.make("ENC:abc="), undefined)
+      assert.strictEqual(Redacted.value(result), "ENC:abc=")
+    }))
+
+  it.effect("a wallet under 16 bytes, a missing wallet or an empty password is a typed configuration error", () =>
+    Effect.gen(function*() {
+      const short = yield* Effect.flip(GunbotPassword.encrypt("secret", "0123456789abcde"))
+      assert.deepStrictEqual([short._tag, short.key, short.reason], ["ConfigurationError", "GUNBOT_WALLET", "Invalid"])
+      const missing = yield* Effect.flip(GunbotPassword.encrypt("secret", undefined))
+      assert.deepStrictEqual([missing.key, missing.reason], ["GUNBOT_WALLET", "Missing"])
+      const empty = yield* Effect.flip(GunbotPassword.encrypt("", "0123456789abcdef"))
+      assert.deepStrictEqual([empty.key, empty.reason], ["GUNBOT_PASSWORD", "Missing"])
+      assert.notInclude(short.message + missing.message, "secret")
+    }))
+
+  it.effect("16 bytes are counted in UTF-8, not in characters", () =>
+    Effect.gen(function*() {
+      // Eight two-byte characters: 16 bytes, 8 characters.
+      const wallet = "éééééééé"
+      assert.strictEqual(yield* encrypt("pw", wallet), reference("pw", wallet))
+    }))
+})

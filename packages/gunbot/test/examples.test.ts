@@ -1,0 +1,29 @@
+import { GunbotFake } from "@authfx/testkit"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { readFileSync } from "node:fs"
+import { program } from "../examples/status.js"
+
+describe("README example", () => {
+  it("is examples/status.ts as it is (type-checked with the package)", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
+    const example = readFileSync(new URL("../examples/status.ts", import.meta.url), "utf8")
+    assert.include(readme, example.trim())
+  })
+
+  it.scoped("runs against the fake with the environment `authfx fakes` prints", () =>
+    Effect.gen(function*() {
+      const fake = yield* GunbotFake.make()
+      const env = fake.env()
+      yield* Effect.acquireRelease(
+        Effect.sync(() => Object.assign(process.env, env)),
+        () => Effect.sync(() => Object.keys(env).forEach((key) => delete process.env[key]))
+      )
+      assert.strictEqual(yield* program, "Authenticated; exchanges: binance")
+      process.env["GUNBOT_WALLET"] = "too-short"
+      assert.strictEqual(
+        yield* program,
+        "fix GUNBOT_WALLET: gunbot: GUNBOT_WALLET is invalid: the gunthy wallet key must be at least 16 bytes long"
+      )
+    }))
+})

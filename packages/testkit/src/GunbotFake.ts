@@ -1,0 +1,230 @@
+/**
+ * A loopback Gunbot REST API, written from Gunbot's documentation and its
+ * official OpenAPI file: `POST /api/v1/auth/login` with the AES-encrypted
+ * password, HS256 JWTs with `exp`/`iat`, `GET /api/v1/auth/status`, a few
+ * protected routes, and `ErrorResponse` bodies.
+ *
+ * Undocumented behaviour is switchable: the status of a wrong password
+ * (`wrongPasswordStatus`, 401 or 400) and whether tokens carry `exp`.
+ *
+ * @since 0.1.0
+ */
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { createCipheriv, createHmac, timingSafeEqual } from "node:crypto"
+import * as FakeServer from "./FakeServer.js"
+import { type Faults, makeFaults } from "./internal/faults.js"
+import { randomToken } from "./internal/random.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The plain password (random by default). */
+  readonly password?: string | undefined
+  /** `config.bot.gunthy_wallet` (random, 34 characters, by default). */
+  readonly gunthyWallet?: string | undefined
+  /** Token lifetime in seconds (default 3600). */
+  readonly tokenLifetimeSeconds?: number | undefined
+  /** Whether tokens carry `exp` (default true). */
+  readonly includeExp?: boolean | undefined
+  /** Status of a wrong password: undocumented, so switchable (default 401). */
+  readonly wrongPasswordStatus?: 400 | 401 | undefined
+  /** The fake's clock, in epoch milliseconds (default `Date.now`). */
+  readonly now?: (() => number) | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Counters {
+  requests: number
+  logins: number
+  failedLogins: number
+  /** 401 answers on protected routes. */
+  rejected: number
+  /** Protected requests that were accepted. */
+  authorized: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface GunbotFake extends Faults {
+  readonly url: string
+  readonly password: () => string
+  readonly gunthyWallet: string
+  /** The password as the login expects it: `ENC:` + base64. */
+  readonly encryptedPassword: () => string
+  readonly env: () => Readonly<Record<string, string>>
+  readonly counters: Counters
+  /** Every token issued so far is refused from now on (as after a restart with a new secret). */
+  readonly revokeTokens: () => void
+  /** Every token issued so far expires now. */
+  readonly expireTokens: () => void
+  readonly changePassword: (password: string) => void
+  readonly setTokenLifetime: (seconds: number) => void
+  /** The token secret, to check the fake's own signatures in its tests. */
+  readonly jwtSecret: string
+}
+
+const errorResponse = (status: number, message: string, code?: number) =>
+  HttpServerResponse.unsafeJson({ status: "error", message, ...(code !== undefined ? { code } : {}) }, { status })
+
+const base64url = (input: Buffer | string) => Buffer.from(input).toString("base64url")
+
+/** The fake's own encryption, from the Gunbot docs' Node.js helper. */
+export const encryptPassword = (password: string, wallet: string): string => {
+  const key = Buffer.from(wallet, "utf8").subarray(0, 16)
+  const cipher = createCipheriv("aes-128-cbc", key, key)
+  return "ENC:" + Buffer.concat([cipher.update(password, "utf8"), cipher.final()]).toString("base64")
+}
+
+/**
+ * Starts the fake for the life of the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    let password = options.password ?? randomToken("gb-pass")
+    const wallet = options.gunthyWallet ?? randomToken("0x").slice(0, 34)
+    let lifetime = options.tokenLifetimeSeconds ?? 3600
+    const includeExp = options.includeExp ?? true
+    const wrongStatus = options.wrongPasswordStatus ?? 401
+    const now = options.now ?? Date.now
+    const secret = randomToken("jwt-secret")
+    const counters: Counters = { requests: 0, logins: 0, failedLogins: 0, rejected: 0, authorized: 0 }
+    const faults = makeFaults()
+    let serial = 0
+    /** Tokens with `jti` at or below this are refused. */
+    let revokedUpTo = 0
+    /** Tokens with `jti` at or below this are expired, whatever their `exp`. */
+    let expiredUpTo = 0
+
+    const sign = (claims: Record<string, unknown>) => {
+      const head = base64url(JSON.stringify({ typ: "JWT", alg: "HS256" }))
+      const body = base64url(JSON.stringify(claims))
+      const mac = createHmac("sha256", secret).update(`${head}.${body}`).digest()
+      return `${head}.${body}.${base64url(mac)}`
+    }
+
+    const verify = (token: string): boolean => {
+      const [head, body, mac] = token.split(".")
+      if (head === undefined || body === undefined || mac === undefined) return false
+      const expected = createHmac("sha256", secret).update(`${head}.${body}`).digest()
+      const given = Buffer.from(mac, "base64url")
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false
+      try {
+        const claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8"))
+        if (typeof claims.jti !== "number" || claims.jti <= revokedUpTo || claims.jti <= expiredUpTo) return false
+        return claims.exp === undefined || claims.exp * 1000 > now()
+      } catch {
+        return false
+      }
+    }
+
+    const protectedRoute = (
+      handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
+    ) =>
+      Effect.gen(function*() {
+        counters.requests += 1
+        const fault = yield* faults.next
+        if (fault !== undefined) return fault
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const header = request.headers["authorization"] ?? ""
+        const token = header.startsWith("Bearer ") ? header.slice(7).trim() : ""
+        if (!verify(token)) {
+          counters.rejected += 1
+          return errorResponse(401, "Authentication required", 401)
+        }
+        counters.authorized += 1
+        return yield* handler
+      })
+
+    const login = Effect.gen(function*() {
+      counters.requests += 1
+      const fault = yield* faults.next
+      if (fault !== undefined) return fault
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const body = yield* request.json.pipe(Effect.orElseSucceed(() => undefined))
+      const given = typeof body === "object" && body !== null
+        ? (body as Record<string, unknown>)["password"]
+        : undefined
+      if (typeof given !== "string" || given.length === 0) return errorResponse(400, "Invalid input")
+      if (given !== encryptPassword(password, wallet)) {
+        counters.failedLogins += 1
+        return errorResponse(wrongStatus, "Invalid password", wrongStatus)
+      }
+      counters.logins += 1
+      serial += 1
+      const iat = Math.floor(now() / 1000)
+      const claims: Record<string, unknown> = { iat, jti: serial, sub: "gunbot-user" }
+      if (includeExp) claims["exp"] = iat + lifetime
+      return HttpServerResponse.unsafeJson({ status: "success", token: sign(claims) })
+    })
+
+    const router = HttpRouter.empty.pipe(
+      HttpRouter.post("/api/v1/auth/login", login),
+      HttpRouter.get(
+        "/api/v1/auth/status",
+        protectedRoute(Effect.succeed(HttpServerResponse.unsafeJson({
+          code: 200,
+          isDemo: false,
+          isRegistered: true,
+          isTwoFA: false,
+          metamask: false,
+          status: "success",
+          message: "Authenticated"
+        })))
+      ),
+      HttpRouter.get(
+        "/api/v1/balances",
+        protectedRoute(Effect.succeed(HttpServerResponse.unsafeJson({
+          status: "success",
+          data: { binance: { USDT: { available: "1000.00", onOrder: "0.00" } } }
+        })))
+      ),
+      HttpRouter.post(
+        "/api/v1/trade/buy",
+        protectedRoute(Effect.gen(function*() {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const body = yield* request.json.pipe(Effect.orElseSucceed(() => ({})))
+          const input = body as Record<string, unknown>
+          if (
+            typeof input["exch"] !== "string" || typeof input["pair"] !== "string" || typeof input["amt"] !== "number"
+          ) {
+            return errorResponse(400, "Invalid input")
+          }
+          return HttpServerResponse.unsafeJson({ status: "success", message: "Order placed" })
+        }))
+      )
+    )
+
+    const started = yield* FakeServer.serve(router)
+    faults.attach(started)
+    return {
+      ...faults.controls,
+      url: started.url,
+      password: () => password,
+      gunthyWallet: wallet,
+      encryptedPassword: () => encryptPassword(password, wallet),
+      env: () => ({ GUNBOT_URL: started.url, GUNBOT_PASSWORD: password, GUNBOT_WALLET: wallet }),
+      counters,
+      revokeTokens: () => void (revokedUpTo = serial),
+      expireTokens: () => void (expiredUpTo = serial),
+      changePassword: (next) => {
+        password = next
+        revokedUpTo = serial
+      },
+      setTokenLifetime: (seconds) => void (lifetime = seconds),
+      jwtSecret: secret
+    }
+  })
