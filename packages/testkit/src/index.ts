@@ -17,3 +17,8 @@ export * as WhatsGateFake from "./WhatsGateFake.js"
  * @since 0.1.0
  */
 export * as GunbotFake from "./GunbotFake.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NabiFake from "./NabiFake.js"

@@ -1,0 +1,187 @@
+/**
+ * `NabiClient`: authenticated GraphQL against Nabi, with typed results.
+ *
+ * A 401 (expired or revoked access token) invalidates the session, renews it
+ * (refresh token first, full login if that is refused) and replays the call
+ * once. A 400 (a profile the wallet does not own) is `ProfileMismatch`: never
+ * retried, and the session stays valid.
+ *
+ * @since 0.1.0
+ */
+import { SessionRejected } from "@authfx/core/Authenticated"
+import * as AuthError from "@authfx/core/AuthError"
+import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
+import type * as Schema from "effect/Schema"
+import { dataOf, provider, readAnswer } from "./internal/graphql.js"
+import type { NabiError } from "./Nabi.js"
+import * as NabiAuth from "./NabiAuth.js"
+import * as TonSigner from "./TonSigner.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /**
+   * Runs a GraphQL operation with the current access token and decodes its
+   * `data` with `schema`. GraphQL `errors` are a `NabiGraphQLError`.
+   */
+  readonly query: <A, I>(
+    document: string,
+    variables: Readonly<Record<string, unknown>> | undefined,
+    schema: Schema.Schema<A, I>
+  ) => Effect.Effect<A, NabiError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class NabiClient extends Context.Tag("@authfx/nabi/NabiClient")<NabiClient, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends NabiAuth.Options {
+  /** Retry of transient failures of queries (default `Policy.transientSchedule()`); `false` for none. */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
+}
+
+/** The profile a variables object names, for `ProfileMismatch`. */
+const profileOf = (variables: Readonly<Record<string, unknown>> | undefined): string | undefined => {
+  const seen = new Set<unknown>()
+  const search = (value: unknown): string | undefined => {
+    if (typeof value !== "object" || value === null || seen.has(value)) return undefined
+    seen.add(value)
+    for (const [key, inner] of Object.entries(value)) {
+      if (/^(profileId|profile|id)$/.test(key) && typeof inner === "string") return inner
+      const found = search(inner)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  return search(variables)
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Service, AuthError.ConfigurationError, HttpClient.HttpClient | NabiAuth.NabiAuth> =>
+  Effect.gen(function*() {
+    const url = yield* NabiAuth.validateUrl(options.url)
+    const auth = yield* NabiAuth.NabiAuth
+
+    const classify = (response: HttpClientResponse.HttpClientResponse) => {
+      if (response.status === 401) return Effect.fail(new SessionRejected({ status: 401, description: "Unauthorized" }))
+      if (response.status !== 400) return Effect.void
+      // 400: the token is valid but not for this profile. Not a rejection of
+      // the session: it must not be invalidated, and no retry can help.
+      return readAnswer(response).pipe(
+        Effect.flatMap((answer) =>
+          Effect.flatMap(auth.current, (session) =>
+            Effect.fail(
+              new AuthError.ProfileMismatch({
+                provider,
+                reason: "NotOwner",
+                status: 400,
+                address: Option.match(session, { onNone: () => "unknown", onSome: (s) => s.address }),
+                profile: answer.errors.find((e) => e.extensions?.profileId !== undefined)?.extensions?.profileId ??
+                  "unknown",
+                ...(answer.errors[0]?.extensions?.code !== undefined ? { code: answer.errors[0].extensions.code } : {})
+              })
+            ))
+        )
+      )
+    }
+
+    const http = AuthHttpClient.make(yield* HttpClient.HttpClient, {
+      auth,
+      // The one place the access token leaves Redacted: the Authorization header.
+      sign: (request, session) => HttpClientRequest.bearerToken(request, Redacted.value(session.accessToken)),
+      classify,
+      ...(options.retry !== undefined ? { retry: options.retry } : {})
+    })
+    const description = AuthError.describeRequest({ method: "POST", url })
+
+    return {
+      query: (document, variables, schema) =>
+        HttpClientRequest.post(url).pipe(
+          HttpClientRequest.bodyUnsafeJson(
+            variables === undefined ? { query: document } : { query: document, variables }
+          ),
+          http.execute,
+          Effect.flatMap(readAnswer),
+          Effect.flatMap((answer) => dataOf(schema, answer, description)),
+          Effect.catchTag("ProfileMismatch", (error) =>
+            Effect.fail(
+              error.profile !== "unknown"
+                ? error
+                : new AuthError.ProfileMismatch({ ...error, profile: profileOf(variables) ?? "unknown" })
+            )),
+          Effect.withSpan("NabiClient.query", { attributes: { "authfx.provider": provider } })
+        )
+    } satisfies Service
+  })
+
+/**
+ * `NabiClient` and `NabiAuth` together; the `TonSigner` comes from the context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<
+  NabiClient | NabiAuth.NabiAuth,
+  AuthError.ConfigurationError,
+  HttpClient.HttpClient | TonSigner.TonSigner
+> => Layer.effect(NabiClient, make(options)).pipe(Layer.provideMerge(NabiAuth.layer(options)))
+
+/**
+ * Everything from the environment: `NABI_URL`, `NABI_MNEMONIC`, `NABI_ADDRESS`
+ * and `NABI_SIGNATURE_ENCODING` (`hex` by default, or `base64`). The mnemonic's
+ * key pair is derived once, here.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  extra: Omit<Options, "url" | "signatureEncoding"> = {}
+): Layer.Layer<
+  NabiClient | NabiAuth.NabiAuth | TonSigner.TonSigner,
+  AuthError.ConfigurationError,
+  HttpClient.HttpClient
+> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const url = yield* Config.string("NABI_URL").pipe(
+        Effect.mapError(() => new AuthError.ConfigurationError({ provider, reason: "Missing", key: "NABI_URL" }))
+      )
+      const signatureEncoding = yield* Config.literal("hex", "base64")("NABI_SIGNATURE_ENCODING").pipe(
+        Config.withDefault("hex" as const),
+        Effect.mapError(() =>
+          new AuthError.ConfigurationError({
+            provider,
+            reason: "Invalid",
+            key: "NABI_SIGNATURE_ENCODING",
+            description: "expected hex or base64"
+          })
+        )
+      )
+      return layer({ ...extra, url, signatureEncoding }).pipe(Layer.provideMerge(TonSigner.layerConfig()))
+    })
+  )

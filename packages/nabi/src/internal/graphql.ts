@@ -1,0 +1,70 @@
+import * as AuthError from "@authfx/core/AuthError"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { Envelope, type GraphQLErrors, NabiGraphQLError } from "../Nabi.js"
+
+export const provider = "nabi"
+
+/** A GraphQL answer: the HTTP status, `data` and `errors`. */
+export interface Answer {
+  readonly status: number
+  readonly data: unknown
+  readonly errors: typeof GraphQLErrors.Type
+}
+
+const decodeEnvelope = Schema.decodeUnknown(Schema.parseJson(Envelope))
+
+/** Reads a GraphQL answer; a body that is not one is a `ProtocolError` (saying where, never what). */
+export const readAnswer = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<Answer, AuthError.ProtocolError | AuthError.TransportError> =>
+  response.text.pipe(
+    Effect.mapError((error: HttpClientError.ResponseError) => AuthError.fromResponseError(provider, error)),
+    Effect.flatMap((text) =>
+      decodeEnvelope(text).pipe(
+        Effect.mapError((error) =>
+          AuthError.fromParseError({
+            provider,
+            error,
+            request: AuthError.describeRequest(response.request),
+            status: response.status
+          })
+        )
+      )
+    ),
+    Effect.map((envelope) => ({ status: response.status, data: envelope.data, errors: envelope.errors ?? [] }))
+  )
+
+/** `data` decoded with `schema`, or the GraphQL errors as a typed error. */
+export const dataOf = <A, I>(
+  schema: Schema.Schema<A, I>,
+  answer: Answer,
+  request: string
+): Effect.Effect<A, NabiGraphQLError | AuthError.ProtocolError> => {
+  if (answer.errors.length > 0 || answer.data === undefined || answer.data === null) {
+    return Effect.fail(
+      new NabiGraphQLError({
+        provider,
+        errors: answer.errors.length > 0
+          ? answer.errors.map((e) => ({
+            message: e.message,
+            ...(e.extensions?.code !== undefined ? { code: e.extensions.code } : {})
+          }))
+          : [{ message: "no data in the answer" }]
+      })
+    )
+  }
+  return Schema.decodeUnknown(schema)(answer.data).pipe(
+    Effect.mapError((error) => AuthError.fromParseError({ provider, error, request, status: answer.status }))
+  )
+}
+
+/** A GraphQL string literal (JSON's escaping is valid GraphQL). */
+export const literal = (value: string): string => JSON.stringify(value)
+
+export const mapPlatformError = (error: HttpClientError.HttpClientError) =>
+  error._tag === "RequestError"
+    ? AuthError.fromRequestError(provider, error)
+    : AuthError.fromResponseError(provider, error)

@@ -1,0 +1,252 @@
+import * as SessionStore from "@authfx/core/SessionStore"
+import { NabiFake, SecretScan } from "@authfx/testkit"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as TestClock from "effect/TestClock"
+import { randomBytes } from "node:crypto"
+import { NabiAuth } from "../src/NabiAuth.js"
+import * as NabiClient from "../src/NabiClient.js"
+import * as TonSigner from "../src/TonSigner.js"
+
+const Http = NodeHttpClient.layerUndici
+const Signer = TonSigner.layerFromMnemonic({
+  mnemonic: Redacted.make(NabiFake.demoAccount.mnemonic),
+  address: NabiFake.demoAccount.address
+})
+
+const MyProfiles = Schema.Struct({
+  myProfiles: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String }))
+})
+const myProfiles = "query { myProfiles { id name } }"
+const UpdateProfile = Schema.Struct({ updateProfile: Schema.Struct({ id: Schema.String, name: Schema.String }) })
+const updateProfile = "mutation Update($request: UpdateProfileInput!) { updateProfile(request: $request) { id name } }"
+
+/** A Nabi fake on the test's clock and a client for it. */
+const setup = (
+  options: NabiFake.Options & {
+    readonly client?: Partial<NabiClient.Options>
+    readonly store?: SessionStore.SessionStore
+    readonly signer?: Layer.Layer<TonSigner.TonSigner, any>
+  } = {}
+) =>
+  Effect.gen(function*() {
+    const clock = yield* Effect.clock
+    const fake = yield* NabiFake.make({ now: () => clock.unsafeCurrentTimeMillis(), ...options })
+    const layer = NabiClient.layer({ url: fake.url, ...options.client }).pipe(
+      Layer.provide(Layer.mergeAll(Http, options.signer ?? Signer)),
+      Layer.provide(options.store !== undefined ? Layer.succeed(SessionStore.SessionStore, options.store) : Layer.empty)
+    )
+    const context = yield* Layer.build(layer)
+    return { fake, nabi: Context.get(context, NabiClient.NabiClient), auth: Context.get(context, NabiAuth) }
+  })
+
+/** Moves the test clock in steps, letting background renewals finish their I/O. */
+const advance = (total: Duration.DurationInput, step: Duration.DurationInput = "1 minute") =>
+  Effect.gen(function*() {
+    let left = Duration.toMillis(total)
+    while (left > 0) {
+      const by = Math.min(left, Duration.toMillis(step))
+      yield* TestClock.adjust(by)
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      left -= by
+    }
+  })
+
+describe("NabiClient", () => {
+  it.scoped("nonce → signature → tokens → an authenticated query", () =>
+    Effect.gen(function*() {
+      const { fake, nabi } = yield* setup()
+      const { myProfiles: profiles } = yield* nabi.query(myProfiles, undefined, MyProfiles)
+      assert.deepStrictEqual(profiles.map((p) => p.id), ["p-demo"])
+      const updated = yield* nabi.query(updateProfile, { request: { id: "p-demo", name: "renamed" } }, UpdateProfile)
+      assert.strictEqual(updated.updateProfile.name, "renamed")
+      assert.deepStrictEqual([fake.counters.nonces, fake.counters.logins, fake.counters.refreshes], [1, 1, 0])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("the access token nearing expiry is renewed with refreshToken: no new nonce", () =>
+    Effect.gen(function*() {
+      const { fake, nabi } = yield* setup()
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      // 80% of 30 minutes, ±5% jitter: between 22.5 and 25.5 minutes.
+      yield* advance("22 minutes")
+      assert.strictEqual(fake.counters.refreshes, 0)
+      yield* advance("4 minutes")
+      assert.strictEqual(fake.counters.refreshes, 1)
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      assert.deepStrictEqual([fake.counters.nonces, fake.counters.unauthorized], [1, 0])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a rotated refresh token returned by refreshToken is used from then on", () =>
+    Effect.gen(function*() {
+      const { auth, fake, nabi } = yield* setup({ rotateRefreshToken: true })
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      const first = yield* auth.session
+      yield* advance("26 minutes")
+      const second = yield* auth.session
+      assert.notStrictEqual(Redacted.value(second.refreshToken), Redacted.value(first.refreshToken))
+      fake.expireAccessTokens()
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      // The rotated refresh token was accepted: never refused, never a new nonce.
+      assert.deepStrictEqual([fake.counters.nonces, fake.counters.refusedRefreshes], [1, 0])
+      assert.isAtLeast(fake.counters.refreshes, 2)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("an expired refresh token falls back to the full login", () =>
+    Effect.gen(function*() {
+      const { fake, nabi } = yield* setup()
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      fake.expireRefreshTokens()
+      fake.expireAccessTokens()
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      assert.deepStrictEqual(
+        [fake.counters.unauthorized, fake.counters.refusedRefreshes, fake.counters.nonces, fake.counters.logins],
+        [1, 1, 2, 2]
+      )
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a nonce expired between generateNonce and getToken: one fresh nonce", () =>
+    Effect.gen(function*() {
+      const { fake, nabi } = yield* setup()
+      fake.expireNextNonces(1)
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      assert.deepStrictEqual([fake.counters.nonces, fake.counters.badNonces, fake.counters.logins], [2, 1, 1])
+      fake.expireNextNonces(5)
+      fake.expireAccessTokens()
+      fake.expireRefreshTokens()
+      const error = yield* Effect.flip(nabi.query(myProfiles, undefined, MyProfiles))
+      assert.strictEqual(error._tag, "CredentialsRejected")
+      assert.strictEqual(fake.counters.nonces, 4)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a key that does not match the address: CredentialsRejected", () =>
+    Effect.gen(function*() {
+      const { fake, nabi } = yield* setup({
+        accounts: [{ address: NabiFake.demoAccount.address, publicKey: randomBytes(32) }]
+      })
+      const error = yield* Effect.flip(nabi.query(myProfiles, undefined, MyProfiles))
+      assert.strictEqual(error._tag, "CredentialsRejected")
+      if (error._tag === "CredentialsRejected") assert.strictEqual(error.reason, "BadSignature")
+      assert.deepStrictEqual([fake.counters.badSignatures, fake.counters.nonces], [1, 1])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a profile the wallet does not own: ProfileMismatch, no extra request, the session kept", () =>
+    Effect.gen(function*() {
+      const { auth, fake, nabi } = yield* setup()
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      const session = yield* auth.session
+      const before = fake.counters.requests
+      const error = yield* Effect.flip(
+        nabi.query(updateProfile, { request: { id: "p-other", name: "x" } }, UpdateProfile)
+      )
+      assert.strictEqual(error._tag, "ProfileMismatch")
+      if (error._tag === "ProfileMismatch") {
+        assert.deepStrictEqual([error.address, error.profile, error.status], [
+          NabiFake.demoAccount.address,
+          "p-other",
+          400
+        ])
+      }
+      assert.strictEqual(fake.counters.requests - before, 1)
+      assert.strictEqual(Option.getOrThrow(yield* auth.current), session)
+      assert.deepStrictEqual([fake.counters.nonces, fake.counters.refreshes], [1, 0])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a restart with a stored session needs no nonce", () =>
+    Effect.gen(function*() {
+      const store = SessionStore.makeMemory()
+      const clock = yield* Effect.clock
+      const fake = yield* NabiFake.make({ now: () => clock.unsafeCurrentTimeMillis() })
+      const build = Layer.build(
+        NabiClient.layer({ url: fake.url }).pipe(
+          Layer.provide(Layer.mergeAll(Http, Signer, Layer.succeed(SessionStore.SessionStore, store)))
+        )
+      )
+      yield* Effect.scoped(
+        Effect.flatMap(build, (ctx) => Context.get(ctx, NabiClient.NabiClient).query(myProfiles, undefined, MyProfiles))
+      )
+      // A restart an hour later: the access token has expired, the refresh token has not.
+      yield* TestClock.adjust(Duration.hours(1))
+      yield* Effect.scoped(
+        Effect.flatMap(build, (ctx) => Context.get(ctx, NabiClient.NabiClient).query(myProfiles, undefined, MyProfiles))
+      )
+      assert.deepStrictEqual([fake.counters.nonces, fake.counters.refreshes], [1, 1])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("1,000 concurrent queries when the access token expires: one refresh", () =>
+    Effect.gen(function*() {
+      const { fake, nabi } = yield* setup()
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      fake.expireAccessTokens()
+      const results = yield* Effect.all(
+        Array.from({ length: 1000 }, () => Effect.either(nabi.query(myProfiles, undefined, MyProfiles))),
+        { concurrency: "unbounded" }
+      )
+      assert.strictEqual(results.filter((r) => r._tag === "Right").length, 1000)
+      assert.deepStrictEqual([fake.counters.refreshes, fake.counters.nonces], [1, 1])
+    }).pipe(Effect.provide(Http)), 60_000)
+
+  it.scoped("base64 signatures when configured", () =>
+    Effect.gen(function*() {
+      const { fake, nabi } = yield* setup({ signatureEncoding: "base64", client: { signatureEncoding: "base64" } })
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      assert.strictEqual(fake.counters.logins, 1)
+    }).pipe(Effect.provide(Http)))
+
+  it.effect("an invalid mnemonic or address is a ConfigurationError before any request", () =>
+    Effect.gen(function*() {
+      const words = Redacted.make(NabiFake.demoAccount.mnemonic.replace("letter", "banana"))
+      const badWords = yield* Effect.flip(
+        TonSigner.fromMnemonic({ mnemonic: words, address: NabiFake.demoAccount.address })
+      )
+      assert.deepStrictEqual([badWords._tag, badWords.key], ["ConfigurationError", "NABI_MNEMONIC"])
+      assert.notInclude(badWords.message, "spread")
+      const short = yield* Effect.flip(
+        TonSigner.fromMnemonic({ mnemonic: Redacted.make("one two"), address: NabiFake.demoAccount.address })
+      )
+      assert.strictEqual(short.key, "NABI_MNEMONIC")
+      const badAddress = yield* Effect.flip(
+        TonSigner.fromMnemonic({ mnemonic: Redacted.make(NabiFake.demoAccount.mnemonic), address: "0:xyz" })
+      )
+      assert.strictEqual(badAddress.key, "NABI_ADDRESS")
+      const friendly = yield* TonSigner.fromMnemonic({
+        mnemonic: Redacted.make(NabiFake.demoAccount.mnemonic),
+        address: "EQCrq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq8Uk"
+      })
+      assert.strictEqual(friendly.address, `0:${"ab".repeat(32)}`)
+    }))
+
+  it.scoped("the mnemonic and the tokens appear in no log, span or error", () =>
+    Effect.gen(function*() {
+      const capture = SecretScan.makeCapture()
+      const seen: Array<unknown> = []
+      const secrets: Array<string> = [
+        NabiFake.demoAccount.mnemonic,
+        ...NabiFake.demoAccount.mnemonic.split(" ").slice(0, 3).map((w) => ` ${w} `)
+      ]
+      yield* Effect.gen(function*() {
+        const { auth, fake, nabi } = yield* setup()
+        yield* nabi.query(myProfiles, undefined, MyProfiles)
+        const session = yield* auth.session
+        secrets.push(Redacted.value(session.accessToken), Redacted.value(session.refreshToken))
+        seen.push(session)
+        yield* Effect.logDebug("session", session)
+        fake.expireAccessTokens()
+        yield* nabi.query(myProfiles, undefined, MyProfiles)
+        seen.push(
+          yield* Effect.flip(nabi.query(updateProfile, { request: { id: "p-other", name: "x" } }, UpdateProfile))
+        )
+        fake.rejectSignatures(true)
+        fake.revokeAll()
+        seen.push(yield* Effect.flip(nabi.query(myProfiles, undefined, MyProfiles)))
+      }).pipe(Effect.provide(capture.layer))
+      assert.isTrue(capture.spans.some((s) => s.name === "NabiAuth.login"))
+      yield* SecretScan.assertClean(secrets, { capture, values: seen })
+    }).pipe(Effect.provide(Http)))
+})
