@@ -8,6 +8,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as DemoGunbot from "./internal/demoGunbot.js"
+import * as DemoNabi from "./internal/demoNabi.js"
 import * as DemoWhatsGate from "./internal/demoWhatsGate.js"
 
 /**
@@ -34,7 +35,7 @@ export interface DemoRow {
  */
 export const run: Effect.Effect<ReadonlyArray<DemoRow>> = Effect.gen(function*() {
   const rows: Array<DemoRow> = []
-  for (const demo of [DemoWhatsGate.demo, DemoGunbot.demo]) {
+  for (const demo of [DemoWhatsGate.demo, DemoGunbot.demo, DemoNabi.demo]) {
     rows.push(yield* demo)
     yield* Console.log("")
   }

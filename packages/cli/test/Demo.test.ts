@@ -6,7 +6,7 @@ describe("authfx demo", () => {
   it.live("runs every provider's pipeline and reports it in the table", () =>
     Effect.gen(function*() {
       const rows = yield* Demo.run
-      assert.deepStrictEqual(rows.map((r) => r.provider), ["whatsgate", "gunbot"])
+      assert.deepStrictEqual(rows.map((r) => r.provider), ["whatsgate", "gunbot", "nabi"])
       assert.isTrue(Demo.allOk(rows), Demo.table(rows))
       const whatsgate = rows[0]!
       assert.deepStrictEqual([whatsgate.logins, whatsgate.refreshes, whatsgate.replays], [1, 1, 1])
@@ -16,5 +16,10 @@ describe("authfx demo", () => {
       const text = Demo.table(rows)
       assert.match(text, /^provider\s+logins\s+refreshes\s+replays\s+requests\s+outcome/)
       assert.notInclude(text, "ENC:")
+      const nabi = rows[2]!
+      // One signed login; renewals by refresh token, one of them after the expiry.
+      assert.strictEqual(nabi.logins, 1)
+      assert.isAtLeast(nabi.refreshes, 2)
+      assert.strictEqual(nabi.replays, 1)
     }), 30_000)
 })
