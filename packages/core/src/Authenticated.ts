@@ -39,8 +39,14 @@ export interface Authenticated<P extends Provider.Any> {
   /**
    * The provider rejected `stale`: drop it, but only if it is still the
    * current session, so N rejections of one session cause one re-acquisition.
+   * With `{ rejected: false }` the session is dropped without blaming the
+   * credential (a connection that closed): the renewal is not told it was
+   * refused.
    */
-  readonly invalidate: (stale: Provider.Session<P>) => Effect.Effect<void>
+  readonly invalidate: (
+    stale: Provider.Session<P>,
+    options?: { readonly rejected?: boolean | undefined }
+  ) => Effect.Effect<void>
   /** The current session if there is one, without acquiring or renewing. */
   readonly current: Effect.Effect<Option.Option<Provider.Session<P>>>
   /** What the engine does: acquisitions, refreshes, rejections, failures. Never a secret. */

@@ -396,25 +396,31 @@ export const make = <P extends Provider.Any, R = never>(
       (next) => next.session
     )
 
-    const invalidate = (stale: S): Effect.Effect<void> =>
+    const invalidate = (
+      stale: S,
+      invalidateOptions?: { readonly rejected?: boolean | undefined }
+    ): Effect.Effect<void> =>
       Effect.clockWith((clock) =>
         Effect.suspend(() => {
+          const rejected = invalidateOptions?.rejected ?? true
           const current = entry
           const isCurrent = current !== undefined && current.session === stale
           const at = clock.unsafeCurrentTimeMillis()
-          publish(
-            AuthEvent.Rejected({
-              provider,
-              generation: isCurrent ? current.generation : generation,
-              at,
-              current: isCurrent
-            })
-          )
-          if (!isCurrent) return Metric.increment(metrics.rejections)
+          if (rejected) {
+            publish(
+              AuthEvent.Rejected({
+                provider,
+                generation: isCurrent ? current.generation : generation,
+                at,
+                current: isCurrent
+              })
+            )
+          }
+          if (!isCurrent) return rejected ? Metric.increment(metrics.rejections) : Effect.void
           replace(undefined)
-          basisRejected = true
+          basisRejected = rejected
           publish(AuthEvent.Invalidated({ provider, generation: current.generation, at }))
-          return Metric.increment(metrics.rejections)
+          return rejected ? Metric.increment(metrics.rejections) : Effect.void
         })
       )
 

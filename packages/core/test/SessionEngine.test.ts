@@ -207,6 +207,20 @@ describe("SessionEngine", () => {
         assert.strictEqual(h.acquires(), 2)
       }))
 
+    it.scoped("the renewal is told whether the session was rejected or merely dropped", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000 })
+        const first = yield* h.auth.session
+        yield* h.auth.invalidate(first, { rejected: false })
+        const second = yield* h.auth.session
+        assert.strictEqual(h.lastRefreshRejected(), false)
+        yield* h.auth.invalidate(second)
+        yield* h.auth.session
+        assert.strictEqual(h.lastRefreshRejected(), true)
+        yield* h.auth.refresh
+        assert.strictEqual(h.lastRefreshRejected(), false)
+      }))
+
     it.scoped("a rejected session is renewed from its basis when the provider can refresh", () =>
       Effect.gen(function*() {
         const h = yield* makeHarness({ lifetimeMillis: 60_000 })

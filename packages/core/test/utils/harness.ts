@@ -33,6 +33,8 @@ export interface Harness {
   readonly acquires: () => number
   readonly refreshes: () => number
   readonly maxInFlight: () => number
+  /** The `rejected` flag the engine gave the last refresh. */
+  readonly lastRefreshRejected: () => boolean | undefined
   readonly failNext: (n: number, error?: "transport" | "rejected") => void
   readonly hold: Effect.Effect<Deferred.Deferred<void>>
 }
@@ -55,6 +57,7 @@ export const makeHarness = (options: HarnessOptions = {}): Effect.Effect<Harness
     let failWith: "transport" | "rejected" = "transport"
     let gate: Deferred.Deferred<void> | undefined
     let ids = 0
+    let lastRefreshRejected: boolean | undefined
 
     const issue = (via: "acquire" | "refresh") =>
       Effect.gen(function*() {
@@ -84,9 +87,10 @@ export const makeHarness = (options: HarnessOptions = {}): Effect.Effect<Harness
       acquires += 1
       return issue("acquire")
     })
-    const refresh = (_previous: TestSession) =>
+    const refresh = (_previous: TestSession, context: SessionEngine.RefreshContext) =>
       Effect.suspend(() => {
         refreshes += 1
+        lastRefreshRejected = context.rejected
         return issue("refresh")
       })
 
@@ -105,6 +109,7 @@ export const makeHarness = (options: HarnessOptions = {}): Effect.Effect<Harness
       acquires: () => acquires,
       refreshes: () => refreshes,
       maxInFlight: () => maxInFlight,
+      lastRefreshRejected: () => lastRefreshRejected,
       failNext: (n, error = "transport") => {
         failures = n
         failWith = error
