@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint"
 // Formatting is dprint's, run as an eslint rule, with the settings the Effect
 // repository uses: 2 spaces, no semicolons, double quotes, width 120.
 export default tseslint.config(
-  { ignores: ["**/build/**", "**/dist/**", "**/node_modules/**", "**/*.mjs"] },
+  { ignores: ["**/build/**", "**/dist/**", "**/node_modules/**", "**/*.mjs", "**/*.cjs"] },
   ...tseslint.configs.recommended,
   ...effect.configs.dprint,
   {

@@ -22,3 +22,8 @@ export * as GunbotFake from "./GunbotFake.js"
  * @since 0.1.0
  */
 export * as NabiFake from "./NabiFake.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NandboxFake from "./NandboxFake.js"

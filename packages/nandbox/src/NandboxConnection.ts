@@ -1,0 +1,145 @@
+/**
+ * `NandboxConnection`: a self-healing, authenticated nandbox WebSocket.
+ *
+ * - `TOKEN_AUTH` is the first frame of every socket; `TOKEN_AUTH_OK` is decoded
+ *   with Schema; no answer within `authTimeout` is a `TransportError`.
+ * - Any close or error reconnects and re-authenticates: at once after a
+ *   connection that was up for `stableAfter`, then with exponential, jittered
+ *   backoff (`reconnect`, replaceable) — not the SDKs' fixed 30 seconds.
+ * - `100099` (a regenerated token) re-reads the token source once: a changed
+ *   token re-authenticates, an unchanged one fails with `CredentialsRejected`
+ *   (code `100099`) and no further connection is attempted.
+ * - `send` queues frames (bounded) and delivers them in order, each once, on
+ *   the authenticated socket; frames sent while disconnected wait for the next
+ *   authentication. A full queue or a permanent failure fails `send`, typed.
+ * - A `PING` goes out when nothing has arrived for `pingAfter` (30 s).
+ *
+ * @since 0.1.0
+ */
+import * as AuthError from "@authfx/core/AuthError"
+import type * as Socket from "@effect/platform/Socket"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
+import type * as SubscriptionRef from "effect/SubscriptionRef"
+import * as internal from "./internal/connection.js"
+import type { InboundFrame, OutboundFrame, SendError } from "./Nandbox.js"
+import { NandboxAuth } from "./NandboxAuth.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type State = internal.State
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Queues `frame` and succeeds once it is written on an authenticated socket. */
+  readonly send: (frame: OutboundFrame) => Effect.Effect<void, SendError>
+  /** Every frame received after authentication, decoded from JSON. */
+  readonly inbound: Stream.Stream<InboundFrame>
+  /** Connecting, connected (with the session), reconnecting, or failed for good. */
+  readonly state: SubscriptionRef.SubscriptionRef<State>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class NandboxConnection extends Context.Tag("@authfx/nandbox/NandboxConnection")<NandboxConnection, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Default `wss://w1.nandbox.net:5020/nandbox/api/`. */
+  readonly url?: string | undefined
+  /** The bot token `<bot id>:0:<secret>`, or an Effect re-read after a `100099`. */
+  readonly token: internal.TokenSource
+  /** Default 10 s. */
+  readonly openTimeout?: Duration.DurationInput | undefined
+  /** How long to wait for `TOKEN_AUTH_OK` (default 10 s). */
+  readonly authTimeout?: Duration.DurationInput | undefined
+  /** Idle time before a `PING` (default 30 s). */
+  readonly pingAfter?: Duration.DurationInput | undefined
+  /** Delays between failed reconnections (default exponential from 200 ms, jittered, at most 30 s). */
+  readonly reconnect?: Schedule.Schedule<unknown, unknown> | undefined
+  /** A connection up this long reconnects at once when it closes (default 5 s). */
+  readonly stableAfter?: Duration.DurationInput | undefined
+  /** Frames waiting for a connection, at most (default 1,000). */
+  readonly queueCapacity?: number | undefined
+}
+
+/**
+ * The connection and its `Authenticated<Nandbox>`, connecting at once.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<
+  { readonly auth: Context.Tag.Service<NandboxAuth>; readonly connection: Service },
+  AuthError.ConfigurationError,
+  Socket.WebSocketConstructor | Scope.Scope
+> => internal.make(options)
+
+/**
+ * Provides `NandboxConnection` and `NandboxAuth`. The application provides the
+ * `WebSocketConstructor` (e.g. `NodeSocket.layerWebSocketConstructor`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<NandboxConnection | NandboxAuth, AuthError.ConfigurationError, Socket.WebSocketConstructor> =>
+  Layer.scopedContext(
+    Effect.map(
+      make(options),
+      ({ auth, connection }) => Context.make(NandboxConnection, connection).pipe(Context.add(NandboxAuth, auth))
+    )
+  )
+
+/**
+ * From `NANDBOX_TOKEN` (re-read after a `100099`) and `NANDBOX_URL` (default
+ * `wss://w1.nandbox.net:5020/nandbox/api/`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  extra: Omit<Options, "url" | "token"> = {},
+  config: {
+    readonly url?: Config.Config<Option.Option<string>> | undefined
+    readonly token?: Config.Config<Redacted.Redacted<string>> | undefined
+  } = {}
+): Layer.Layer<NandboxConnection | NandboxAuth, AuthError.ConfigurationError, Socket.WebSocketConstructor> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const url = yield* (config.url ?? Config.option(Config.string("NANDBOX_URL"))).pipe(
+        Effect.orElseSucceed(() => Option.none<string>())
+      )
+      const token = Effect.mapError(
+        config.token ?? Config.redacted("NANDBOX_TOKEN"),
+        () =>
+          new AuthError.CredentialsMissing({
+            provider: internal.provider,
+            reason: "NotConfigured",
+            description: "NANDBOX_TOKEN is not set"
+          })
+      )
+      return layer({ ...extra, url: Option.getOrUndefined(url), token })
+    })
+  )

@@ -1,0 +1,282 @@
+import { NandboxFake, SecretScan } from "@authfx/testkit"
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
+import * as TestClock from "effect/TestClock"
+import { NandboxAuth } from "../src/NandboxAuth.js"
+import * as NandboxConnection from "../src/NandboxConnection.js"
+
+const WS = NodeSocket.layerWebSocketConstructor
+
+/** Waits (real time, for I/O) until `condition` holds. */
+const until = (condition: () => boolean, what = "condition") =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 1_000 && !condition(); i++) {
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+    }
+    assert.isTrue(condition(), `${what} reached`)
+  })
+
+const setup = (
+  options: NandboxFake.Options & { readonly client?: Partial<NandboxConnection.Options> } = {}
+) =>
+  Effect.gen(function*() {
+    const fake = yield* NandboxFake.make(options)
+    const source = { token: fake.token(), reads: 0 }
+    const context = yield* Layer.build(
+      NandboxConnection.layer({
+        url: fake.url,
+        token: Effect.sync(() => {
+          source.reads += 1
+          return Redacted.make(source.token)
+        }),
+        reconnect: Schedule.spaced("20 millis"),
+        ...options.client
+      }).pipe(Layer.provide(WS))
+    )
+    const connection = Context.get(context, NandboxConnection.NandboxConnection)
+    const state = () => Effect.runSync(SubscriptionRef.get(connection.state))
+    return { fake, source, connection, auth: Context.get(context, NandboxAuth), state }
+  })
+
+describe("NandboxConnection", () => {
+  it.live("authenticates: TOKEN_AUTH first, with rem as a boolean", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { auth, fake } = yield* setup({ botName: "My First API" })
+      const session = yield* auth.session
+      assert.deepStrictEqual([session.botId, session.name, session.generation], [fake.botId, "My First API", 1])
+      const first = fake.connections[0]!.frames[0]!
+      assert.deepStrictEqual([first["method"], first["rem"], first["token"]], ["TOKEN_AUTH", true, fake.token()])
+      assert.strictEqual(fake.counters.authentications, 1)
+    })))
+
+  for (const closeOnReject of [false, true]) {
+    it.live(`a wrong token is CredentialsRejected with code 100099, and no retry (closeOnReject: ${closeOnReject})`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const fake = yield* NandboxFake.make({ closeOnReject })
+        const context = yield* Layer.build(
+          NandboxConnection.layer({
+            url: fake.url,
+            token: Redacted.make(`${fake.botId}:0:wrongwrongwrongwrongwrongwrong`),
+            reconnect: Schedule.spaced("10 millis")
+          }).pipe(Layer.provide(WS))
+        )
+        const error = yield* Effect.flip(Context.get(context, NandboxAuth).session)
+        assert.strictEqual(error._tag, "CredentialsRejected")
+        if (error._tag === "CredentialsRejected") assert.strictEqual(error.code, 100099)
+        const send = yield* Effect.flip(
+          Context.get(context, NandboxConnection.NandboxConnection).send({ method: "sendMessage" })
+        )
+        assert.strictEqual(send._tag, "CredentialsRejected")
+        yield* Effect.sleep("100 millis")
+        assert.strictEqual(fake.counters.connections, 1)
+      })))
+  }
+
+  it.live("token regenerated while connected, source rotated: re-authenticated, frames delivered", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { auth, connection, fake, source, state } = yield* setup()
+      yield* connection.send({ method: "sendMessage", text: "before" })
+      yield* until(() => fake.received().length === 1, "the first frame arrived")
+      source.token = fake.regenerateToken()
+      // Sent as the revocation reaches the client: queued, then delivered on the new session.
+      yield* until(
+        () => state()._tag !== "Connected" || (state() as any).session.generation === 2,
+        "revocation noticed"
+      )
+      yield* connection.send({ method: "sendMessage", text: "after" })
+      const session = yield* auth.session
+      assert.strictEqual(session.generation, 2)
+      yield* until(() => fake.received().length === 2, "the second frame arrived")
+      assert.deepStrictEqual(fake.received().map((f) => f["text"]), ["before", "after"])
+      assert.strictEqual(source.reads, 2)
+    })))
+
+  it.live("token regenerated and not rotated: a typed failure, and no further connection", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { connection, fake, state } = yield* setup()
+      yield* connection.send({ method: "sendMessage", text: "ok" })
+      yield* until(() => fake.received().length === 1, "the frame arrived")
+      fake.regenerateToken()
+      yield* until(() => state()._tag === "Failed", "Failed state")
+      const error = yield* Effect.flip(connection.send({ method: "sendMessage", text: "lost?" }))
+      assert.strictEqual(error._tag, "CredentialsRejected")
+      const connections = fake.counters.connections
+      yield* Effect.sleep("200 millis")
+      assert.strictEqual(fake.counters.connections, connections)
+      assert.deepStrictEqual(fake.received().map((f) => f["text"]), ["ok"])
+    })))
+
+  it.live(
+    "the server drops the connection 10 times: every frame sent meanwhile arrives once, in order",
+    () =>
+      Effect.scoped(Effect.gen(function*() {
+        const { auth, connection, fake, state } = yield* setup()
+        yield* auth.session
+        const sent: Array<number> = []
+        let n = 0
+        for (let drop = 0; drop < 10; drop++) {
+          fake.refuseConnections(true)
+          fake.dropConnections()
+          yield* until(() => state()._tag === "Reconnecting", "disconnection noticed")
+          const sends = []
+          for (let i = 0; i < 5; i++) {
+            n += 1
+            sent.push(n)
+            sends.push(yield* Effect.fork(connection.send({ method: "sendMessage", n })))
+          }
+          // At least one reconnection is refused while the frames wait.
+          const refused = fake.counters.refused
+          yield* until(() => fake.counters.refused > refused, "a refused reconnection")
+          fake.refuseConnections(false)
+          yield* Fiber.joinAll(sends)
+          // Written is not yet received: let them arrive before the next drop
+          // (nandbox has no acknowledgement a client could wait for).
+          yield* until(() => fake.received().length === sent.length, `batch ${drop + 1} arrived`)
+        }
+        yield* until(() => fake.received().length === sent.length, "every frame arrived")
+        assert.deepStrictEqual(fake.received().map((f) => f["n"]), sent)
+        assert.strictEqual((yield* auth.session).generation, 11)
+        assert.isAtLeast(fake.counters.refused, 10)
+      })),
+    30_000
+  )
+
+  it.live("a malformed frame is ignored; other frames reach the inbound stream", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { auth, connection, fake } = yield* setup()
+      yield* auth.session
+      const inbound = yield* connection.inbound.pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+      yield* Effect.sleep("20 millis")
+      fake.sendMalformed()
+      fake.broadcast({ method: "message", message: { text: "hi" } })
+      const [frame] = [...(yield* Fiber.join(inbound))]
+      assert.deepStrictEqual(frame, { method: "message", message: { text: "hi" } })
+      assert.strictEqual((yield* auth.session).generation, 1)
+    })))
+
+  it.live("a full queue fails send, typed; nothing is dropped silently", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { auth, connection, fake, state } = yield* setup({ client: { queueCapacity: 2 } })
+      yield* auth.session
+      fake.refuseConnections(true)
+      fake.dropConnections()
+      yield* until(() => state()._tag === "Reconnecting", "disconnection noticed")
+      const waiting = yield* Effect.fork(
+        Effect.all([connection.send({ method: "a" }), connection.send({ method: "b" })], { concurrency: 2 })
+      )
+      yield* Effect.sleep("20 millis")
+      // The writer holds one frame aside while it waits; the queue holds the rest.
+      yield* connection.send({ method: "c" }).pipe(Effect.fork)
+      yield* Effect.sleep("20 millis")
+      const full = yield* Effect.flip(connection.send({ method: "d" }))
+      assert.deepStrictEqual([full._tag, full._tag === "NandboxSendError" && full.reason], [
+        "NandboxSendError",
+        "QueueFull"
+      ])
+      fake.refuseConnections(false)
+      yield* Fiber.join(waiting)
+      yield* until(() => fake.received().length === 3, "three frames delivered")
+      assert.deepStrictEqual(fake.received().map((f) => f["method"]), ["a", "b", "c"])
+    })))
+
+  it.live("no TOKEN_AUTH_OK in time is a TransportError, then a reconnection", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const fake = yield* NandboxFake.make()
+      fake.setAuthDelay(300)
+      const context = yield* Layer.build(
+        NandboxConnection.layer({
+          url: fake.url,
+          token: Redacted.make(fake.token()),
+          authTimeout: "100 millis",
+          reconnect: Schedule.spaced("10 millis")
+        })
+          .pipe(Layer.provide(WS))
+      )
+      const auth = Context.get(context, NandboxAuth)
+      const error = yield* Effect.flip(auth.session)
+      assert.deepStrictEqual([error._tag, error._tag === "TransportError" && error.reason], [
+        "TransportError",
+        "Timeout"
+      ])
+      fake.setAuthDelay(0)
+      yield* until(() => fake.counters.authentications > 0, "authenticated after the delay is lifted")
+      assert.strictEqual((yield* auth.session).botId, fake.botId)
+    })))
+
+  it.effect("an idle connection sends PING after 30 s (TestClock)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { auth, fake } = yield* setup()
+      yield* auth.session
+      yield* TestClock.adjust(Duration.seconds(29))
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      assert.strictEqual(fake.counters.pings, 0)
+      yield* TestClock.adjust(Duration.seconds(1))
+      yield* until(() => fake.counters.pings === 1, "one PING")
+      fake.broadcast({ method: "message" })
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      yield* TestClock.adjust(Duration.seconds(29))
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      assert.strictEqual(fake.counters.pings, 1)
+    })))
+
+  it.live("closing the scope closes the socket and leaves nothing running", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const { auth, fake } = yield* setup().pipe(Scope.extend(scope))
+      yield* auth.session
+      assert.isFalse(fake.connections[0]!.closed)
+      yield* Scope.close(scope, Exit.void)
+      yield* until(() => fake.connections[0]!.closed, "socket closed at the server")
+      yield* Effect.sleep("100 millis")
+      assert.strictEqual(fake.counters.connections, 1)
+    }))
+
+  it.live("bad configuration is a typed error before any connection", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const fake = yield* NandboxFake.make()
+      const badUrl = yield* Effect.flip(
+        Layer.build(
+          NandboxConnection.layer({ url: "http://x", token: Redacted.make(fake.token()) }).pipe(Layer.provide(WS))
+        )
+      )
+      assert.strictEqual(badUrl.key, "NANDBOX_URL")
+      const context = yield* Layer.build(
+        NandboxConnection.layer({ url: fake.url, token: Redacted.make("not-a-token") }).pipe(Layer.provide(WS))
+      )
+      const malformed = yield* Effect.flip(Context.get(context, NandboxAuth).session)
+      assert.strictEqual(malformed._tag, "ConfigurationError")
+      assert.strictEqual(fake.counters.connections, 0)
+    })))
+
+  it.live("the token's secret appears in no log, span, event or error", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const capture = SecretScan.makeCapture()
+      const seen: Array<unknown> = []
+      const secrets: Array<string> = []
+      yield* Effect.gen(function*() {
+        const { auth, connection, fake, source, state } = yield* setup()
+        secrets.push(fake.token().split(":")[2]!)
+        seen.push(yield* auth.session)
+        yield* connection.send({ method: "sendMessage" })
+        source.token = fake.regenerateToken()
+        secrets.push(source.token.split(":")[2]!)
+        yield* connection.send({ method: "sendMessage" })
+        fake.regenerateToken()
+        yield* until(() => state()._tag === "Failed", "Failed state")
+        seen.push(state(), yield* Effect.flip(connection.send({ method: "x" })))
+      }).pipe(Effect.provide(capture.layer))
+      assert.isTrue(capture.spans.some((s) => s.name === "NandboxAuth.connect"))
+      yield* SecretScan.assertClean(secrets, { capture, values: seen })
+    })))
+})

@@ -1,0 +1,239 @@
+/**
+ * A loopback nandbox Bot API WebSocket server at `/nandbox/api/`, written from
+ * nandbox's documentation and what the official SDKs send: JSON text frames
+ * only, `TOKEN_AUTH` first (`rem` as a boolean or the string the docs show),
+ * `TOKEN_AUTH_OK` or `{"method":"error","code":"100099"}`, `PING` tolerated
+ * without a reply, a regenerated token killing live sessions.
+ *
+ * Undocumented behaviour is switchable: whether the server closes the socket
+ * right after a `100099` (`closeOnReject`).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { createServer, type IncomingMessage } from "node:http"
+import type { Duplex } from "node:stream"
+import { type WebSocket, WebSocketServer } from "ws"
+import { randomToken } from "./internal/random.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The bot id, the part of the token before `:0:` (default random digits). */
+  readonly botId?: string | undefined
+  readonly botName?: string | undefined
+  /** Close the socket right after answering `100099` (default false: keep it open). */
+  readonly closeOnReject?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Counters {
+  /** WebSocket connections accepted. */
+  connections: number
+  /** Connections refused while `refuseConnections` was on. */
+  refused: number
+  /** Successful `TOKEN_AUTH`. */
+  authentications: number
+  /** `100099` answers. */
+  rejections: number
+  pings: number
+  /** Frames other than `TOKEN_AUTH` and `PING` received from authenticated sessions. */
+  frames: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectionRecord {
+  readonly id: number
+  /** Every text frame received on this connection, parsed. */
+  readonly frames: Array<Record<string, unknown>>
+  authenticated: boolean
+  closed: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface NandboxFake {
+  /** `ws://127.0.0.1:<port>/nandbox/api/` */
+  readonly url: string
+  readonly botId: string
+  readonly token: () => string
+  readonly env: () => Readonly<Record<string, string>>
+  readonly counters: Counters
+  readonly connections: ReadonlyArray<ConnectionRecord>
+  /** Frames received from authenticated sessions, in arrival order, across connections (PINGs excluded). */
+  readonly received: () => ReadonlyArray<Record<string, unknown>>
+  /** A new token: the old one is refused at once and live sessions get `100099` (and are closed if `closeOnReject`). */
+  readonly regenerateToken: () => string
+  /** Destroys every open connection, as a network failure would. */
+  readonly dropConnections: () => void
+  /** While on, new connections are refused at the upgrade. */
+  readonly refuseConnections: (on: boolean) => void
+  /** Delays each `TOKEN_AUTH_OK` by this many milliseconds (real time). */
+  readonly setAuthDelay: (millis: number) => void
+  /** Sends a frame that is not JSON to every authenticated session (which the official SDK would crash on). */
+  readonly sendMalformed: () => void
+  /** Sends a JSON frame to every authenticated session. */
+  readonly broadcast: (frame: Record<string, unknown>) => void
+  readonly setCloseOnReject: (on: boolean) => void
+}
+
+const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join("")
+const secret = () => randomToken("x").slice(2, 32).padEnd(30, "0").replace(/[^A-Za-z0-9]/g, "a")
+
+/**
+ * Starts the fake for the life of the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<NandboxFake, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const botId = options.botId ?? `9009${digits(13)}`
+    const botName = options.botName ?? "authfx test bot"
+    let token = `${botId}:0:${secret()}`
+    let closeOnReject = options.closeOnReject ?? false
+    let refuse = false
+    let authDelay = 0
+    const counters: Counters = { connections: 0, refused: 0, authentications: 0, rejections: 0, pings: 0, frames: 0 }
+    const records: Array<ConnectionRecord> = []
+    const received: Array<Record<string, unknown>> = []
+    const live = new Map<WebSocket, ConnectionRecord>()
+
+    const send = (socket: WebSocket, frame: Record<string, unknown>) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
+    }
+
+    const reject = (socket: WebSocket, record: ConnectionRecord) => {
+      counters.rejections += 1
+      record.authenticated = false
+      send(socket, { method: "error", code: "100099" })
+      if (closeOnReject) socket.close(1000, "unauthorized")
+    }
+
+    const onConnection = (socket: WebSocket) => {
+      counters.connections += 1
+      const record: ConnectionRecord = { id: counters.connections, frames: [], authenticated: false, closed: false }
+      records.push(record)
+      live.set(socket, record)
+      socket.on("close", () => {
+        record.closed = true
+        live.delete(socket)
+      })
+      socket.on("message", (data, isBinary) => {
+        if (isBinary) return
+        let frame: Record<string, unknown>
+        try {
+          const parsed = JSON.parse(data.toString("utf8"))
+          if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return
+          frame = parsed
+        } catch {
+          return
+        }
+        record.frames.push(frame)
+        if (frame["method"] === "TOKEN_AUTH") {
+          const rem = frame["rem"]
+          const remOk = rem === undefined || rem === true || rem === false || rem === "true" || rem === "false"
+          if (frame["token"] !== token || !remOk) return reject(socket, record)
+          const answer = () => {
+            if (socket.readyState !== socket.OPEN || frame["token"] !== token) return
+            record.authenticated = true
+            counters.authentications += 1
+            send(socket, {
+              method: "TOKEN_AUTH_OK",
+              name: botName,
+              ID: botId,
+              reference: Date.now() * 10 + counters.authentications,
+              date: Date.now()
+            })
+          }
+          return authDelay > 0 ? void setTimeout(answer, authDelay) : answer()
+        }
+        if (frame["method"] === "PING") {
+          counters.pings += 1
+          return
+        }
+        if (!record.authenticated) {
+          // The first request must be TOKEN_AUTH: anything else is unauthorized.
+          return reject(socket, record)
+        }
+        counters.frames += 1
+        received.push(frame)
+      })
+    }
+
+    const server = createServer((_, response) => {
+      response.writeHead(426).end()
+    })
+    const wss = new WebSocketServer({ noServer: true })
+    wss.on("connection", onConnection)
+    server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = new URL(request.url ?? "/", "http://fake").pathname
+      if (refuse || (path !== "/nandbox/api/" && path !== "/nandbox/api")) {
+        if (refuse) counters.refused += 1
+        socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n")
+        return
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request))
+    })
+
+    const port = yield* Effect.acquireRelease(
+      Effect.async<number>((resume) => {
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.address()
+          resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+        })
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          for (const socket of wss.clients) socket.terminate()
+          wss.close()
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
+    )
+
+    const url = `ws://127.0.0.1:${port}/nandbox/api/`
+    return {
+      url,
+      botId,
+      token: () => token,
+      env: () => ({ NANDBOX_URL: url, NANDBOX_TOKEN: token }),
+      counters,
+      connections: records,
+      received: () => received,
+      regenerateToken: () => {
+        token = `${botId}:0:${secret()}`
+        for (const [socket, record] of live) {
+          if (record.authenticated) reject(socket, record)
+        }
+        return token
+      },
+      dropConnections: () => {
+        for (const socket of wss.clients) socket.terminate()
+      },
+      refuseConnections: (on) => void (refuse = on),
+      setAuthDelay: (millis) => void (authDelay = millis),
+      sendMalformed: () => {
+        for (const [socket, record] of live) {
+          if (record.authenticated && socket.readyState === socket.OPEN) socket.send("<html>not json")
+        }
+      },
+      broadcast: (frame) => {
+        for (const [socket, record] of live) {
+          if (record.authenticated) send(socket, frame)
+        }
+      },
+      setCloseOnReject: (on) => void (closeOnReject = on)
+    }
+  })
