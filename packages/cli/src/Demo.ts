@@ -9,6 +9,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as DemoGunbot from "./internal/demoGunbot.js"
 import * as DemoNabi from "./internal/demoNabi.js"
+import * as DemoNandbox from "./internal/demoNandbox.js"
 import * as DemoWhatsGate from "./internal/demoWhatsGate.js"
 
 /**
@@ -35,7 +36,7 @@ export interface DemoRow {
  */
 export const run: Effect.Effect<ReadonlyArray<DemoRow>> = Effect.gen(function*() {
   const rows: Array<DemoRow> = []
-  for (const demo of [DemoWhatsGate.demo, DemoGunbot.demo, DemoNabi.demo]) {
+  for (const demo of [DemoNandbox.demo, DemoNabi.demo, DemoWhatsGate.demo, DemoGunbot.demo]) {
     rows.push(yield* demo)
     yield* Console.log("")
   }

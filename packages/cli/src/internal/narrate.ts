@@ -16,7 +16,7 @@ const describe = AuthEvent.match({
   Acquired: (e) => `session #${e.generation} acquired${e.source === "store" ? " from the store" : ""}${expiry(e)}`,
   Refreshed: (e) => `session #${e.generation} obtained by refresh${expiry(e)}`,
   Rejected: (e) => `session #${e.generation} rejected by the provider`,
-  Invalidated: (e) => `session #${e.generation} invalidated: the request will be replayed once`,
+  Invalidated: (e) => `session #${e.generation} dropped: the next call gets a new one`,
   Failed: (e) => `${e.operation} failed (attempt ${e.attempt}): ${e.error}`
 })
 
