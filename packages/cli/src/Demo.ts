@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as DemoGunbot from "./internal/demoGunbot.js"
 import * as DemoNabi from "./internal/demoNabi.js"
 import * as DemoNandbox from "./internal/demoNandbox.js"
+import * as DemoTerabox from "./internal/demoTerabox.js"
 import * as DemoWhatsGate from "./internal/demoWhatsGate.js"
 
 /**
@@ -36,7 +37,7 @@ export interface DemoRow {
  */
 export const run: Effect.Effect<ReadonlyArray<DemoRow>> = Effect.gen(function*() {
   const rows: Array<DemoRow> = []
-  for (const demo of [DemoNandbox.demo, DemoNabi.demo, DemoWhatsGate.demo, DemoGunbot.demo]) {
+  for (const demo of [DemoNandbox.demo, DemoNabi.demo, DemoWhatsGate.demo, DemoGunbot.demo, DemoTerabox.demo]) {
     rows.push(yield* demo)
     yield* Console.log("")
   }

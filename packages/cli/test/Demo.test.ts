@@ -6,7 +6,7 @@ describe("authfx demo", () => {
   it.live("runs every provider's pipeline and reports it in the table", () =>
     Effect.gen(function*() {
       const rows = yield* Demo.run
-      assert.deepStrictEqual(rows.map((r) => r.provider), ["nandbox", "nabi", "whatsgate", "gunbot"])
+      assert.deepStrictEqual(rows.map((r) => r.provider), ["nandbox", "nabi", "whatsgate", "gunbot", "terabox"])
       assert.isTrue(Demo.allOk(rows), Demo.table(rows))
       const whatsgate = rows[2]!
       assert.deepStrictEqual([whatsgate.logins, whatsgate.refreshes, whatsgate.replays], [1, 1, 1])
@@ -24,5 +24,8 @@ describe("authfx demo", () => {
       const nandbox = rows[0]!
       // A first authentication, one after the outage, one after the rotation.
       assert.deepStrictEqual([nandbox.logins, nandbox.refreshes], [1, 2])
+      const terabox = rows[4]!
+      // One session from the page, renewed after the rotation and after the move.
+      assert.deepStrictEqual([terabox.logins, terabox.refreshes, terabox.replays], [1, 2, 2])
     }), 30_000)
 })

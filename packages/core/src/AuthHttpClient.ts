@@ -87,6 +87,13 @@ export interface Options<P extends Provider.Any, E = never> {
   readonly redactedHeaders?: ReadonlyArray<string> | undefined
   /** Whether 408/429/5xx become a `TransportError` (default `true`). */
   readonly transientStatuses?: boolean | undefined
+  /**
+   * Query parameters that carry secrets (Terabox's `jsToken`). The platform's
+   * client spans record the full URL, query included, so for such a client they
+   * are replaced by one span per request whose URL has these parameters
+   * redacted.
+   */
+  readonly secretUrlParams?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -121,6 +128,34 @@ export const parseRetryAfter = (value: string | undefined, nowMillis: number): n
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMillis)
 }
 
+/**
+ * A URL with the values of `secret` query parameters replaced by `<redacted>`.
+ *
+ * @since 0.1.0
+ * @category tracing
+ */
+export const redactUrlParams = (
+  url: string,
+  params: ReadonlyArray<readonly [string, string]>,
+  secret: ReadonlyArray<string>
+): string => {
+  const hidden = new Set(secret.map((name) => name.toLowerCase()))
+  const parsed = (() => {
+    try {
+      return new URL(url)
+    } catch {
+      return undefined
+    }
+  })()
+  const base = parsed === undefined ? url.split(/[?#]/)[0] : `${parsed.origin}${parsed.pathname}`
+  const all = [...(parsed === undefined ? [] : [...parsed.searchParams.entries()]), ...params]
+  if (all.length === 0) return base ?? url
+  const query = all.map(([key, value]) =>
+    `${encodeURIComponent(key)}=${hidden.has(key.toLowerCase()) ? "<redacted>" : encodeURIComponent(value)}`
+  )
+  return `${base}?${query.join("&")}`
+}
+
 const isTransientStatus = (status: number) => status === 408 || status === 429 || status >= 500
 
 /**
@@ -144,8 +179,10 @@ export const make = <P extends Provider.Any, E = never>(
   // so it cannot serve as the key.
   const signedWith = FiberRef.unsafeMake<Provider.Session<P> | undefined>(undefined)
 
+  const secretParams = options.secretUrlParams ?? []
+  const traced = secretParams.length === 0 ? client : HttpClient.withTracerDisabledWhen(client, () => true)
   const signed = HttpClient.mapRequestEffect(
-    client,
+    traced,
     (request) =>
       Effect.flatMap(
         auth.session,
@@ -219,7 +256,18 @@ export const make = <P extends Provider.Any, E = never>(
             )
           )
         )),
-      Effect.locallyWith(Headers.currentRedactedNames, (current) => appendNames(current, redacted))
+      Effect.locallyWith(Headers.currentRedactedNames, (current) => appendNames(current, redacted)),
+      (effect) =>
+        secretParams.length === 0 ? effect : effect.pipe(
+          Effect.tap((response) =>
+            Effect.annotateCurrentSpan({
+              "http.request.method": response.request.method,
+              "url.full": redactUrlParams(response.request.url, response.request.urlParams, secretParams),
+              "http.response.status_code": response.status
+            })
+          ),
+          Effect.withSpan(`${provider}.request`, { kind: "client", attributes: { "authfx.provider": provider } })
+        )
     ) as Effect.Effect<HttpClientResponse.HttpClientResponse, AuthHttpClientError<P, E>>
   }) as HttpClient.HttpClient.With<AuthHttpClientError<P, E>>
 }

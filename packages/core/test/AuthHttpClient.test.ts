@@ -195,6 +195,30 @@ describe("AuthHttpClient", () => {
       yield* SecretScan.assertClean([PASSWORD, TOKEN_PREFIX], { capture, values })
     }).pipe(Effect.provide(NodeClient)))
 
+  it.scoped("secret query parameters are redacted from spans", () =>
+    Effect.gen(function*() {
+      const capture = SecretScan.makeCapture()
+      yield* Effect.gen(function*() {
+        const { auth, server } = yield* setup()
+        const client = AuthHttpClient.make(yield* HttpClient.HttpClient, {
+          auth,
+          sign: (request, session) =>
+            request.pipe(
+              HttpClientRequest.bearerToken(session.token),
+              HttpClientRequest.appendUrlParam("jsToken", Redacted.value(session.token))
+            ),
+          secretUrlParams: ["jsToken"]
+        })
+        const response = yield* client.get(`${server.url}/data`, { urlParams: { dir: "/docs" } })
+        assert.strictEqual(response.status, 200)
+      }).pipe(Effect.provide(capture.layer))
+      const span = capture.spans.find((s) => s.name === "bearer.request")
+      assert.isDefined(span)
+      assert.match(String(span!.attributes.get("url.full")), /\/data\?dir=%2Fdocs&jsToken=<redacted>$/)
+      assert.isFalse(capture.spans.some((s) => s.name.startsWith("http.client")))
+      yield* SecretScan.assertClean([TOKEN_PREFIX], { capture })
+    }).pipe(Effect.provide(NodeClient)))
+
   it("parses Retry-After as seconds or an HTTP date", () => {
     const now = Date.UTC(2026, 0, 1, 0, 0, 0)
     assert.strictEqual(AuthHttpClient.parseRetryAfter("2", now), 2_000)

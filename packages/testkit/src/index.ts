@@ -27,3 +27,8 @@ export * as NabiFake from "./NabiFake.js"
  * @since 0.1.0
  */
 export * as NandboxFake from "./NandboxFake.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TeraboxFake from "./TeraboxFake.js"

@@ -1,0 +1,176 @@
+/**
+ * The Terabox provider: its session, its errors and the shapes of its web API.
+ *
+ * @since 0.1.0
+ */
+import type * as AuthError from "@authfx/core/AuthError"
+import type * as Provider from "@authfx/core/Provider"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+
+/**
+ * A Terabox session: the origin it lives on (a region move changes it), the
+ * tokens the web app computes (read from the homepage), and the account id.
+ * The cookies live in the layer's cookie jar, updated from every `Set-Cookie`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TeraboxSession {
+  readonly origin: string
+  readonly jsToken: Redacted.Redacted<string>
+  readonly bdstoken: Redacted.Redacted<string> | undefined
+  /** The account id (`uk`). */
+  readonly uk: number
+}
+
+/**
+ * What authenticating with Terabox can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TeraboxAuthError =
+  | AuthError.CredentialsRejected
+  | AuthError.CredentialsMissing
+  | AuthError.ConfigurationError
+  | AuthError.TransportError
+  | AuthError.ProtocolError
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Terabox extends Provider.Provider<"terabox", TeraboxSession, TeraboxAuthError> {}
+
+/**
+ * The errno reasons of Terabox's answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ErrnoReason = Schema.Literal(
+  "ParamsMissing",
+  "BadName",
+  "AlreadyExists",
+  "NotFound",
+  "NoSpace",
+  "PartialFailure",
+  "RegionUnavailable",
+  "Unknown"
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ErrnoReason = typeof ErrnoReason.Type
+
+/**
+ * The reason of an errno, from the values the maintained clients know.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const reasonOf = (errno: number): ErrnoReason => {
+  switch (errno) {
+    case 2:
+      return "ParamsMissing"
+    case -7:
+      return "BadName"
+    case -8:
+      return "AlreadyExists"
+    case -9:
+      return "NotFound"
+    case -10:
+    case -32:
+      return "NoSpace"
+    case 12:
+      return "PartialFailure"
+    case 9000:
+      return "RegionUnavailable"
+    default:
+      return "Unknown"
+  }
+}
+
+/**
+ * Terabox refused an operation with an errno (other than the session errnos,
+ * which authfx handles: -6, 4000023, 450016, 31034). For a batch, `items`
+ * gives each path's errno.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TeraboxApiError extends Schema.TaggedError<TeraboxApiError>("@authfx/terabox/TeraboxApiError")(
+  "TeraboxApiError",
+  {
+    provider: Schema.Literal("terabox"),
+    reason: ErrnoReason,
+    errno: Schema.Number,
+    items: Schema.optional(Schema.Array(Schema.Struct({ path: Schema.String, errno: Schema.Number })))
+  }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    const items = this.items === undefined
+      ? ""
+      : `: ${this.items.filter((i) => i.errno !== 0).map((i) => `${i.path} (${i.errno})`).join(", ")}`
+    return `terabox: errno ${this.errno} (${this.reason})${items}`
+  }
+}
+
+/**
+ * Every error a Terabox call can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TeraboxError = TeraboxAuthError | TeraboxApiError
+
+/** @internal */
+export const Errno = Schema.Struct({ errno: Schema.Number })
+
+/** @internal */
+export const CheckLogin = Schema.Struct({ errno: Schema.Literal(0), uk: Schema.Number })
+
+/** @internal */
+export const GetInfo = Schema.Struct({
+  errno: Schema.Literal(0),
+  records: Schema.NonEmptyArray(Schema.Struct({
+    uname: Schema.String,
+    vip_type: Schema.optional(Schema.Number)
+  }))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Entry = Schema.Struct({
+  server_filename: Schema.String,
+  path: Schema.String,
+  isdir: Schema.Union(Schema.Literal(0, 1), Schema.Boolean),
+  size: Schema.Number,
+  fs_id: Schema.Number
+})
+
+/** @internal */
+export const ListResponse = Schema.Struct({ errno: Schema.Literal(0), list: Schema.Array(Entry) })
+
+/** @internal */
+export const QuotaResponse = Schema.Struct({ errno: Schema.Literal(0), total: Schema.Number, used: Schema.Number })
+
+/** @internal */
+export const TemplateVariable = Schema.Struct({
+  errno: Schema.Literal(0),
+  result: Schema.Struct({ bdstoken: Schema.String })
+})
+
+/** @internal */
+export const FileManagerResponse = Schema.Struct({
+  errno: Schema.Number,
+  info: Schema.optional(Schema.Array(Schema.Struct({ errno: Schema.Number, path: Schema.String })))
+})

@@ -1,0 +1,288 @@
+/**
+ * `TeraboxClient`: typed reads (`userInfo`, `list`, `quota`) and writes
+ * (`rename`, `move`, `copy`, `delete`, carrying bdstoken) on the Terabox web
+ * API, with the common query, the cookie jar and the tokens added to every
+ * call.
+ *
+ * - errno `4000023` / `450016` (a stale jsToken): re-read the homepage and
+ *   replay once;
+ * - errno `-6` with a `region-domain-prefix` header: move to that region and
+ *   replay once; `-6` otherwise, or a redirect to `/login`: `CredentialsRejected`
+ *   (`CookieExpired`) saying the `ndus` cookie must be renewed;
+ * - errno `31034` (too frequent): retried with the transient schedule;
+ * - any other errno: `TeraboxApiError` with its reason.
+ *
+ * @since 0.1.0
+ */
+import * as AuthError from "@authfx/core/AuthError"
+import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as internal from "./internal/session.js"
+import {
+  Errno,
+  FileManagerResponse,
+  GetInfo,
+  ListResponse,
+  QuotaResponse,
+  reasonOf,
+  TeraboxApiError,
+  type TeraboxError
+} from "./Terabox.js"
+import { TeraboxAuth } from "./TeraboxAuth.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface UserInfo {
+  readonly uname: string
+  readonly uk: number
+  readonly vipType: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Entry {
+  readonly name: string
+  readonly path: string
+  readonly isDir: boolean
+  readonly size: number
+  readonly fsId: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Quota {
+  readonly total: number
+  readonly used: number
+  readonly free: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly userInfo: Effect.Effect<UserInfo, TeraboxError>
+  readonly list: (dir: string) => Effect.Effect<ReadonlyArray<Entry>, TeraboxError>
+  readonly quota: Effect.Effect<Quota, TeraboxError>
+  readonly rename: (path: string, newName: string) => Effect.Effect<void, TeraboxError>
+  readonly move: (path: string, destDir: string, newName?: string) => Effect.Effect<void, TeraboxError>
+  readonly copy: (path: string, destDir: string, newName?: string) => Effect.Effect<void, TeraboxError>
+  readonly delete: (paths: ReadonlyArray<string>) => Effect.Effect<void, TeraboxError>
+  /** The authenticated client: paths relative to the session's origin, common query and tokens added. */
+  readonly http: HttpClient.HttpClient.With<TeraboxError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class TeraboxClient extends Context.Tag("@authfx/terabox/TeraboxClient")<TeraboxClient, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The origin (default `https://www.terabox.com`). */
+  readonly url?: string | undefined
+  /** A bare `ndus` value or a whole `Cookie` string copied from the browser. */
+  readonly ndus: Redacted.Redacted<string>
+  /** Skip reading the homepage at start (it is still re-read when stale). */
+  readonly jsToken?: Redacted.Redacted<string> | undefined
+  readonly bdstoken?: Redacted.Redacted<string> | undefined
+  /** The origin of a region prefix (default `https://<prefix>.terabox.com`). */
+  readonly regionOrigin?: ((prefix: string) => string) | undefined
+  /** Retry of transient failures (default `Policy.transientSchedule()`); `false` for none. */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
+}
+
+const provider = internal.provider
+
+const decode = <A, I>(schema: Schema.Schema<A, I>) => (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.flatMap(internal.readJson(response), (json): Effect.Effect<A, TeraboxError> => {
+    const errno = Schema.decodeUnknownOption(Errno)(json)
+    if (Option.isSome(errno) && errno.value.errno !== 0) {
+      return Effect.fail(
+        new TeraboxApiError({ provider, reason: reasonOf(errno.value.errno), errno: errno.value.errno })
+      )
+    }
+    return Schema.decodeUnknown(schema)(json).pipe(
+      Effect.mapError((error) =>
+        AuthError.fromParseError({
+          provider,
+          error,
+          request: AuthError.describeRequest(response.request),
+          status: response.status
+        })
+      )
+    )
+  })
+
+/**
+ * The client and its `Authenticated<Terabox>`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<
+  { readonly client: Service; readonly auth: Context.Tag.Service<TeraboxAuth> },
+  AuthError.ConfigurationError | AuthError.CredentialsMissing,
+  HttpClient.HttpClient | import("effect/Scope").Scope
+> =>
+  Effect.gen(function*() {
+    const { auth, classify, sign } = yield* internal.make(options)
+    const http: HttpClient.HttpClient.With<TeraboxError> = AuthHttpClient.make(yield* HttpClient.HttpClient, {
+      auth,
+      sign,
+      classify,
+      retry: options.retry,
+      redactedHeaders: ["cookie"],
+      secretUrlParams: ["jsToken", "bdstoken"]
+    })
+
+    const filemanager = (opera: "rename" | "move" | "copy" | "delete", filelist: ReadonlyArray<unknown>) =>
+      HttpClientRequest.post("/api/filemanager").pipe(
+        HttpClientRequest.setUrlParams({ opera, onnest: "fail", async: "0" }),
+        HttpClientRequest.bodyUrlParams({ filelist: JSON.stringify(filelist) }),
+        http.execute,
+        Effect.flatMap(internal.readJson),
+        Effect.flatMap((json) =>
+          Schema.decodeUnknown(FileManagerResponse)(json).pipe(
+            Effect.mapError((error) => AuthError.fromParseError({ provider, error }))
+          )
+        ),
+        Effect.flatMap((result) =>
+          result.errno === 0
+            ? Effect.void
+            : Effect.fail(
+              new TeraboxApiError({
+                provider,
+                reason: reasonOf(result.errno),
+                errno: result.errno,
+                ...(result.info !== undefined ? { items: result.info } : {})
+              })
+            )
+        ),
+        Effect.withSpan(`TeraboxClient.${opera}`, { attributes: { "authfx.provider": provider } })
+      )
+
+    const nameOf = (path: string, newName: string | undefined) => newName ?? path.split("/").at(-1) ?? path
+
+    const client: Service = {
+      userInfo: Effect.gen(function*() {
+        const session = yield* auth.session
+        const info = yield* http.get("/api/user/getinfo", {
+          urlParams: { user_list: JSON.stringify([session.uk]), need_relation: "0", need_secret_info: "1" }
+        }).pipe(Effect.flatMap(decode(GetInfo)))
+        const [record] = info.records
+        return { uname: record.uname, uk: session.uk, vipType: record.vip_type }
+      }).pipe(Effect.withSpan("TeraboxClient.userInfo")),
+      list: (dir) =>
+        http.get("/api/list", { urlParams: { dir, order: "name", desc: "0", num: "1000", page: "1" } }).pipe(
+          Effect.flatMap(decode(ListResponse)),
+          Effect.map(({ list }) =>
+            list.map((e) => ({
+              name: e.server_filename,
+              path: e.path,
+              isDir: e.isdir === 1 || e.isdir === true,
+              size: e.size,
+              fsId: e.fs_id
+            }))
+          ),
+          Effect.withSpan("TeraboxClient.list")
+        ),
+      quota: http.get("/api/quota", { urlParams: { checkexpire: "1", checkfree: "1" } }).pipe(
+        Effect.flatMap(decode(QuotaResponse)),
+        Effect.map(({ total, used }) => ({ total, used, free: total - used })),
+        Effect.withSpan("TeraboxClient.quota")
+      ),
+      rename: (path, newName) => filemanager("rename", [{ path, newname: newName }]),
+      move: (path, destDir, newName) => filemanager("move", [{ path, dest: destDir, newname: nameOf(path, newName) }]),
+      copy: (path, destDir, newName) => filemanager("copy", [{ path, dest: destDir, newname: nameOf(path, newName) }]),
+      delete: (paths) => filemanager("delete", paths),
+      http
+    }
+    return { client, auth }
+  })
+
+/**
+ * `TeraboxClient` and `TeraboxAuth` together, and `Cookie` registered as a
+ * secret header name.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<
+  TeraboxClient | TeraboxAuth,
+  AuthError.ConfigurationError | AuthError.CredentialsMissing,
+  HttpClient.HttpClient
+> =>
+  Layer.scopedContext(
+    Effect.gen(function*() {
+      const { auth, client } = yield* make(options)
+      return Context.make(TeraboxClient, client).pipe(Context.add(TeraboxAuth, auth))
+    })
+  ).pipe(Layer.merge(AuthHttpClient.layerRedactedHeaders(["cookie"])))
+
+/**
+ * From `TERABOX_URL` (default `https://www.terabox.com`), `TERABOX_NDUS` (a bare
+ * value or a whole cookie string) and the optional `TERABOX_JS_TOKEN` and
+ * `TERABOX_BDSTOKEN`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  extra: Omit<Options, "url" | "ndus" | "jsToken" | "bdstoken"> = {}
+): Layer.Layer<
+  TeraboxClient | TeraboxAuth,
+  AuthError.ConfigurationError | AuthError.CredentialsMissing,
+  HttpClient.HttpClient
+> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const ndus = yield* Config.redacted("TERABOX_NDUS").pipe(
+        Effect.mapError(() =>
+          new AuthError.CredentialsMissing({
+            provider,
+            reason: "NotConfigured",
+            description: "TERABOX_NDUS is not set"
+          })
+        )
+      )
+      const optional = (name: string) =>
+        Config.option(Config.redacted(name)).pipe(
+          Effect.orElseSucceed(() => Option.none()),
+          Effect.map(Option.getOrUndefined)
+        )
+      const url = yield* Config.option(Config.string("TERABOX_URL")).pipe(
+        Effect.orElseSucceed(() => Option.none<string>()),
+        Effect.map(Option.getOrUndefined)
+      )
+      return layer({
+        ...extra,
+        url,
+        ndus,
+        jsToken: yield* optional("TERABOX_JS_TOKEN"),
+        bdstoken: yield* optional("TERABOX_BDSTOKEN")
+      })
+    })
+  )

@@ -1,0 +1,14 @@
+/**
+ * @since 0.1.0
+ */
+export * as Terabox from "./Terabox.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TeraboxAuth from "./TeraboxAuth.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TeraboxClient from "./TeraboxClient.js"

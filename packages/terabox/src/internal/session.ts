@@ -1,0 +1,385 @@
+import { SessionRejected } from "@authfx/core/Authenticated"
+import type * as Authenticated from "@authfx/core/Authenticated"
+import * as AuthError from "@authfx/core/AuthError"
+import * as Policy from "@authfx/core/Policy"
+import * as SessionEngine from "@authfx/core/SessionEngine"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import {
+  CheckLogin,
+  Errno,
+  TemplateVariable,
+  type Terabox,
+  type TeraboxAuthError,
+  type TeraboxSession
+} from "../Terabox.js"
+import { CookieJar } from "./cookies.js"
+import { pageTokens } from "./scrape.js"
+
+export const provider = "terabox"
+
+export const defaultUrl = "https://www.terabox.com"
+
+export const userAgent =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/143.0.0.0 Safari/537.36"
+
+/** The query every API call carries, besides jsToken. */
+export const commonQuery = { app_id: "250528", web: "1", channel: "dubox", clienttype: "0" } as const
+
+export interface Options {
+  readonly url?: string | undefined
+  /** A bare `ndus` value or a whole browser `Cookie` string. */
+  readonly ndus: Redacted.Redacted<string>
+  readonly jsToken?: Redacted.Redacted<string> | undefined
+  readonly bdstoken?: Redacted.Redacted<string> | undefined
+  /** The origin of a region prefix (default `https://<prefix>.terabox.com`). */
+  readonly regionOrigin?: ((prefix: string) => string) | undefined
+  readonly retry?: import("effect/Schedule").Schedule<unknown, unknown> | false | undefined
+}
+
+export interface Internals {
+  readonly auth: Authenticated.Authenticated<Terabox>
+  readonly jar: CookieJar
+  readonly classify: (
+    response: HttpClientResponse.HttpClientResponse
+  ) => Effect.Effect<
+    void,
+    SessionRejected | AuthError.CredentialsRejected | AuthError.TransportError | AuthError.ProtocolError
+  >
+  readonly sign: (
+    request: HttpClientRequest.HttpClientRequest,
+    session: TeraboxSession
+  ) => HttpClientRequest.HttpClientRequest
+}
+
+const cookieExpired = (status?: number) =>
+  new AuthError.CredentialsRejected({
+    provider,
+    reason: "CookieExpired",
+    code: -6,
+    ...(status !== undefined ? { status } : {}),
+    description: "the ndus cookie has expired or was logged out: copy a new one from the browser into TERABOX_NDUS"
+  })
+
+export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
+  Effect.try({
+    try: () => {
+      const parsed = new URL(url)
+      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("protocol")
+      return parsed.origin
+    },
+    catch: () =>
+      new AuthError.ConfigurationError({
+        provider,
+        reason: "Invalid",
+        key: "TERABOX_URL",
+        description: "expected an origin such as https://www.terabox.com"
+      })
+  })
+
+const mapPlatformError = (error: HttpClientError.HttpClientError) =>
+  error._tag === "RequestError"
+    ? AuthError.fromRequestError(provider, error)
+    : AuthError.fromResponseError(provider, error)
+
+/** The JSON body of an answer; HTML or garbage is a `ProtocolError` (saying where, never what). */
+export const readJson = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<unknown, AuthError.ProtocolError | AuthError.TransportError> =>
+  response.text.pipe(
+    Effect.mapError((error) => AuthError.fromResponseError(provider, error)),
+    Effect.flatMap((text) =>
+      Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: () =>
+          new AuthError.ProtocolError({
+            provider,
+            reason: "Decode",
+            status: response.status,
+            request: AuthError.describeRequest(response.request),
+            description: "the answer is not valid JSON"
+          })
+      })
+    )
+  )
+
+export const decodeJson = <A, I>(schema: Schema.Schema<A, I>, response: HttpClientResponse.HttpClientResponse) =>
+  Effect.flatMap(readJson(response), (json) =>
+    Schema.decodeUnknown(schema)(json).pipe(
+      Effect.mapError((error) =>
+        AuthError.fromParseError({
+          provider,
+          error,
+          request: AuthError.describeRequest(response.request),
+          status: response.status
+        })
+      )
+    ))
+
+const decodeErrno = Schema.decodeUnknownOption(Errno)
+
+const regionPrefix = (response: HttpClientResponse.HttpClientResponse): string | undefined =>
+  response.headers["region-domain-prefix"] ?? response.headers["url-domain-prefix"]
+
+export const make = (
+  options: Options
+): Effect.Effect<
+  Internals,
+  AuthError.ConfigurationError | AuthError.CredentialsMissing,
+  HttpClient.HttpClient | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const startOrigin = yield* validateUrl(options.url ?? defaultUrl)
+    const jar = CookieJar.parse(Redacted.value(options.ndus))
+    if (!jar.has("ndus")) {
+      return yield* new AuthError.CredentialsMissing({
+        provider,
+        reason: "Empty",
+        description: "TERABOX_NDUS holds no ndus cookie"
+      })
+    }
+    const regionOrigin = options.regionOrigin ?? ((prefix: string) => `https://${prefix}.terabox.com`)
+    // The platform's client spans record the whole URL, and the jsToken travels
+    // in the query: these requests get authfx's own spans instead.
+    const client = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
+    const retry = options.retry === undefined ? Policy.transientSchedule() : options.retry
+    /** A region the site told us to move to, for the next renewal. */
+    let pendingRegion: string | undefined
+
+    const keepCookies = (response: HttpClientResponse.HttpClientResponse) => {
+      for (const cookie of Object.values(response.cookies.cookies)) {
+        if (cookie.value.length > 0) jar.set(cookie.name, cookie.value)
+      }
+    }
+
+    const headers = (origin: string) => ({
+      cookie: jar.header(),
+      "user-agent": userAgent,
+      referer: `${origin}/main?category=all`
+    })
+
+    const send = (request: HttpClientRequest.HttpClientRequest) => {
+      const once = client.execute(request).pipe(
+        Effect.mapError(mapPlatformError),
+        Effect.tap((response) => Effect.sync(() => keepCookies(response))),
+        Effect.flatMap((response) =>
+          response.status === 429 || response.status >= 500
+            ? Effect.fail(
+              AuthError.transportFromStatus(
+                provider,
+                AuthError.describeRequest(response.request),
+                response.status,
+                undefined
+              )
+            )
+            : Effect.succeed(response)
+        ),
+        Policy.timeout(provider, "30 seconds")
+      )
+      return retry === false ? once : once.pipe(Policy.retryTransient(retry))
+    }
+
+    /** The homepage with the cookie: its tokens, or why there are none. */
+    const scrape = (origin: string) =>
+      Effect.gen(function*() {
+        const response = yield* send(
+          HttpClientRequest.get(`${origin}/main`).pipe(HttpClientRequest.setHeaders(headers(origin)))
+        )
+        if (response.status >= 300 && response.status < 400) {
+          const location = response.headers["location"] ?? ""
+          if (/\/login/.test(location)) return yield* cookieExpired(response.status)
+          return yield* new AuthError.ProtocolError({
+            provider,
+            reason: "UnexpectedStatus",
+            status: response.status,
+            request: `GET ${origin}/main`
+          })
+        }
+        if (response.status !== 200) {
+          return yield* new AuthError.ProtocolError({
+            provider,
+            reason: "UnexpectedStatus",
+            status: response.status,
+            request: `GET ${origin}/main`
+          })
+        }
+        const html = yield* response.text.pipe(Effect.mapError((error) => AuthError.fromResponseError(provider, error)))
+        const tokens = pageTokens(html)
+        if (tokens.jsToken === undefined) {
+          return yield* new AuthError.ProtocolError({
+            provider,
+            reason: "MissingToken",
+            request: `GET ${origin}/main`,
+            description:
+              "the homepage no longer embeds the jsToken where it used to (the site changed?); set TERABOX_JS_TOKEN meanwhile"
+          })
+        }
+        return tokens
+      }).pipe(Effect.withSpan("TeraboxAuth.scrape", { attributes: { "authfx.provider": provider } }))
+
+    const apiGet = (
+      origin: string,
+      jsToken: Redacted.Redacted<string>,
+      path: string,
+      params: Record<string, string> = {}
+    ) =>
+      send(
+        HttpClientRequest.get(`${origin}${path}`).pipe(
+          HttpClientRequest.setHeaders(headers(origin)),
+          HttpClientRequest.setUrlParams({ ...commonQuery, ...params, jsToken: Redacted.value(jsToken) })
+        )
+      )
+
+    /** `check/login`: the account id, or a move to another region. */
+    const checkLogin = (origin: string, jsToken: Redacted.Redacted<string>) =>
+      Effect.gen(function*() {
+        const response = yield* apiGet(origin, jsToken, "/api/check/login")
+        const json = yield* readJson(response)
+        const errno = decodeErrno(json)
+        const prefix = regionPrefix(response)
+        const moved = prefix !== undefined && regionOrigin(prefix) !== origin
+        if (errno._tag === "Some" && errno.value.errno === 0) {
+          const { uk } = yield* decodeJson(CheckLogin, response)
+          return { uk, movedTo: moved ? regionOrigin(prefix!) : undefined, stale: false }
+        }
+        if (errno._tag === "Some" && errno.value.errno === -6) {
+          if (moved) return { uk: 0, movedTo: regionOrigin(prefix!), stale: false }
+          return yield* cookieExpired()
+        }
+        if (errno._tag === "Some" && (errno.value.errno === 4000023 || errno.value.errno === 450016)) {
+          return { uk: 0, movedTo: undefined, stale: true }
+        }
+        return yield* new AuthError.ProtocolError({
+          provider,
+          reason: "UnexpectedStatus",
+          request: `GET ${origin}/api/check/login`,
+          ...(errno._tag === "Some" ? { code: errno.value.errno } : {}),
+          description: "check/login did not answer errno 0"
+        })
+      }).pipe(Effect.withSpan("TeraboxAuth.checkLogin", { attributes: { "authfx.provider": provider } }))
+
+    const bdstokenAt = (origin: string, jsToken: Redacted.Redacted<string>) =>
+      apiGet(origin, jsToken, "/api/gettemplatevariable", { fields: JSON.stringify(["bdstoken"]) }).pipe(
+        Effect.flatMap((response) => decodeJson(TemplateVariable, response)),
+        Effect.map(({ result }) => result.bdstoken.length > 0 ? Redacted.make(result.bdstoken) : undefined),
+        Effect.orElseSucceed(() => undefined)
+      )
+
+    /**
+     * A session at `origin`: the given tokens or the page's, checked with
+     * `check/login`, following one region move and re-reading a stale
+     * jsToken once.
+     */
+    const establish = (
+      origin: string,
+      given: {
+        readonly jsToken?: Redacted.Redacted<string> | undefined
+        readonly bdstoken?: Redacted.Redacted<string> | undefined
+      }
+    ): Effect.Effect<TeraboxSession, TeraboxAuthError> =>
+      Effect.gen(function*() {
+        let current = origin
+        let jsToken = given.jsToken
+        let bdstoken = given.bdstoken
+        for (let attempt = 0; attempt < 3; attempt++) {
+          if (jsToken === undefined) {
+            const tokens = yield* scrape(current)
+            jsToken = Redacted.make(tokens.jsToken!)
+            if (bdstoken === undefined && tokens.bdstoken !== undefined) bdstoken = Redacted.make(tokens.bdstoken)
+          }
+          const check = yield* checkLogin(current, jsToken)
+          if (check.movedTo !== undefined && attempt === 0) {
+            current = check.movedTo
+            jsToken = undefined
+            continue
+          }
+          if (check.stale) {
+            jsToken = undefined
+            continue
+          }
+          if (check.movedTo !== undefined) break
+          return {
+            origin: current,
+            jsToken,
+            bdstoken: bdstoken ?? (yield* bdstokenAt(current, jsToken)),
+            uk: check.uk
+          }
+        }
+        return yield* new AuthError.ProtocolError({
+          provider,
+          reason: "UnexpectedStatus",
+          description: "the session could not be established: region moves or stale tokens kept coming"
+        })
+      })
+
+    const auth = yield* SessionEngine.make<Terabox>({
+      provider,
+      spanPrefix: "TeraboxAuth",
+      acquire: establish(startOrigin, { jsToken: options.jsToken, bdstoken: options.bdstoken }),
+      // A rejected jsToken: read the page again. A region move: the same, at the new origin.
+      refresh: (previous) =>
+        Effect.suspend(() => {
+          const origin = pendingRegion !== undefined ? regionOrigin(pendingRegion) : previous.origin
+          pendingRegion = undefined
+          return establish(origin, { bdstoken: previous.bdstoken })
+        })
+    })
+
+    const classify = (response: HttpClientResponse.HttpClientResponse) =>
+      Effect.gen(function*() {
+        keepCookies(response)
+        if (response.status >= 300 && response.status < 400) {
+          if (/\/login/.test(response.headers["location"] ?? "")) return yield* cookieExpired(response.status)
+          return
+        }
+        const json = yield* readJson(response)
+        const errno = decodeErrno(json)
+        if (errno._tag === "None") return
+        switch (errno.value.errno) {
+          case 4000023:
+          case 450016:
+            return yield* new SessionRejected({
+              code: errno.value.errno,
+              description: "need verify: the jsToken is stale"
+            })
+          case 31034:
+            return yield* new AuthError.TransportError({
+              provider,
+              reason: "RateLimited",
+              code: 31034,
+              request: AuthError.describeRequest(response.request)
+            })
+          case -6: {
+            const prefix = regionPrefix(response)
+            if (prefix !== undefined) {
+              pendingRegion = prefix
+              return yield* new SessionRejected({ code: -6, description: `the session moved to region ${prefix}` })
+            }
+            return yield* cookieExpired()
+          }
+          default:
+            return
+        }
+      })
+
+    const sign = (request: HttpClientRequest.HttpClientRequest, session: TeraboxSession) =>
+      request.pipe(
+        HttpClientRequest.prependUrl(session.origin),
+        HttpClientRequest.setHeaders(headers(session.origin)),
+        HttpClientRequest.appendUrlParams(commonQuery),
+        // Where the tokens leave Redacted: the query of the request they sign.
+        HttpClientRequest.appendUrlParam("jsToken", Redacted.value(session.jsToken)),
+        (signed) =>
+          signed.method === "POST" && session.bdstoken !== undefined
+            ? HttpClientRequest.appendUrlParam(signed, "bdstoken", Redacted.value(session.bdstoken))
+            : signed
+      )
+
+    return { auth, jar, classify, sign }
+  })

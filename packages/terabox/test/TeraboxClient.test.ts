@@ -1,0 +1,205 @@
+import { SecretScan, TeraboxFake } from "@authfx/testkit"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { TeraboxAuth } from "../src/TeraboxAuth.js"
+import * as TeraboxClient from "../src/TeraboxClient.js"
+
+const Http = NodeHttpClient.layerUndici
+
+const setup = (
+  options: TeraboxFake.Options & {
+    readonly client?: Partial<TeraboxClient.Options>
+    readonly cookie?: (fake: TeraboxFake.TeraboxFake) => string
+  } = {}
+) =>
+  Effect.gen(function*() {
+    const fake = yield* TeraboxFake.make(options)
+    const context = yield* Layer.build(
+      TeraboxClient.layer({
+        url: fake.url,
+        ndus: Redacted.make(options.cookie?.(fake) ?? fake.ndus()),
+        regionOrigin: (prefix) => fake.regionOrigins[prefix] ?? `http://unknown-${prefix}.invalid`,
+        ...options.client
+      }).pipe(Layer.provide(Http))
+    )
+    return { fake, terabox: Context.get(context, TeraboxClient.TeraboxClient), auth: Context.get(context, TeraboxAuth) }
+  })
+
+describe("TeraboxClient", () => {
+  it.scoped("only the ndus cookie: tokens read from the homepage, userInfo returned", () =>
+    Effect.gen(function*() {
+      const { auth, fake, terabox } = yield* setup({ uname: "alice" })
+      const info = yield* terabox.userInfo
+      assert.deepStrictEqual([info.uname, info.uk], ["alice", fake.uk])
+      const session = yield* auth.session
+      assert.strictEqual(Redacted.value(session.jsToken), fake.jsToken())
+      assert.strictEqual(Redacted.value(session.bdstoken!), fake.bdstoken())
+      assert.strictEqual(fake.counters.pages, 1)
+      const list = yield* terabox.list("/docs")
+      assert.deepStrictEqual(list.map((e) => e.name).sort(), ["notes.txt", "report.pdf"])
+      const quota = yield* terabox.quota
+      assert.strictEqual(quota.used, 48213 + 312)
+      // The cookie the site set on the homepage is sent back.
+      assert.include(fake.lastCookie() ?? "", "csrfToken=")
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a whole browser cookie string is accepted; given tokens skip the homepage", () =>
+    Effect.gen(function*() {
+      const fake = yield* TeraboxFake.make()
+      const context = yield* Layer.build(
+        TeraboxClient.layer({
+          url: fake.url,
+          ndus: Redacted.make(`PANWEB=1; ndus=${fake.ndus()}; lang=en`),
+          jsToken: Redacted.make(fake.jsToken()),
+          bdstoken: Redacted.make(fake.bdstoken())
+        }).pipe(Layer.provide(Http))
+      )
+      yield* Context.get(context, TeraboxClient.TeraboxClient).quota
+      assert.strictEqual(fake.counters.pages, 0)
+      assert.include(fake.lastCookie() ?? "", "PANWEB=1")
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("the jsToken rotated: one re-read of the page, one replay, no failure", () =>
+    Effect.gen(function*() {
+      for (const staleJsTokenErrno of [4000023, 450016] as const) {
+        const { fake, terabox } = yield* setup({ staleJsTokenErrno })
+        yield* terabox.quota
+        fake.rotateJsToken()
+        yield* terabox.list("/")
+        assert.deepStrictEqual([fake.counters.pages, fake.counters.staleJsToken], [2, 1])
+      }
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("1,000 concurrent calls after a jsToken rotation: one re-read", () =>
+    Effect.gen(function*() {
+      const { fake, terabox } = yield* setup()
+      yield* terabox.quota
+      fake.rotateJsToken()
+      const results = yield* Effect.all(Array.from({ length: 1000 }, () => Effect.either(terabox.quota)), {
+        concurrency: "unbounded"
+      })
+      assert.strictEqual(results.filter((r) => r._tag === "Right").length, 1000)
+      assert.strictEqual(fake.counters.pages, 2)
+    }).pipe(Effect.provide(Http)), 60_000)
+
+  it.scoped("an expired cookie: CredentialsRejected naming the ndus cookie", () =>
+    Effect.gen(function*() {
+      const { fake, terabox } = yield* setup()
+      yield* terabox.quota
+      fake.expireCookie()
+      const error = yield* Effect.flip(terabox.list("/"))
+      assert.strictEqual(error._tag, "CredentialsRejected")
+      if (error._tag === "CredentialsRejected") assert.strictEqual(error.reason, "CookieExpired")
+      assert.include(error.message, "ndus")
+      // At start, the homepage's redirect to /login says the same.
+      const cold = yield* Effect.flip(
+        Effect.flatMap(setup({ cookie: () => "ndus=dead" }), ({ terabox }) => terabox.quota)
+      )
+      assert.strictEqual(cold._tag === "CredentialsRejected" && cold.reason, "CookieExpired")
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a region move is followed once, at start and during use", () =>
+    Effect.gen(function*() {
+      const { auth, fake, terabox } = yield* setup()
+      yield* terabox.quota
+      fake.moveRegion("dm")
+      yield* terabox.list("/")
+      assert.strictEqual((yield* auth.session).origin, fake.regionOrigins["dm"])
+      assert.strictEqual(fake.counters.regionMoves, 1)
+      // A fresh client starting on the old origin moves at check/login.
+      const second = yield* TeraboxClient.make({
+        url: fake.url,
+        ndus: Redacted.make(fake.ndus()),
+        regionOrigin: (prefix) => fake.regionOrigins[prefix]!
+      })
+      yield* second.client.quota
+      assert.strictEqual((yield* second.auth.session).origin, fake.regionOrigins["dm"])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("writes carry bdstoken, with enforcement off and on; errno failures are typed", () =>
+    Effect.gen(function*() {
+      for (const enforceBdstoken of [false, true]) {
+        const { fake, terabox } = yield* setup({ enforceBdstoken, bdstokenInPage: !enforceBdstoken })
+        yield* terabox.rename("/docs/notes.txt", "todo.txt")
+        yield* terabox.copy("/docs/todo.txt", "/photos")
+        yield* terabox.move("/docs/report.pdf", "/photos", "r.pdf")
+        yield* terabox.delete(["/photos/todo.txt"])
+        const paths = fake.files().map((f) => f.path).sort()
+        assert.deepStrictEqual(paths, ["/docs", "/docs/todo.txt", "/photos", "/photos/r.pdf"])
+        const missing = yield* Effect.flip(terabox.delete(["/nope"]))
+        assert.deepStrictEqual([missing._tag, missing._tag === "TeraboxApiError" && missing.reason], [
+          "TeraboxApiError",
+          "NotFound"
+        ])
+        const exists = yield* Effect.flip(terabox.rename("/docs/todo.txt", "todo.txt"))
+        assert.strictEqual(exists._tag === "TeraboxApiError" && exists.reason, "AlreadyExists")
+      }
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a homepage without the token: a clear ProtocolError", () =>
+    Effect.gen(function*() {
+      const fake = yield* TeraboxFake.make()
+      fake.removeTokenFromPage(true)
+      const context = yield* Layer.build(
+        TeraboxClient.layer({ url: fake.url, ndus: Redacted.make(fake.ndus()) }).pipe(Layer.provide(Http))
+      )
+      const error = yield* Effect.flip(Context.get(context, TeraboxClient.TeraboxClient).quota)
+      assert.strictEqual(error._tag, "ProtocolError")
+      if (error._tag === "ProtocolError") assert.strictEqual(error.reason, "MissingToken")
+      assert.include(error.message, "TERABOX_JS_TOKEN")
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("31034 (too frequent) is a RateLimited TransportError; malformed answers are ProtocolErrors", () =>
+    Effect.gen(function*() {
+      const { fake, terabox } = yield* setup({ client: { retry: false } })
+      yield* terabox.quota
+      fake.invalidJsonNext(1)
+      assert.strictEqual((yield* Effect.flip(terabox.quota))._tag, "ProtocolError")
+      fake.wrongShapeNext(1)
+      assert.strictEqual((yield* Effect.flip(terabox.list("/")))._tag, "ProtocolError")
+      fake.failNext(1, 200, { body: { errno: 31034 } })
+      const limited = yield* Effect.flip(terabox.quota)
+      assert.deepStrictEqual([limited._tag, limited._tag === "TransportError" && limited.reason], [
+        "TransportError",
+        "RateLimited"
+      ])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("an empty TERABOX_NDUS or a bad URL: typed before any request", () =>
+    Effect.gen(function*() {
+      const empty = yield* Effect.flip(
+        Layer.build(TeraboxClient.layer({ ndus: Redacted.make("PANWEB=1") }).pipe(Layer.provide(Http)))
+      )
+      assert.strictEqual(empty._tag, "CredentialsMissing")
+      const url = yield* Effect.flip(
+        Layer.build(TeraboxClient.layer({ url: "terabox", ndus: Redacted.make("x") }).pipe(Layer.provide(Http)))
+      )
+      assert.strictEqual(url._tag, "ConfigurationError")
+    }))
+
+  it.scoped("the cookie and the tokens appear in no log, span or error", () =>
+    Effect.gen(function*() {
+      const capture = SecretScan.makeCapture()
+      const seen: Array<unknown> = []
+      const secrets: Array<string> = []
+      yield* Effect.gen(function*() {
+        const { auth, fake, terabox } = yield* setup()
+        secrets.push(fake.ndus(), fake.bdstoken())
+        yield* terabox.userInfo
+        secrets.push(fake.jsToken())
+        yield* terabox.rename("/docs/notes.txt", "n.txt")
+        secrets.push(fake.rotateJsToken())
+        yield* terabox.list("/")
+        seen.push(yield* auth.session)
+        yield* Effect.logDebug("session", yield* auth.session)
+        fake.expireCookie()
+        seen.push(yield* Effect.flip(terabox.quota))
+      }).pipe(Effect.provide(capture.layer))
+      assert.isTrue(capture.spans.some((s) => s.name === "terabox.request"))
+      yield* SecretScan.assertClean(secrets, { capture, values: seen })
+    }).pipe(Effect.provide(Http)))
+})

@@ -1,0 +1,24 @@
+import { TeraboxFake } from "@authfx/testkit"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { readFileSync } from "node:fs"
+import { tidy } from "../examples/files.js"
+
+describe("README example", () => {
+  it("is examples/files.ts as it is (type-checked with the package)", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
+    assert.include(readme, readFileSync(new URL("../examples/files.ts", import.meta.url), "utf8").trim())
+  })
+
+  it.scoped("runs against the fake with the environment `authfx fakes` prints", () =>
+    Effect.gen(function*() {
+      const fake = yield* TeraboxFake.make({ uname: "alice" })
+      const env = fake.env()
+      yield* Effect.acquireRelease(
+        Effect.sync(() => Object.assign(process.env, env)),
+        () => Effect.sync(() => Object.keys(env).forEach((key) => delete process.env[key]))
+      )
+      // No /archive folder on the fake: the move is refused with a typed errno.
+      assert.strictEqual(yield* tidy, "not done: NotFound")
+    }))
+})
