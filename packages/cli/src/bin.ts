@@ -4,6 +4,8 @@ import * as Effect from "effect/Effect"
 import * as Cli from "./Cli.js"
 
 Cli.run(process.argv).pipe(
+  // A "no" from the command is already explained on stdout: just the exit code.
+  Effect.catchTag("CommandFailed", () => Effect.sync(() => void (process.exitCode = 1))),
   Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disableErrorReporting: false })
+  NodeRuntime.runMain
 )
