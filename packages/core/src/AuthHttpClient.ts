@@ -18,7 +18,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
-import type * as Schedule from "effect/Schedule"
+import * as Schedule from "effect/Schedule"
 import { type Authenticated, SessionRejected } from "./Authenticated.js"
 import {
   CredentialsRejected,
@@ -81,7 +81,11 @@ export interface Options<P extends Provider.Any, E = never> {
     | undefined
   /** The retry of transient failures; `false` for none. Defaults to `Policy.transientSchedule()`. */
   readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
-  /** Bound on each attempt (default 30 seconds). */
+  /**
+   * Bound on each attempt. None by default: the platform client's own
+   * timeouts apply, and a per-request timer costs about a quarter of the
+   * throughput of a loopback call (see BENCHMARKS.md).
+   */
   readonly timeout?: Duration.DurationInput | undefined
   /** Header names to redact while requests run (default {@link secretHeaders}). */
   readonly redactedHeaders?: ReadonlyArray<string> | undefined
@@ -171,7 +175,7 @@ export const make = <P extends Provider.Any, E = never>(
   const { auth } = options
   const provider = auth.provider as string
   const schedule = options.retry === undefined ? transientSchedule() : options.retry
-  const timeout = Duration.decode(options.timeout ?? Duration.seconds(30))
+  const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
   const redacted = options.redactedHeaders ?? secretHeaders
   const transientStatuses = options.transientStatuses ?? true
   // The session that signed the request now running in this fiber: the request
@@ -194,46 +198,65 @@ export const make = <P extends Provider.Any, E = never>(
     error._tag === "RequestError" ? fromRequestError(provider, error) : fromResponseError(provider, error)
 
   return HttpClient.transformResponse(signed, (effect) => {
-    const attempt = Effect.gen(function*() {
-      const response = yield* effect.pipe(
-        Effect.catchAll((error) =>
-          Effect.fail(
-            (error as any)?._tag === "RequestError" || (error as any)?._tag === "ResponseError"
-              ? mapPlatformError(error as HttpClientError.HttpClientError)
-              : error as Provider.Error<P>
-          )
-        ),
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new TransportError({
-              provider,
-              reason: "Timeout",
-              description: `no answer within ${Duration.format(timeout)}`
-            })
-        })
-      )
-      if (transientStatuses && isTransientStatus(response.status)) {
-        const now = yield* Clock.currentTimeMillis
-        return yield* transportFromStatus(
-          provider,
-          describeRequest(response.request),
-          response.status,
-          parseRetryAfter(response.headers["retry-after"], now)
+    const sent = effect.pipe(
+      Effect.catchAll((error) =>
+        Effect.fail(
+          (error as any)?._tag === "RequestError" || (error as any)?._tag === "ResponseError"
+            ? mapPlatformError(error as HttpClientError.HttpClientError)
+            : error as Provider.Error<P>
         )
+      )
+    )
+    const bounded = timeout === undefined ? sent : Effect.timeoutFail(sent, {
+      duration: timeout,
+      onTimeout: () =>
+        new TransportError({
+          provider,
+          reason: "Timeout",
+          description: `no answer within ${Duration.format(timeout)}`
+        })
+    })
+    const classify = options.classify
+    const attempt = Effect.flatMap(bounded, (response): Effect.Effect<
+      HttpClientResponse.HttpClientResponse,
+      Provider.Error<P> | E | TransportError | ProtocolError | Rejection<Provider.Session<P> | undefined>
+    > => {
+      if (transientStatuses && isTransientStatus(response.status)) {
+        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.fail(
+            transportFromStatus(
+              provider,
+              describeRequest(response.request),
+              response.status,
+              parseRetryAfter(response.headers["retry-after"], now)
+            )
+          ))
       }
-      if (options.classify !== undefined) {
-        const session = yield* FiberRef.get(signedWith)
-        yield* options.classify(response).pipe(
+      if (classify === undefined) return Effect.succeed(response)
+      return Effect.flatMap(FiberRef.get(signedWith), (session) =>
+        classify(response).pipe(
           Effect.catchIf(
             (e): e is SessionRejected => e instanceof SessionRejected,
             (rejected) => Effect.fail(new Rejection({ session, rejected }))
-          )
-        )
-      }
-      return response
+          ),
+          Effect.as(response)
+        ))
     })
-    const retried = schedule === false ? attempt : Effect.retry(attempt, { schedule, while: isTransient })
+    // The schedule's machinery is only set up once an attempt has failed: the
+    // common path, a first attempt that succeeds, pays nothing for it.
+    const retried = schedule === false ?
+      attempt :
+      Effect.catchIf(attempt, isTransient, (first) =>
+        Effect.flatMap(Schedule.driver(schedule), (driver) => {
+          const loop = (error: unknown): Effect.Effect<HttpClientResponse.HttpClientResponse, unknown> =>
+            driver.next(error).pipe(
+              Effect.matchEffect({
+                onFailure: () => Effect.fail(error),
+                onSuccess: () => Effect.catchIf(attempt, isTransient, loop)
+              })
+            )
+          return loop(first)
+        }))
     const invalidate = (rejection: Rejection<Provider.Session<P> | undefined>) =>
       rejection.session === undefined ? Effect.void : auth.invalidate(rejection.session)
     return retried.pipe(

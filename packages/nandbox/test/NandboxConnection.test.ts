@@ -152,6 +152,22 @@ describe("NandboxConnection", () => {
     30_000
   )
 
+  it.live("a forced refresh replaces the socket: the old one is closed, frames go on the new one", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { auth, connection, fake, state } = yield* setup()
+      yield* auth.session
+      const renewed = yield* auth.refresh
+      assert.strictEqual(renewed.generation, 2)
+      yield* until(() => fake.connections[0]!.closed, "the first socket closed")
+      yield* until(() => {
+        const s = state()
+        return s._tag === "Connected" && s.session.generation === 2
+      }, "connected on the new socket")
+      yield* connection.send({ method: "sendMessage", text: "after refresh" })
+      yield* until(() => fake.received().length === 1, "the frame arrived")
+      assert.deepStrictEqual(fake.connections.map((c) => c.closed), [true, false])
+    })))
+
   it.live("a malformed frame is ignored; other frames reach the inbound stream", () =>
     Effect.scoped(Effect.gen(function*() {
       const { auth, connection, fake } = yield* setup()

@@ -68,7 +68,7 @@ export interface Connection {
 interface Live {
   readonly session: NandboxSession
   readonly token: Redacted.Redacted<string>
-  readonly write: (text: string) => Effect.Effect<void, Socket.SocketError>
+  readonly write: (chunk: string | Socket.CloseEvent) => Effect.Effect<void, Socket.SocketError>
   /** Completes when the socket is gone; `revoked` when nandbox sent `100099` on it. */
   readonly closed: Deferred.Deferred<{ readonly revoked: boolean }>
   readonly isClosed: () => boolean
@@ -342,6 +342,18 @@ export const make = (
         return session
       }).pipe(Effect.withSpan("NandboxAuth.connect", { attributes: { "authfx.provider": provider } }))
 
+    /** Closes the socket of `session` if it is still open: a forced refresh replaces it. */
+    const closeLive = (session: NandboxSession): Effect.Effect<void> => {
+      const live = lives.get(session)
+      if (live === undefined || live.isClosed()) return Effect.void
+      return live.write(new Socket.CloseEvent(1000, "replaced")).pipe(
+        Effect.ignore,
+        Effect.zipRight(Deferred.await(live.closed)),
+        Effect.timeout("1 second"),
+        Effect.ignore
+      )
+    }
+
     const auth = yield* SessionEngine.make<Nandbox>({
       provider,
       spanPrefix: "NandboxAuth",
@@ -360,7 +372,7 @@ export const make = (
                 description: "the token was regenerated and its source still holds the old value: update NANDBOX_TOKEN"
               })
             )
-            : connect(token)
+            : Effect.zipRight(closeLive(previous), connect(token))
         })
     })
 
