@@ -47,3 +47,13 @@ export * as SessionStore from "./SessionStore.js"
  * @since 0.1.0
  */
 export * as AuthHttpClient from "./AuthHttpClient.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AuthResponse from "./AuthResponse.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Url from "./Url.js"

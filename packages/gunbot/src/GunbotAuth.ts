@@ -13,6 +13,7 @@ import * as AuthError from "@authfx/core/AuthError"
 import * as Jwt from "@authfx/core/Jwt"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
+import * as Url from "@authfx/core/Url"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Config from "effect/Config"
@@ -63,20 +64,7 @@ export interface Options {
  * @category constructors
  */
 export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
-  Effect.try({
-    try: () => {
-      const parsed = new URL(url)
-      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("protocol")
-      return url.replace(/\/+$/, "")
-    },
-    catch: () =>
-      new AuthError.ConfigurationError({
-        provider,
-        reason: "Invalid",
-        key: "GUNBOT_URL",
-        description: "expected an http(s) URL such as http://localhost:3000"
-      })
-  })
+  Url.validate({ provider, key: "GUNBOT_URL", url, example: "http://localhost:3000" })
 
 /**
  * A login: `POST /api/v1/auth/login` with the encrypted password.

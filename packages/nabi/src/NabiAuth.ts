@@ -17,6 +17,7 @@ import * as Jwt from "@authfx/core/Jwt"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as SessionStore from "@authfx/core/SessionStore"
+import * as Url from "@authfx/core/Url"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
@@ -77,20 +78,7 @@ class NonceRefused extends Data.TaggedError("NonceRefused")<{ readonly answer: A
  * @category constructors
  */
 export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
-  Effect.try({
-    try: () => {
-      const parsed = new URL(url)
-      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("protocol")
-      return url
-    },
-    catch: () =>
-      new AuthError.ConfigurationError({
-        provider,
-        reason: "Invalid",
-        key: "NABI_URL",
-        description: "expected the http(s) URL of Nabi's GraphQL endpoint"
-      })
-  })
+  Url.validate({ provider, key: "NABI_URL", url, example: "https://<nabi host>/graphql", trimTrailingSlash: false })
 
 /**
  * @since 0.1.0

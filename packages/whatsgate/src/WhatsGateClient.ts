@@ -11,6 +11,7 @@
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as Policy from "@authfx/core/Policy"
+import * as Url from "@authfx/core/Url"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Config from "effect/Config"
@@ -102,20 +103,7 @@ const provider = "whatsgate"
  * @category constructors
  */
 export const validateUrl = (url: string, key = "WHATSGATE_URL"): Effect.Effect<string, AuthError.ConfigurationError> =>
-  Effect.try({
-    try: () => {
-      const parsed = new URL(url)
-      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("protocol")
-      return url.replace(/\/+$/, "")
-    },
-    catch: () =>
-      new AuthError.ConfigurationError({
-        provider,
-        reason: "Invalid",
-        key,
-        description: "expected an http(s) URL such as https://<subdomain>.whatsgate.net/api"
-      })
-  })
+  Url.validate({ provider, key, url, example: "https://<subdomain>.whatsgate.net/api" })
 
 /**
  * @since 0.1.0

@@ -1,4 +1,5 @@
 import * as AuthError from "@authfx/core/AuthError"
+import * as AuthResponse from "@authfx/core/AuthResponse"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
@@ -65,6 +66,4 @@ export const dataOf = <A, I>(
 export const literal = (value: string): string => JSON.stringify(value)
 
 export const mapPlatformError = (error: HttpClientError.HttpClientError) =>
-  error._tag === "RequestError"
-    ? AuthError.fromRequestError(provider, error)
-    : AuthError.fromResponseError(provider, error)
+  AuthResponse.fromHttpClientError(provider, error)

@@ -1,6 +1,7 @@
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as SessionEngine from "@authfx/core/SessionEngine"
+import * as Url from "@authfx/core/Url"
 import * as Socket from "@effect/platform/Socket"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -94,19 +95,13 @@ const isPermanent = (error: NandboxAuthError) =>
   error._tag === "CredentialsRejected" || error._tag === "CredentialsMissing" || error._tag === "ConfigurationError"
 
 export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
-  Effect.try({
-    try: () => {
-      const parsed = new URL(url)
-      if (parsed.protocol !== "wss:" && parsed.protocol !== "ws:") throw new Error("protocol")
-      return url
-    },
-    catch: () =>
-      new AuthError.ConfigurationError({
-        provider,
-        reason: "Invalid",
-        key: "NANDBOX_URL",
-        description: "expected a ws(s) URL such as wss://w1.nandbox.net:5020/nandbox/api/"
-      })
+  Url.validate({
+    provider,
+    key: "NANDBOX_URL",
+    url,
+    protocols: ["ws:", "wss:"],
+    example: defaultUrl,
+    trimTrailingSlash: false
   })
 
 const readToken = (source: TokenSource): Effect.Effect<Redacted.Redacted<string>, NandboxAuthError> =>

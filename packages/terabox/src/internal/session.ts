@@ -1,8 +1,10 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
+import * as AuthResponse from "@authfx/core/AuthResponse"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
+import * as Url from "@authfx/core/Url"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -68,59 +70,15 @@ const cookieExpired = (status?: number) =>
   })
 
 export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
-  Effect.try({
-    try: () => {
-      const parsed = new URL(url)
-      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("protocol")
-      return parsed.origin
-    },
-    catch: () =>
-      new AuthError.ConfigurationError({
-        provider,
-        reason: "Invalid",
-        key: "TERABOX_URL",
-        description: "expected an origin such as https://www.terabox.com"
-      })
-  })
+  Url.validate({ provider, key: "TERABOX_URL", url, example: "https://www.terabox.com", originOnly: true })
 
-const mapPlatformError = (error: HttpClientError.HttpClientError) =>
-  error._tag === "RequestError"
-    ? AuthError.fromRequestError(provider, error)
-    : AuthError.fromResponseError(provider, error)
+const mapPlatformError = (error: HttpClientError.HttpClientError) => AuthResponse.fromHttpClientError(provider, error)
 
 /** The JSON body of an answer; HTML or garbage is a `ProtocolError` (saying where, never what). */
-export const readJson = (
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<unknown, AuthError.ProtocolError | AuthError.TransportError> =>
-  response.text.pipe(
-    Effect.mapError((error) => AuthError.fromResponseError(provider, error)),
-    Effect.flatMap((text) =>
-      Effect.try({
-        try: () => JSON.parse(text) as unknown,
-        catch: () =>
-          new AuthError.ProtocolError({
-            provider,
-            reason: "Decode",
-            status: response.status,
-            request: AuthError.describeRequest(response.request),
-            description: "the answer is not valid JSON"
-          })
-      })
-    )
-  )
+export const readJson = (response: HttpClientResponse.HttpClientResponse) => AuthResponse.readJson(provider, response)
 
 export const decodeJson = <A, I>(schema: Schema.Schema<A, I>, response: HttpClientResponse.HttpClientResponse) =>
-  Effect.flatMap(readJson(response), (json) =>
-    Schema.decodeUnknown(schema)(json).pipe(
-      Effect.mapError((error) =>
-        AuthError.fromParseError({
-          provider,
-          error,
-          request: AuthError.describeRequest(response.request),
-          status: response.status
-        })
-      )
-    ))
+  AuthResponse.decodeJson(provider, schema, response)
 
 const decodeErrno = Schema.decodeUnknownOption(Errno)
 

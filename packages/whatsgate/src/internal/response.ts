@@ -1,6 +1,6 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as AuthResponse from "@authfx/core/AuthResponse"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -11,25 +11,7 @@ const provider = "whatsgate"
 
 const decodeErrorBody = Schema.decodeUnknownEither(ErrorBody)
 
-const readJson = (
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<unknown, AuthError.ProtocolError | AuthError.TransportError> =>
-  response.text.pipe(
-    Effect.mapError((error: HttpClientError.ResponseError) => AuthError.fromResponseError(provider, error)),
-    Effect.flatMap((text) =>
-      Effect.try({
-        try: () => JSON.parse(text) as unknown,
-        catch: () =>
-          new AuthError.ProtocolError({
-            provider,
-            reason: "Decode",
-            status: response.status,
-            request: AuthError.describeRequest(response.request),
-            description: "the answer is not valid JSON"
-          })
-      })
-    )
-  )
+const readJson = (response: HttpClientResponse.HttpClientResponse) => AuthResponse.readJson(provider, response)
 
 /**
  * Recognises WhatsGate's two 403 answers: `invalid Access-Token` is a rejected

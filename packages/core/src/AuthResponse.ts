@@ -1,0 +1,78 @@
+/**
+ * Reading providers' answers: JSON bodies and schema decoding that fail with
+ * the error family, saying where an answer was wrong and never what it held.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import {
+  describeRequest,
+  fromParseError,
+  fromRequestError,
+  fromResponseError,
+  ProtocolError,
+  type TransportError
+} from "./AuthError.js"
+
+/**
+ * The JSON body of `response`; a body that cannot be read or is not JSON is a
+ * typed error.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const readJson = (
+  provider: string,
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<unknown, ProtocolError | TransportError> =>
+  response.text.pipe(
+    Effect.mapError((error) => fromResponseError(provider, error)),
+    Effect.flatMap((text) =>
+      Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: () =>
+          new ProtocolError({
+            provider,
+            reason: "Decode",
+            status: response.status,
+            request: describeRequest(response.request),
+            description: "the answer is not valid JSON"
+          })
+      })
+    )
+  )
+
+/**
+ * The JSON body of `response` decoded with `schema`.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeJson = <A, I>(
+  provider: string,
+  schema: Schema.Schema<A, I>,
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<A, ProtocolError | TransportError> =>
+  Effect.flatMap(readJson(provider, response), (json) =>
+    Schema.decodeUnknown(schema)(json).pipe(
+      Effect.mapError((error) =>
+        fromParseError({ provider, error, request: describeRequest(response.request), status: response.status })
+      )
+    ))
+
+/**
+ * A platform client error as the error family: a request that got no answer is
+ * a `TransportError`, an answer that could not be read a `ProtocolError` (or a
+ * `TransportError` for 408, 429 and 5xx).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const fromHttpClientError = (
+  provider: string,
+  error: HttpClientError.HttpClientError
+): TransportError | ProtocolError =>
+  error._tag === "RequestError" ? fromRequestError(provider, error) : fromResponseError(provider, error)
