@@ -1,4 +1,4 @@
-import { GunbotFake, SecretScan } from "@authfx/testkit"
+import { GunbotFake, SecretScan, TestEnv } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -157,10 +157,7 @@ describe("GunbotClient", () => {
     Effect.gen(function*() {
       const fake = yield* GunbotFake.make()
       const env = fake.env()
-      yield* Effect.acquireRelease(
-        Effect.sync(() => Object.assign(process.env, env)),
-        () => Effect.sync(() => Object.keys(env).forEach((key) => delete process.env[key]))
-      )
+      yield* TestEnv.set(env)
       const context = yield* Layer.build(GunbotClient.layerConfig().pipe(Layer.provide(Http)))
       assert.strictEqual((yield* Context.get(context, GunbotClient.GunbotClient).status).message, "Authenticated")
     }))

@@ -1,4 +1,4 @@
-import { GunbotFake } from "@authfx/testkit"
+import { GunbotFake, TestEnv } from "@authfx/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { readFileSync } from "node:fs"
@@ -15,10 +15,7 @@ describe("README example", () => {
     Effect.gen(function*() {
       const fake = yield* GunbotFake.make()
       const env = fake.env()
-      yield* Effect.acquireRelease(
-        Effect.sync(() => Object.assign(process.env, env)),
-        () => Effect.sync(() => Object.keys(env).forEach((key) => delete process.env[key]))
-      )
+      yield* TestEnv.set(env)
       assert.strictEqual(yield* program, "Authenticated; exchanges: binance")
       process.env["GUNBOT_WALLET"] = "too-short"
       assert.strictEqual(

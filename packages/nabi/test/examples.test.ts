@@ -1,4 +1,4 @@
-import { NabiFake } from "@authfx/testkit"
+import { NabiFake, TestEnv } from "@authfx/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { sign } from "@ton/crypto"
 import { mnemonicToPrivateKey } from "@ton/crypto"
@@ -23,10 +23,7 @@ describe("README examples", () => {
     Effect.gen(function*() {
       const fake = yield* NabiFake.make()
       const env = fake.env()
-      yield* Effect.acquireRelease(
-        Effect.sync(() => Object.assign(process.env, env)),
-        () => Effect.sync(() => Object.keys(env).forEach((key) => delete process.env[key]))
-      )
+      yield* TestEnv.set(env)
       assert.strictEqual(yield* rename("p-demo", "mine"), "renamed p-demo to mine")
       assert.strictEqual(yield* rename("p-other", "theirs"), `${env["NABI_ADDRESS"]} does not own p-other`)
     }))

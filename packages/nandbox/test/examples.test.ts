@@ -1,4 +1,4 @@
-import { NandboxFake } from "@authfx/testkit"
+import { NandboxFake, TestEnv } from "@authfx/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -15,10 +15,7 @@ describe("README example", () => {
     Effect.scoped(Effect.gen(function*() {
       const fake = yield* NandboxFake.make()
       const env = fake.env()
-      yield* Effect.acquireRelease(
-        Effect.sync(() => Object.assign(process.env, env)),
-        () => Effect.sync(() => Object.keys(env).forEach((key) => delete process.env[key]))
-      )
+      yield* TestEnv.set(env)
       const running = yield* Effect.fork(echo(2))
       for (let i = 0; i < 100 && fake.counters.authentications === 0; i++) yield* Effect.sleep("5 millis")
       yield* Effect.sleep("20 millis")

@@ -1,4 +1,4 @@
-import { TeraboxFake } from "@authfx/testkit"
+import { TeraboxFake, TestEnv } from "@authfx/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { readFileSync } from "node:fs"
@@ -14,10 +14,7 @@ describe("README example", () => {
     Effect.gen(function*() {
       const fake = yield* TeraboxFake.make({ uname: "alice" })
       const env = fake.env()
-      yield* Effect.acquireRelease(
-        Effect.sync(() => Object.assign(process.env, env)),
-        () => Effect.sync(() => Object.keys(env).forEach((key) => delete process.env[key]))
-      )
+      yield* TestEnv.set(env)
       // No /archive folder on the fake: the move is refused with a typed errno.
       assert.strictEqual(yield* tidy, "not done: NotFound")
     }))

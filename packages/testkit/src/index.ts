@@ -32,3 +32,8 @@ export * as NandboxFake from "./NandboxFake.js"
  * @since 0.1.0
  */
 export * as TeraboxFake from "./TeraboxFake.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TestEnv from "./TestEnv.js"

@@ -1,5 +1,5 @@
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
-import { SecretScan, WhatsGateFake } from "@authfx/testkit"
+import { SecretScan, TestEnv, WhatsGateFake } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -224,10 +224,7 @@ describe("WhatsGateClient", () => {
       // `ConfigProvider.fromEnv` reads the environment at each load, as a
       // process whose secret is rotated in place would see it.
       const env = fake.env()
-      yield* Effect.acquireRelease(
-        Effect.sync(() => Object.assign(process.env, env)),
-        () => Effect.sync(() => Object.keys(env).forEach((key) => delete process.env[key]))
-      )
+      yield* TestEnv.set(env)
       const context = yield* Layer.build(WhatsGateClient.layerConfig().pipe(Layer.provide(Http)))
       const client = Context.get(context, WhatsGateClient.WhatsGateClient)
       assert.strictEqual(yield* client.status(), "connected")
