@@ -30,7 +30,7 @@ import {
   TransportError,
   transportFromStatus
 } from "./AuthError.js"
-import { transientSchedule } from "./Policy.js"
+import { honourRetryAfter, transientSchedule } from "./Policy.js"
 import type * as Provider from "./Provider.js"
 
 /**
@@ -174,7 +174,12 @@ export const make = <P extends Provider.Any, E = never>(
 ): HttpClient.HttpClient.With<AuthHttpClientError<P, E>> => {
   const { auth } = options
   const provider = auth.provider as string
-  const schedule = options.retry === undefined ? transientSchedule() : options.retry
+  // A schedule given by the user honours Retry-After as the default one does.
+  const schedule = options.retry === undefined
+    ? transientSchedule()
+    : options.retry === false
+    ? false
+    : honourRetryAfter(options.retry)
   const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
   const redacted = options.redactedHeaders ?? secretHeaders
   const transientStatuses = options.transientStatuses ?? true

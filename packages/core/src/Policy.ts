@@ -38,16 +38,30 @@ const retryAfterOf = (error: unknown): number =>
  */
 export const transientSchedule = (options?: TransientOptions): Schedule.Schedule<unknown, unknown> => {
   const maxDelay = Duration.decode(options?.maxDelay ?? Duration.seconds(10))
-  const maxRetryAfter = Duration.toMillis(options?.maxRetryAfter ?? Duration.seconds(60))
   const backoff = Schedule.exponential(options?.base ?? Duration.millis(200), 2).pipe(
     Schedule.jittered,
     Schedule.modifyDelay((delay) => Duration.min(delay, maxDelay))
   )
+  return honourRetryAfter(Schedule.intersect(backoff, Schedule.recurs(options?.times ?? 3)), options)
+}
+
+/**
+ * Makes any retry schedule honour the server's `Retry-After`: never retry
+ * sooner than it asks, and stop when it asks for longer than `maxRetryAfter`
+ * (default 60 s). `AuthHttpClient` applies it to the schedule it is given.
+ *
+ * @since 0.1.0
+ * @category policies
+ */
+export const honourRetryAfter = (
+  schedule: Schedule.Schedule<unknown, any, never>,
+  options?: { readonly maxRetryAfter?: Duration.DurationInput | undefined }
+): Schedule.Schedule<unknown, unknown> => {
+  const maxRetryAfter = Duration.toMillis(options?.maxRetryAfter ?? Duration.seconds(60))
   return Schedule.identity<unknown>().pipe(
-    Schedule.intersect(backoff),
-    Schedule.intersect(Schedule.recurs(options?.times ?? 3)),
+    Schedule.intersect(schedule),
     Schedule.whileInput((error: unknown) => retryAfterOf(error) <= maxRetryAfter),
-    Schedule.modifyDelay(([[error]], delay) => Duration.max(delay, Duration.millis(retryAfterOf(error)))),
+    Schedule.modifyDelay(([error], delay) => Duration.max(delay, Duration.millis(retryAfterOf(error)))),
     Schedule.asVoid
   )
 }

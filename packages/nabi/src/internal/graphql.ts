@@ -44,6 +44,17 @@ export const dataOf = <A, I>(
   answer: Answer,
   request: string
 ): Effect.Effect<A, NabiGraphQLError | AuthError.ProtocolError> => {
+  if (answer.errors.length === 0 && (answer.data === undefined || answer.data === null)) {
+    return Effect.fail(
+      new AuthError.ProtocolError({
+        provider,
+        reason: "Decode",
+        request,
+        status: answer.status,
+        description: "neither data nor errors: not a GraphQL answer"
+      })
+    )
+  }
   if (answer.errors.length > 0 || answer.data === undefined || answer.data === null) {
     return Effect.fail(
       new NabiGraphQLError({
