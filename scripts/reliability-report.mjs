@@ -1,0 +1,38 @@
+// Runs the reliability suite and writes RELIABILITY.md from what it recorded.
+import { execFileSync } from "node:child_process"
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpus } from "node:os"
+
+const target = "RELIABILITY.md"
+for (const file of readdirSync(".")) if (file.startsWith(`${target}.`) && file.endsWith(".part")) rmSync(file)
+const report = ".reliability-vitest.json"
+let failed = false
+try {
+  execFileSync("npx", ["vitest", "run", "--project", "reliability", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
+    stdio: "inherit",
+    env: { ...process.env, AUTHFX_RELIABILITY_REPORT: target }
+  })
+} catch {
+  failed = true
+}
+const results = existsSync(report) ? JSON.parse(readFileSync(report, "utf8")) : undefined
+const parts = readdirSync(".").filter((f) => f.startsWith(`${target}.`) && f.endsWith(".part")).sort()
+const order = ["fault-matrix", "nandbox", "bad-input", "configuration-and-leaks"]
+parts.sort((a, b) => order.findIndex((o) => a.includes(o)) - order.findIndex((o) => b.includes(o)))
+const text = [
+  "# Reliability",
+  "",
+  "Written by `pnpm reliability` from one run of `packages/reliability` (which also runs in `pnpm test`): every cell below is a test that fails if the behaviour breaks.",
+  "",
+  `- date: ${new Date().toISOString()}; ${cpus()[0]?.model ?? "CPU"}, ${cpus().length} cores; Node.js ${process.version}`,
+  results === undefined ? "- result: the suite did not report" : `- result: ${results.numPassedTests} tests passed, ${results.numFailedTests} failed`,
+  "",
+  "Engine-level faults that do not depend on a provider — a refresh failing while the session is valid (callers keep it, retried with backoff), failing after expiry (typed error, then recovery on the next call), a clock jumped past expiry (renewed at use time), interruption of the caller that started an acquisition, random interleavings of all of these — are tested once in `packages/core/test/SessionEngine*.test.ts` with `TestClock`.",
+  "",
+  ...parts.map((p) => readFileSync(p, "utf8"))
+].join("\n")
+writeFileSync(target, text)
+for (const p of parts) rmSync(p)
+rmSync(report, { force: true })
+console.log(`written to ${target}`)
+process.exit(failed ? 1 : 0)
