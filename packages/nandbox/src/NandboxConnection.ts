@@ -40,6 +40,16 @@ import { NandboxAuth } from "./NandboxAuth.js"
 export type State = internal.State
 
 /**
+ * The bot token, or an Effect that reads it (re-read after a `100099`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TokenSource =
+  | Redacted.Redacted<string>
+  | Effect.Effect<Redacted.Redacted<string>, AuthError.CredentialsMissing | AuthError.ConfigurationError>
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -66,7 +76,7 @@ export interface Options {
   /** Default `wss://w1.nandbox.net:5020/nandbox/api/`. */
   readonly url?: string | undefined
   /** The bot token `<bot id>:0:<secret>`, or an Effect re-read after a `100099`. */
-  readonly token: internal.TokenSource
+  readonly token: TokenSource
   /** Default 10 s. */
   readonly openTimeout?: Duration.DurationInput | undefined
   /** How long to wait for `TOKEN_AUTH_OK` (default 10 s). */

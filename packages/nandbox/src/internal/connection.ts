@@ -36,21 +36,9 @@ export const provider = "nandbox"
 
 export const defaultUrl = "wss://w1.nandbox.net:5020/nandbox/api/"
 
-/** Where the token comes from: a value, or an Effect re-read after a `100099`. */
-export type TokenSource =
-  | Redacted.Redacted<string>
-  | Effect.Effect<Redacted.Redacted<string>, AuthError.CredentialsMissing | AuthError.ConfigurationError>
+export type TokenSource = import("../NandboxConnection.js").TokenSource
 
-export interface Options {
-  readonly url?: string | undefined
-  readonly token: TokenSource
-  readonly openTimeout?: Duration.DurationInput | undefined
-  readonly authTimeout?: Duration.DurationInput | undefined
-  readonly pingAfter?: Duration.DurationInput | undefined
-  readonly reconnect?: Schedule.Schedule<unknown, unknown> | undefined
-  readonly stableAfter?: Duration.DurationInput | undefined
-  readonly queueCapacity?: number | undefined
-}
+export type Options = import("../NandboxConnection.js").Options
 
 /** The state of the connection, as `send` and users see it. */
 export type State =

@@ -34,16 +34,7 @@ export const userAgent =
 /** The query every API call carries, besides jsToken. */
 export const commonQuery = { app_id: "250528", web: "1", channel: "dubox", clienttype: "0" } as const
 
-export interface Options {
-  readonly url?: string | undefined
-  /** A bare `ndus` value or a whole browser `Cookie` string. */
-  readonly ndus: Redacted.Redacted<string>
-  readonly jsToken?: Redacted.Redacted<string> | undefined
-  readonly bdstoken?: Redacted.Redacted<string> | undefined
-  /** The origin of a region prefix (default `https://<prefix>.terabox.com`). */
-  readonly regionOrigin?: ((prefix: string) => string) | undefined
-  readonly retry?: import("effect/Schedule").Schedule<unknown, unknown> | false | undefined
-}
+export type Options = import("../TeraboxClient.js").Options
 
 export interface Internals {
   readonly auth: Authenticated.Authenticated<Terabox>
