@@ -14,9 +14,10 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { createCipheriv, createHmac, timingSafeEqual } from "node:crypto"
+import { createCipheriv } from "node:crypto"
 import * as FakeServer from "./FakeServer.js"
 import { type Faults, makeFaults } from "./internal/faults.js"
+import { makeJwt } from "./internal/jwt.js"
 import { randomToken } from "./internal/random.js"
 
 /**
@@ -77,8 +78,6 @@ export interface GunbotFake extends Faults {
 const errorResponse = (status: number, message: string, code?: number) =>
   HttpServerResponse.unsafeJson({ status: "error", message, ...(code !== undefined ? { code } : {}) }, { status })
 
-const base64url = (input: Buffer | string) => Buffer.from(input).toString("base64url")
-
 /** The fake's own encryption, from the Gunbot docs' Node.js helper. */
 export const encryptPassword = (password: string, wallet: string): string => {
   const key = Buffer.from(wallet, "utf8").subarray(0, 16)
@@ -109,26 +108,14 @@ export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Sc
     /** Tokens with `jti` at or below this are expired, whatever their `exp`. */
     let expiredUpTo = 0
 
-    const sign = (claims: Record<string, unknown>) => {
-      const head = base64url(JSON.stringify({ typ: "JWT", alg: "HS256" }))
-      const body = base64url(JSON.stringify(claims))
-      const mac = createHmac("sha256", secret).update(`${head}.${body}`).digest()
-      return `${head}.${body}.${base64url(mac)}`
-    }
+    const jwt = makeJwt(secret)
+    const sign = jwt.sign
 
     const verify = (token: string): boolean => {
-      const [head, body, mac] = token.split(".")
-      if (head === undefined || body === undefined || mac === undefined) return false
-      const expected = createHmac("sha256", secret).update(`${head}.${body}`).digest()
-      const given = Buffer.from(mac, "base64url")
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false
-      try {
-        const claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8"))
-        if (typeof claims.jti !== "number" || claims.jti <= revokedUpTo || claims.jti <= expiredUpTo) return false
-        return claims.exp === undefined || claims.exp * 1000 > now()
-      } catch {
-        return false
-      }
+      const claims = jwt.verify(token)
+      if (claims === undefined || typeof claims["jti"] !== "number") return false
+      if (claims["jti"] <= revokedUpTo || claims["jti"] <= expiredUpTo) return false
+      return claims["exp"] === undefined || claims["exp"] * 1000 > now()
     }
 
     const protectedRoute = (

@@ -19,9 +19,10 @@ import { signVerify } from "@ton/crypto"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { buildSchema, graphql, GraphQLError } from "graphql"
-import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto"
+import { createHash, randomUUID } from "node:crypto"
 import * as FakeServer from "./FakeServer.js"
 import { type Faults, makeFaults } from "./internal/faults.js"
+import { makeJwt } from "./internal/jwt.js"
 import { randomToken } from "./internal/random.js"
 
 /**
@@ -145,8 +146,6 @@ class HttpFailure extends GraphQLError {
   }
 }
 
-const base64url = (input: Buffer | string) => Buffer.from(input).toString("base64url")
-
 /**
  * Starts the fake for the life of the scope.
  *
@@ -169,7 +168,7 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
     const nonceLifetime = (options.nonceLifetimeSeconds ?? 300) * 1000
     const encoding = options.signatureEncoding ?? "hex"
     const now = options.now ?? Date.now
-    const secret = randomToken("nabi-jwt")
+    const jwt = makeJwt(randomToken("nabi-jwt"))
     const counters: Counters = {
       requests: 0,
       nonces: 0,
@@ -202,27 +201,16 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
         iat,
         exp: iat + (typ === "access" ? accessLifetime : refreshLifetime)
       }
-      const head = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))
-      const body = base64url(JSON.stringify(claims))
-      return `${head}.${body}.${base64url(createHmac("sha256", secret).update(`${head}.${body}`).digest())}`
+      return jwt.sign(claims)
     }
 
     /** The claims of a token this fake issued and still honours, or undefined. */
     const verify = (token: string, typ: "access" | "refresh"): { address: string } | undefined => {
-      const [head, body, mac] = token.split(".")
-      if (head === undefined || body === undefined || mac === undefined) return undefined
-      const expected = createHmac("sha256", secret).update(`${head}.${body}`).digest()
-      const given = Buffer.from(mac, "base64url")
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
-      try {
-        const claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8"))
-        if (claims.typ !== typ || claims.jti <= revokedUpTo) return undefined
-        if (claims.jti <= (typ === "access" ? accessExpiredUpTo : refreshExpiredUpTo)) return undefined
-        if (claims.exp * 1000 <= now()) return undefined
-        return { address: claims.address }
-      } catch {
-        return undefined
-      }
+      const claims = jwt.verify(token)
+      if (claims === undefined || claims["typ"] !== typ || claims["jti"] <= revokedUpTo) return undefined
+      if (claims["jti"] <= (typ === "access" ? accessExpiredUpTo : refreshExpiredUpTo)) return undefined
+      if (claims["exp"] * 1000 <= now()) return undefined
+      return { address: claims["address"] }
     }
 
     const decodeSignature = (signed: string): Buffer | undefined => {
