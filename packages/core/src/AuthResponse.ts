@@ -56,12 +56,26 @@ export const decodeJson = <A, I>(
   schema: Schema.Schema<A, I>,
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<A, ProtocolError | TransportError> =>
-  Effect.flatMap(readJson(provider, response), (json) =>
-    Schema.decodeUnknown(schema)(json).pipe(
-      Effect.mapError((error) =>
-        fromParseError({ provider, error, request: describeRequest(response.request), status: response.status })
-      )
-    ))
+  Effect.flatMap(readJson(provider, response), (json) => decodeValue(provider, schema, json, response))
+
+/**
+ * A value read from `response` (its JSON, a part of it) decoded with `schema`;
+ * a mismatch is a `ProtocolError` naming the request.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeValue = <A, I>(
+  provider: string,
+  schema: Schema.Schema<A, I>,
+  value: unknown,
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<A, ProtocolError> =>
+  Schema.decodeUnknown(schema)(value).pipe(
+    Effect.mapError((error) =>
+      fromParseError({ provider, error, request: describeRequest(response.request), status: response.status })
+    )
+  )
 
 /**
  * A platform client error as the error family: a request that got no answer is

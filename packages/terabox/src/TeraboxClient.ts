@@ -16,6 +16,7 @@
  */
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as AuthResponse from "@authfx/core/AuthResponse"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -122,16 +123,7 @@ const decode = <A, I>(schema: Schema.Schema<A, I>) => (response: HttpClientRespo
         new TeraboxApiError({ provider, reason: reasonOf(errno.value.errno), errno: errno.value.errno })
       )
     }
-    return Schema.decodeUnknown(schema)(json).pipe(
-      Effect.mapError((error) =>
-        AuthError.fromParseError({
-          provider,
-          error,
-          request: AuthError.describeRequest(response.request),
-          status: response.status
-        })
-      )
-    )
+    return AuthResponse.decodeValue(provider, schema, json, response)
   })
 
 /**

@@ -15,26 +15,12 @@ export interface Answer {
   readonly errors: typeof GraphQLErrors.Type
 }
 
-const decodeEnvelope = Schema.decodeUnknown(Schema.parseJson(Envelope))
-
 /** Reads a GraphQL answer; a body that is not one is a `ProtocolError` (saying where, never what). */
 export const readAnswer = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<Answer, AuthError.ProtocolError | AuthError.TransportError> =>
-  response.text.pipe(
-    Effect.mapError((error: HttpClientError.ResponseError) => AuthError.fromResponseError(provider, error)),
-    Effect.flatMap((text) =>
-      decodeEnvelope(text).pipe(
-        Effect.mapError((error) =>
-          AuthError.fromParseError({
-            provider,
-            error,
-            request: AuthError.describeRequest(response.request),
-            status: response.status
-          })
-        )
-      )
-    ),
+  AuthResponse.readJson(provider, response).pipe(
+    Effect.flatMap((json) => AuthResponse.decodeValue(provider, Envelope, json, response)),
     Effect.map((envelope) => ({ status: response.status, data: envelope.data, errors: envelope.errors ?? [] }))
   )
 

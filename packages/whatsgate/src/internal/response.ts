@@ -98,7 +98,5 @@ export const decode = <A, I>(schema: Schema.Schema<A, I>) =>
         new AuthError.ProtocolError({ provider, reason: "UnexpectedStatus", status: response.status, request })
       )
     }
-    return Schema.decodeUnknown(schema)(json).pipe(
-      Effect.mapError((error) => AuthError.fromParseError({ provider, error, request, status: response.status }))
-    )
+    return AuthResponse.decodeValue(provider, schema, json, response)
   })
