@@ -1,5 +1,5 @@
 import * as SessionStore from "@authfx/core/SessionStore"
-import { NabiFake, SecretScan } from "@authfx/testkit"
+import { NabiFake, SecretScan, TestEnv } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -47,8 +47,13 @@ const setup = (
     return { fake, nabi: Context.get(context, NabiClient.NabiClient), auth: Context.get(context, NabiAuth) }
   })
 
-/** Moves the test clock in steps, letting background renewals finish their I/O. */
-const advance = (total: Duration.DurationInput, step: Duration.DurationInput = "1 minute") =>
+/**
+ * Moves the test clock in steps, letting background renewals finish their I/O.
+ * Steps stay under the client's 30-second request timeout (which runs on the
+ * test clock), so a request still in flight on a loaded machine is not timed
+ * out by the clock moving past it.
+ */
+const advance = (total: Duration.DurationInput, step: Duration.DurationInput = "20 seconds") =>
   Effect.gen(function*() {
     let left = Duration.toMillis(total)
     while (left > 0) {
@@ -56,6 +61,18 @@ const advance = (total: Duration.DurationInput, step: Duration.DurationInput = "
       yield* TestClock.adjust(by)
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
       left -= by
+    }
+  })
+
+/** Polls the current session (I/O finishing a renewal) until `condition` holds. */
+const waitForSession = (
+  auth: Context.Tag.Service<typeof NabiAuth>,
+  condition: (session: Effect.Effect.Success<typeof auth.session>) => boolean
+) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 500; i++) {
+      if (condition(yield* auth.session)) return
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
     }
   })
 
@@ -78,6 +95,8 @@ describe("NabiClient", () => {
       yield* advance("22 minutes")
       assert.strictEqual(fake.counters.refreshes, 0)
       yield* advance("4 minutes")
+      // The renewal started on the clock; its request is real I/O, which a loaded machine may still be doing.
+      yield* TestEnv.until(() => fake.counters.refreshes === 1, "the refresh reached the fake")
       assert.strictEqual(fake.counters.refreshes, 1)
       yield* nabi.query(myProfiles, undefined, MyProfiles)
       assert.deepStrictEqual([fake.counters.nonces, fake.counters.unauthorized], [1, 0])
@@ -89,6 +108,8 @@ describe("NabiClient", () => {
       yield* nabi.query(myProfiles, undefined, MyProfiles)
       const first = yield* auth.session
       yield* advance("26 minutes")
+      yield* TestEnv.until(() => fake.counters.refreshes === 1, "the refresh reached the fake")
+      yield* waitForSession(auth, (s) => Redacted.value(s.refreshToken) !== Redacted.value(first.refreshToken))
       const second = yield* auth.session
       assert.notStrictEqual(Redacted.value(second.refreshToken), Redacted.value(first.refreshToken))
       fake.expireAccessTokens()

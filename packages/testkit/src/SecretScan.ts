@@ -87,7 +87,7 @@ export const makeCapture = (): Capture => {
     context: (f) => f()
   })
   const layer = Layer.mergeAll(
-    Logger.add(logger),
+    Logger.replace(Logger.defaultLogger, logger),
     Logger.minimumLogLevel(LogLevel.All),
     Layer.setTracer(tracer)
   )
