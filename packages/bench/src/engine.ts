@@ -1,0 +1,89 @@
+/**
+ * The engine's own figures: a cached hit inside an Effect loop, heap per idle
+ * instance, build + first token + close, and heap growth over open/close cycles.
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import { memoryEngine, memorySession } from "./authfx.js"
+
+const gc = () => (globalThis as { gc?: () => void }).gc?.()
+const now = () => performance.now()
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/** ns per call of `effect`, the best of five rounds of `n` calls inside one Effect. */
+export const nsPerCall = <A, E>(effect: Effect.Effect<A, E>, n: number) =>
+  Effect.gen(function*() {
+    const round = Effect.gen(function*() {
+      const start = now()
+      for (let i = 0; i < n; i++) yield* effect
+      return ((now() - start) * 1e6) / n
+    })
+    yield* round
+    const rounds: Array<number> = []
+    for (let r = 0; r < 5; r++) rounds.push(yield* round)
+    return Math.min(...rounds)
+  })
+
+/** A cached session vs a bare Effect.succeed vs Effect.cachedInvalidateWithTTL. */
+export const cachedHit = Effect.scoped(Effect.gen(function*() {
+  const auth = yield* memoryEngine
+  yield* auth.session
+  const [locking] = yield* Effect.cachedInvalidateWithTTL(memorySession, Duration.hours(1))
+  yield* locking
+  const n = 200_000
+  return {
+    authfx: yield* nsPerCall(auth.session, n),
+    bare: yield* nsPerCall(Effect.succeed(1), n),
+    locking: yield* nsPerCall(locking, n)
+  }
+}))
+
+/** Heap per idle engine, `count` of them alive at once, each holding a session and its pending renewal. */
+export const heapPerEngine = (count: number) =>
+  Effect.gen(function*() {
+    gc()
+    gc()
+    const before = process.memoryUsage().heapUsed
+    const scope = yield* Scope.make()
+    const kept: Array<unknown> = []
+    for (let i = 0; i < count; i++) {
+      const auth = yield* Scope.extend(memoryEngine, scope)
+      yield* auth.session
+      kept.push(auth)
+    }
+    gc()
+    gc()
+    const per = (process.memoryUsage().heapUsed - before) / count
+    yield* Scope.close(scope, Exit.void)
+    kept.length = 0
+    gc()
+    return per
+  })
+
+const cycle = Effect.scoped(Effect.flatMap(memoryEngine, (auth) => auth.session))
+
+/** µs per build + first token + close, median of five rounds of 2,000. */
+export const buildCost = Effect.gen(function*() {
+  const n = 2_000
+  const rounds: Array<number> = []
+  for (let r = 0; r < 6; r++) {
+    const start = now()
+    for (let i = 0; i < n; i++) yield* cycle
+    if (r > 0) rounds.push(((now() - start) * 1000) / n)
+  }
+  return median(rounds)
+})
+
+/** Heap after 10,000 open/acquire/close cycles minus before (after 1,000 warm-up cycles). */
+export const cycleGrowth = Effect.gen(function*() {
+  for (let i = 0; i < 1_000; i++) yield* cycle
+  gc()
+  gc()
+  const start = process.memoryUsage().heapUsed
+  for (let i = 0; i < 10_000; i++) yield* cycle
+  gc()
+  gc()
+  return process.memoryUsage().heapUsed - start
+})
