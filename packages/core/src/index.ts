@@ -26,6 +26,11 @@ export * as Jwt from "./Jwt.js"
 /**
  * @since 0.1.0
  */
+export * as Keyed from "./Keyed.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Policy from "./Policy.js"
 
 /**

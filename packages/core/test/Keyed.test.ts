@@ -1,0 +1,149 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
+import type * as AuthError from "../src/AuthError.js"
+import * as Keyed from "../src/Keyed.js"
+import type * as Provider from "../src/Provider.js"
+import * as SessionEngine from "../src/SessionEngine.js"
+
+interface Session {
+  readonly token: Redacted.Redacted<string>
+  readonly expiresAt: number
+}
+interface Test extends Provider.Provider<"test", Session, AuthError.CredentialsRejected> {}
+
+/** A keyed map of engines whose builds, logins and closings are counted per key. */
+const makeAccounts = (options: { readonly capacity?: number; readonly idleTimeToLive?: Duration.DurationInput } = {}) =>
+  Effect.gen(function*() {
+    const builds = new Map<string, number>()
+    const logins = new Map<string, number>()
+    const closed: Array<string> = []
+    const count = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1)
+    const accounts = yield* Keyed.make({
+      ...options,
+      lookup: (account: string) =>
+        Effect.gen(function*() {
+          count(builds, account)
+          yield* Effect.addFinalizer(() => Effect.sync(() => closed.push(account)))
+          return yield* SessionEngine.make<Test>({
+            provider: "test",
+            acquire: Effect.sync(() => {
+              count(logins, account)
+              return { token: Redacted.make(`token-of-${account}`), expiresAt: Date.now() + 3_600_000 }
+            }),
+            expiresAt: (s) => s.expiresAt
+          })
+        })
+    })
+    return { accounts, builds, logins, closed }
+  })
+
+describe("Keyed", () => {
+  it.scoped(
+    "10,000 accounts × 10 concurrent callers each → exactly 10,000 builds and 10,000 logins",
+    () =>
+      Effect.gen(function*() {
+        const { accounts, builds, logins } = yield* makeAccounts()
+        const keys = Array.from({ length: 10_000 }, (_, i) => `account-${i}`)
+        const sessions = yield* Effect.forEach(
+          keys.flatMap((key) => Array.from({ length: 10 }, () => key)),
+          (key) => accounts.use(key, (auth) => auth.session),
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(sessions.length, 100_000)
+        assert.strictEqual(builds.size, 10_000)
+        assert.strictEqual(logins.size, 10_000)
+        assert.isTrue([...builds.values()].every((n) => n === 1))
+        assert.isTrue([...logins.values()].every((n) => n === 1))
+        // Each account got its own session.
+        assert.strictEqual(Redacted.value(sessions[10 * 42]!.token), "token-of-account-42")
+      }),
+    120_000
+  )
+
+  it.scoped("an account idle past its time to live is closed, and logs in again on next use", () =>
+    Effect.gen(function*() {
+      const { accounts, closed, logins } = yield* makeAccounts({ idleTimeToLive: "10 minutes" })
+      yield* accounts.use("a", (auth) => auth.session)
+      yield* TestClock.adjust("9 minutes")
+      assert.deepStrictEqual(closed, [])
+      yield* TestClock.adjust("4 minutes")
+      assert.deepStrictEqual(closed, ["a"])
+      assert.deepStrictEqual(yield* accounts.keys, [])
+      yield* accounts.use("a", (auth) => auth.session)
+      assert.strictEqual(logins.get("a"), 2)
+    }))
+
+  it.scoped("an account held by a caller is never evicted, however long it is held", () =>
+    Effect.gen(function*() {
+      const { accounts, closed } = yield* makeAccounts({ idleTimeToLive: "1 minute", capacity: 1 })
+      const scope = yield* Scope.make()
+      const auth = yield* Scope.extend(accounts.get("held"), scope)
+      yield* TestClock.adjust("1 hour")
+      assert.deepStrictEqual(closed, [])
+      // At capacity with the only key held: a new key is a typed failure, not an eviction.
+      const other = yield* Effect.either(accounts.use("other", (a) => a.session))
+      assert.isTrue(Either.isLeft(other) && other.left._tag === "@authfx/core/CapacityExceeded")
+      yield* auth.session
+      yield* Scope.close(scope, Exit.void)
+      yield* TestClock.adjust("2 minutes")
+      assert.deepStrictEqual(closed, ["held"])
+    }))
+
+  it.scoped("at capacity the least recently used idle account is evicted for a new one", () =>
+    Effect.gen(function*() {
+      const { accounts, closed } = yield* makeAccounts({ capacity: 2 })
+      yield* accounts.use("a", (auth) => auth.session)
+      yield* accounts.use("b", (auth) => auth.session)
+      yield* accounts.use("a", (auth) => auth.session)
+      yield* accounts.use("c", (auth) => auth.session)
+      assert.deepStrictEqual(closed, ["b"])
+      assert.deepStrictEqual(yield* accounts.keys, ["a", "c"])
+    }))
+
+  it.scoped("a failed build is not kept: the next call builds again", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      const accounts = yield* Keyed.make({
+        lookup: (key: string) =>
+          Effect.suspend(() => ++attempts === 1 ? Effect.fail(`no configuration for ${key}`) : Effect.succeed(key))
+      })
+      const first = yield* Effect.either(accounts.use("a", Effect.succeed))
+      assert.isTrue(Either.isLeft(first))
+      assert.strictEqual(yield* accounts.use("a", Effect.succeed), "a")
+      assert.strictEqual(attempts, 2)
+    }))
+
+  it.scoped("evict closes an account at once when idle, and after its last holder otherwise", () =>
+    Effect.gen(function*() {
+      const { accounts, closed } = yield* makeAccounts()
+      yield* accounts.use("idle", (auth) => auth.session)
+      yield* accounts.evict("idle")
+      assert.deepStrictEqual(closed, ["idle"])
+      const inUse = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(accounts.use("busy", () => Deferred.await(inUse)))
+      yield* Effect.yieldNow()
+      yield* accounts.evict("busy")
+      assert.deepStrictEqual(closed, ["idle"])
+      yield* Deferred.succeed(inUse, undefined)
+      yield* Fiber.join(holder)
+      assert.deepStrictEqual(closed, ["idle", "busy"])
+    }))
+
+  it.effect("closing the map closes every account", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const { accounts, closed } = yield* Scope.extend(makeAccounts({ idleTimeToLive: "1 minute" }), scope)
+      yield* accounts.use("a", (auth) => auth.session)
+      yield* accounts.use("b", (auth) => auth.session)
+      yield* Scope.close(scope, Exit.void)
+      assert.deepStrictEqual([...closed].sort(), ["a", "b"])
+    }))
+})
