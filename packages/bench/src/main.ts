@@ -11,6 +11,7 @@ import * as Authfx from "./authfx.js"
 import * as Contest from "./contest.js"
 import * as Engine from "./engine.js"
 import * as Http from "./http.js"
+import * as Keyed from "./keyed.js"
 import * as Nandbox from "./nandbox.js"
 import * as Peers from "./peers.js"
 import * as Report from "./report.js"
@@ -25,9 +26,12 @@ const version = (name: string) => {
   }
 }
 
+/** Acquire/evict cycles of the many-accounts figure (`AUTHFX_BENCH_CYCLES` overrides, for a quick run). */
+const CYCLES = Number(process.env["AUTHFX_BENCH_CYCLES"] ?? 1_000_000)
+
 const program = Effect.gen(function*() {
   const log = (text: string) => Effect.sync(() => console.log(text))
-  const steps = 7
+  const steps = 8
   yield* log(`1/${steps} cached-session hit in an Effect loop`)
   const hit = yield* Engine.cachedHit
   yield* log(`2/${steps} engine footprint: heap per idle instance (100,000), build cost, open/close cycles`)
@@ -44,7 +48,12 @@ const program = Effect.gen(function*() {
   const contest = yield* Effect.promise(() =>
     Contest.run([Authfx.contender, ...Peers.all], (line) => console.log(line))
   )
-  yield* log(`7/${steps} writing BENCHMARKS.md`)
+  yield* log(`7/${steps} many accounts: heap per idle account (100,000), acquire/evict cycles; Octokit's LRU beside`)
+  const accountHeap = yield* Keyed.authfxPerAccount(100_000)
+  const accountCycles = yield* Keyed.authfxCycles(CYCLES, 1_000)
+  const octokitHeap = yield* Effect.promise(() => Keyed.octokitPerAccount(15_000))
+  const octokitCycles = yield* Effect.promise(() => Keyed.octokitCycles(CYCLES, 1_000))
+  yield* log(`8/${steps} writing BENCHMARKS.md`)
 
   const authfx = contest[0]!
   const peers = contest.slice(1)
@@ -135,6 +144,28 @@ const program = Effect.gen(function*() {
       measured: `${(growth / 1024).toFixed(0)} KiB`,
       target: "no growth (< 1 MiB)",
       met: growth < 1024 * 1024
+    },
+    {
+      id: "11",
+      what: "many accounts: heap per idle account (`Keyed`, 100,000 accounts, each an engine with its session)",
+      measured: `${(accountHeap / 1024).toFixed(2)} KiB (Octokit auth-app: ${
+        (octokitHeap / 1024).toFixed(2)
+      } KiB per cached installation token, 15,000 in its LRU)`,
+      target: "≤ 2 KiB",
+      met: accountHeap <= 2048
+    },
+    {
+      id: "12",
+      what: `many accounts: heap growth over ${
+        accountCycles.cycles.toLocaleString("en")
+      } acquire/evict cycles at capacity 1,000`,
+      measured: `${(accountCycles.growth / 1024).toFixed(0)} KiB in ${
+        accountCycles.seconds.toFixed(1)
+      } s (Octokit's LRU, ${octokitCycles.cycles.toLocaleString("en")} cycles: ${
+        (octokitCycles.growth / 1024).toFixed(0)
+      } KiB in ${octokitCycles.seconds.toFixed(1)} s)`,
+      target: "no growth (< 1 MiB)",
+      met: accountCycles.growth < 1024 * 1024
     }
   ]
 
@@ -179,6 +210,8 @@ const program = Effect.gen(function*() {
     "6–7 and the peers' storms. A loopback token server (`POST /token` issues a bearer token after 2 ms, `GET /api` answers 200 or 401). Stampede: 10,000 concurrent token requests on a cold client, acquisitions counted by the server. Storm: a warm client, every token revoked, 1,000 concurrent API calls each handled by the library's own 401 policy; re-acquisitions counted by the server, a failure is a call that did not end in a 200; median of five rounds (range of re-acquisitions in parentheses). Lenient: every issued token stays valid; rotating: each new token revokes the older ones, so a library that logs in more than once spends its own tokens.",
     "8–9. The nandbox fake runs in a child process. Per connection a new authfx layer (`NandboxConnection.layer` built, `session`, scope closed), a new `ws` socket sending `TOKEN_AUTH` and parsing the answer, and the official `nandbox-bot-api` 1.2.19 (in its own process, `client.connect` to `onConnect`), each timed to the decoded `TOKEN_AUTH_OK`; 5 warm-up runs dropped, median of 50. Re-authentication: `auth.refresh` on a connected layer (old socket closed, a new one authenticated).",
     "10. 1,000 warm-up cycles, then 10,000 open/acquire/close cycles of an engine; heap after minus heap before.",
+    "11. `Keyed.make` whose lookup builds an engine per account (login in memory); each of 100,000 accounts used once (its session acquired) and left idle; heap after minus before, divided by 100,000. Octokit: one `createAppAuth` asked for 15,000 installations' tokens (its LRU's size), with a canned app JWT and a canned GitHub answer so that what is measured is its cache.",
+    "12. A new account per cycle at capacity 1,000, so every cycle evicts the least recently used idle account (its engine closed); a tenth of the cycles as warm-up, then heap after minus before. Octokit: the same number of new installations through an LRU of 1,000 entries (the toad-cache class it uses by default, sized down).",
     ""
   ].join("\n")
   const target = fileURLToPath(new URL("../../../BENCHMARKS.md", import.meta.url))

@@ -200,23 +200,26 @@ const azure: Peer = {
 }
 
 let rsaKey: string | undefined
-const privateKey = () =>
+/** One RSA key for every Octokit instance of the run. */
+export const privateKey = () =>
   rsaKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" })
     .toString()
 
-const octokitFetch = (url: string | undefined) => async (input: string | URL | Request, init?: RequestInit) => {
-  if (url !== undefined) {
-    return fetch(`${url}/token`, { method: "POST", ...(init?.signal ? { signal: init.signal } : {}) })
-  }
+/** GitHub's answer to an installation-token request, from memory. */
+export const cannedInstallationFetch = async () => {
   const body = JSON.stringify({
     token: "ghs_bench",
     expires_at: new Date(Date.now() + hour).toISOString(),
     permissions: {},
     repository_selection: "all"
   })
-  void input
   return new Response(body, { status: 201, headers: { "content-type": "application/json" } })
 }
+
+const octokitFetch = (url: string | undefined) => (_input: string | URL | Request, init?: RequestInit) =>
+  url === undefined
+    ? cannedInstallationFetch()
+    : fetch(`${url}/token`, { method: "POST", ...(init?.signal ? { signal: init.signal } : {}) })
 
 // Octokit's GitHub App strategy: installation tokens in its LRU cache (up to 15,000 installations).
 const octokit: Peer = {
