@@ -22,10 +22,12 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as RcMap from "effect/RcMap"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -171,4 +173,44 @@ export const make = <A, E, R>(
       evict: drop,
       keys: Effect.sync(() => [...usage.keys()])
     }
+  })
+
+/**
+ * The options of a provider's keyed form: how to get an account's
+ * configuration (an Effect, so that each account's secrets can come from a
+ * vault) and the bounds of the map.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AccountsOptions<O, E, R> {
+  /** The configuration of an account, read when the account is first used (and again after an eviction). */
+  readonly config: (account: string) => Effect.Effect<O, E, R>
+  /** The most accounts alive at once (default: no bound). */
+  readonly capacity?: number | undefined
+  /** An account nobody has used for this long is closed (default: never). */
+  readonly idleTimeToLive?: Duration.DurationInput | undefined
+}
+
+/**
+ * A keyed map whose service for each account is the one `layer` provides
+ * under `tag`: the layer is built in the account's scope on first use and
+ * closed on eviction. This is how every provider package makes its keyed form.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromLayer = <I, S, O, E, E2, R, R2>(
+  tag: Context.Tag<I, S>,
+  layer: (options: O, account: string) => Layer.Layer<I, E2, R2>,
+  options: AccountsOptions<O, E, R>
+): Effect.Effect<Keyed<S, E | E2>, never, Scope.Scope | R | R2> =>
+  make({
+    lookup: (account: string) =>
+      Effect.flatMap(
+        options.config(account),
+        (config) => Effect.map(Layer.build(layer(config, account)), (context) => Context.get(context, tag))
+      ),
+    capacity: options.capacity,
+    idleTimeToLive: options.idleTimeToLive
   })

@@ -1,10 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
@@ -145,5 +147,32 @@ describe("Keyed", () => {
       yield* accounts.use("b", (auth) => auth.session)
       yield* Scope.close(scope, Exit.void)
       assert.deepStrictEqual([...closed].sort(), ["a", "b"])
+    }))
+
+  it.scoped("fromLayer builds each account's layer from its configuration and closes it on eviction", () =>
+    Effect.gen(function*() {
+      class Greeter extends Context.Tag("test/Greeter")<Greeter, { readonly greet: string }>() {}
+      const closed: Array<string> = []
+      const configs: Record<string, string> = { alice: "hello", bob: "hi" }
+      const accounts = yield* Keyed.fromLayer(
+        Greeter,
+        (word: string, account) =>
+          Layer.scoped(
+            Greeter,
+            Effect.as(Effect.addFinalizer(() => Effect.sync(() => closed.push(account))), {
+              greet: `${word} ${account}`
+            })
+          ),
+        {
+          config: (account) =>
+            account in configs ? Effect.succeed(configs[account]!) : Effect.fail(`no configuration for ${account}`),
+          capacity: 1
+        }
+      )
+      assert.strictEqual((yield* accounts.use("alice", Effect.succeed)).greet, "hello alice")
+      assert.strictEqual((yield* accounts.use("bob", Effect.succeed)).greet, "hi bob")
+      assert.deepStrictEqual(closed, ["alice"])
+      const missing = yield* Effect.either(accounts.use("carol", Effect.succeed))
+      assert.deepStrictEqual(missing, Either.left("no configuration for carol"))
     }))
 })
