@@ -40,7 +40,7 @@ import type * as Scope from "effect/Scope"
  * @category errors
  */
 export class CapacityExceeded extends Schema.TaggedError<CapacityExceeded>("@authfx/core/CapacityExceeded")(
-  "@authfx/core/CapacityExceeded",
+  "CapacityExceeded",
   { capacity: Schema.Number }
 ) {
   /**

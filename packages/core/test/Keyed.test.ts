@@ -92,7 +92,7 @@ describe("Keyed", () => {
       assert.deepStrictEqual(closed, [])
       // At capacity with the only key held: a new key is a typed failure, not an eviction.
       const other = yield* Effect.either(accounts.use("other", (a) => a.session))
-      assert.isTrue(Either.isLeft(other) && other.left._tag === "@authfx/core/CapacityExceeded")
+      assert.isTrue(Either.isLeft(other) && other.left._tag === "CapacityExceeded")
       yield* auth.session
       yield* Scope.close(scope, Exit.void)
       yield* TestClock.adjust("2 minutes")

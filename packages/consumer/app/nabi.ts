@@ -1,0 +1,33 @@
+// A user's program, compiled and run outside the workspace from the packed tarballs.
+import { NabiAuth, NabiClient } from "@authfx/nabi"
+import { NabiFake } from "@authfx/testkit"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+
+const fromEnv = (env: Readonly<Record<string, string>>) =>
+  Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+
+const client = (env: Readonly<Record<string, string>>) =>
+  NabiClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici), Layer.provide(fromEnv(env)))
+
+const program = Effect.gen(function*() {
+  const fake = yield* NabiFake.make()
+  const env = fake.env()
+  const session = yield* Effect.flatMap(NabiAuth.NabiAuth, (auth) => auth.session).pipe(Effect.provide(client(env)))
+  console.log(`authenticated: wallet ${session.address}`)
+  fake.rejectSignatures(true)
+  const refused = yield* Effect.flatMap(NabiAuth.NabiAuth, (auth) => auth.session).pipe(
+    Effect.provide(client(env)),
+    Effect.as("no error"),
+    Effect.catchTag("CredentialsRejected", (error) => Effect.succeed(`CredentialsRejected (${error.reason})`))
+  )
+  console.log(`typed error: ${refused}`)
+  if (refused === "no error") process.exitCode = 1
+})
+
+Effect.runPromise(Effect.scoped(program)).catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
