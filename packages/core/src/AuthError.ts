@@ -12,6 +12,7 @@
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import { BodyTooLarge } from "./internal/boundedResponse.js"
 import { parseErrorSummary } from "./internal/parseSummary.js"
 import { sanitizeUrl } from "./internal/url.js"
 
@@ -252,7 +253,14 @@ export class ProtocolError extends Schema.TaggedError<ProtocolError>("@authfx/co
   "ProtocolError",
   {
     ...common,
-    reason: Schema.Literal("Decode", "UnexpectedStatus", "UnexpectedFrame", "MissingToken"),
+    reason: Schema.Literal(
+      "Decode",
+      "UnexpectedStatus",
+      "UnexpectedFrame",
+      "MissingToken",
+      "UnusableSession",
+      "TooLarge"
+    ),
     request: Schema.optional(Schema.String)
   }
 ) {
@@ -353,6 +361,15 @@ export const fromResponseError = (
 ): TransportError | ProtocolError => {
   const request = describeRequest(error.request)
   const status = error.response.status
+  if (error.cause instanceof BodyTooLarge) {
+    return new ProtocolError({
+      provider,
+      reason: "TooLarge",
+      request,
+      status,
+      description: `the body is larger than ${error.cause.limit} bytes; the rest was not read`
+    })
+  }
   if (error.reason === "Decode") {
     // The body was cut short or was not what its content type said: the
     // connection is the likelier culprit for a cut body, but either way the

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -26,10 +27,11 @@ import {
   fromRequestError,
   fromResponseError,
   isTransient,
-  type ProtocolError,
+  ProtocolError,
   TransportError,
   transportFromStatus
 } from "./AuthError.js"
+import * as BoundedResponse from "./internal/boundedResponse.js"
 import { honourRetryAfter, transientSchedule } from "./Policy.js"
 import type * as Provider from "./Provider.js"
 
@@ -82,11 +84,20 @@ export interface Options<P extends Provider.Any, E = never> {
   /** The retry of transient failures; `false` for none. Defaults to `Policy.transientSchedule()`. */
   readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
   /**
-   * Bound on each attempt. None by default: the platform client's own
-   * timeouts apply, and a per-request timer costs about a quarter of the
-   * throughput of a loopback call (see BENCHMARKS.md).
+   * Bound on each attempt, the whole exchange: connecting, the headers, and
+   * reading the body (the response's `text`, `json`, `arrayBuffer` and
+   * `stream` fail with a `TransportError(Timeout)` once it has passed). None
+   * by default: a per-request timer costs throughput on a loopback call (see
+   * BENCHMARKS.md); every provider package sets its documented bound.
    */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * The largest body a response may have (default 8 MiB), counted as it is
+   * read; over it, reading fails with `ProtocolError(TooLarge)` and the rest
+   * is not read. `Infinity` for a download client, whose `stream` is then
+   * read chunk by chunk as it arrives.
+   */
+  readonly maxResponseBytes?: number | undefined
   /** Header names to redact while requests run (default {@link secretHeaders}). */
   readonly redactedHeaders?: ReadonlyArray<string> | undefined
   /** Whether 408/429/5xx become a `TransportError` (default `true`). */
@@ -189,6 +200,7 @@ export const make = <P extends Provider.Any, E = never>(
   const signedWith = FiberRef.unsafeMake<Provider.Session<P> | undefined>(undefined)
 
   const secretParams = options.secretUrlParams ?? []
+  const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024
   const traced = secretParams.length === 0 ? client : HttpClient.withTracerDisabledWhen(client, () => true)
   const signed = HttpClient.mapRequestEffect(
     traced,
@@ -202,8 +214,44 @@ export const make = <P extends Provider.Any, E = never>(
   const mapPlatformError = (error: HttpClientError.HttpClientError): TransportError | ProtocolError =>
     error._tag === "RequestError" ? fromRequestError(provider, error) : fromResponseError(provider, error)
 
-  return HttpClient.transformResponse(signed, (effect) => {
-    const sent = effect.pipe(
+  return HttpClient.transformResponse(signed, (execute) => {
+    // A redirect is never followed by the platform client: with `fetch` (Bun, Deno, browsers) a followed
+    // redirect would carry the credential to wherever `Location` points. The 3xx comes back to the provider's
+    // classification, as it does with Node's client.
+    const effect = Effect.flatMap(
+      Effect.serviceOption(FetchHttpClient.RequestInit),
+      (init) =>
+        Effect.provideService(execute, FetchHttpClient.RequestInit, {
+          ...(init._tag === "Some" ? init.value : {}),
+          redirect: "manual"
+        })
+    )
+    // The body is read within the exchange (so the timeout covers it, and a stalled body cannot hang the
+    // caller), counted against the bound, and the response rebuilt from it around a request that renders
+    // without the credential.
+    const read = Number.isFinite(maxBytes)
+      ? Effect.flatMap(effect, (response) =>
+        BoundedResponse.buffer(
+          response,
+          maxBytes,
+          BoundedResponse.sanitizeRequest(response.request, redacted, secretParams)
+        ).pipe(
+          Effect.catchIf(
+            (e): e is BoundedResponse.BodyTooLarge => e instanceof BoundedResponse.BodyTooLarge,
+            (e) =>
+              Effect.fail(
+                new ProtocolError({
+                  provider,
+                  reason: "TooLarge",
+                  status: response.status,
+                  request: describeRequest(response.request),
+                  description: `the body is larger than ${e.limit} bytes; the rest was not read`
+                })
+              )
+          )
+        ))
+      : effect
+    const sent = read.pipe(
       Effect.catchAll((error) =>
         Effect.fail(
           (error as any)?._tag === "RequestError" || (error as any)?._tag === "ResponseError"

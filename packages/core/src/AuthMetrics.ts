@@ -84,11 +84,9 @@ export interface EngineMetrics {
   readonly secondsToExpiry: Metric.Metric.Gauge<number>
 }
 
-/**
- * @since 0.1.0
- * @category constructors
- */
-export const forProvider = (provider: string): EngineMetrics => ({
+const byProvider = new Map<string, EngineMetrics>()
+
+const build = (provider: string): EngineMetrics => ({
   acquisitions: Metric.tagged(acquisitions, "provider", provider),
   refreshes: Metric.tagged(refreshes, "provider", provider),
   rejections: Metric.tagged(rejections, "provider", provider),
@@ -96,3 +94,19 @@ export const forProvider = (provider: string): EngineMetrics => ({
   acquireLatency: Metric.tagged(acquireLatency, "provider", provider),
   secondsToExpiry: Metric.tagged(secondsToExpiry, "provider", provider)
 })
+
+/**
+ * The engine metrics tagged with one provider, made once per provider and
+ * shared by every engine of it.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const forProvider = (provider: string): EngineMetrics => {
+  let metrics = byProvider.get(provider)
+  if (metrics === undefined) {
+    metrics = build(provider)
+    byProvider.set(provider, metrics)
+  }
+  return metrics
+}

@@ -25,9 +25,8 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import * as FiberSet from "effect/FiberSet"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
@@ -37,6 +36,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Authenticated } from "./Authenticated.js"
+import { ProtocolError } from "./AuthError.js"
 import * as AuthEvent from "./AuthEvent.js"
 import * as AuthMetrics from "./AuthMetrics.js"
 import type * as Provider from "./Provider.js"
@@ -53,6 +53,15 @@ export interface Persistence<S> {
   readonly store: SessionStore
   readonly key: string
   readonly schema: Schema.Schema<S, any>
+  /**
+   * Whether a stored session belongs to the configured account (Nabi: its
+   * address; others: a fingerprint of the credential, never the secret). A
+   * stored session that does not is discarded with a warning and a normal
+   * login happens.
+   */
+  readonly belongsTo?: ((session: S) => boolean) | undefined
+  /** Bound on each `load` and `save` (default 3 seconds): a slow store never blocks a login or a shutdown. */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -100,6 +109,18 @@ export interface Options<P extends Provider.Any, R = never> {
   readonly refreshRetry?: Schedule.Schedule<unknown, Provider.Error<P>> | undefined
   /** Clock offsets smaller than this are ignored, as second-granular `iat`s would add noise (default 2 s). */
   readonly clockOffsetTolerance?: Duration.DurationInput | undefined
+  /**
+   * Clock offsets larger than this are not skew but a wrong claim (an `iat` in
+   * milliseconds, a time zone applied twice): ignored and logged once
+   * (default 15 minutes).
+   */
+  readonly maxClockOffset?: Duration.DurationInput | undefined
+  /**
+   * While sessions keep arriving unusable (already expired, or expiring as
+   * they arrive), no new login or refresh starts sooner than this after the
+   * previous one, doubling each time up to a minute (default 1 second).
+   */
+  readonly unusableBackoff?: Duration.DurationInput | undefined
   readonly persistence?: Persistence<Provider.Session<P>> | undefined
 }
 
@@ -140,7 +161,8 @@ interface Entry<S> {
   readonly hit: Effect.Effect<S>
   /** A background renewal of this entry is running or has given up. */
   renewing: boolean
-  timer: Fiber.RuntimeFiber<void> | undefined
+  /** The fiber that sleeps until the renewal is due, if any. */
+  timer: Fiber.RuntimeFiber<unknown, unknown> | undefined
 }
 
 type Operation = "acquire" | "refresh"
@@ -162,18 +184,35 @@ export const make = <P extends Provider.Any, R = never>(
     const provider = options.provider
     const spanPrefix = options.spanPrefix ?? provider
     const context = yield* Effect.context<R>()
+    const clock = yield* Effect.clock
     const fraction = options.refreshAt ?? 0.8
     const jitter = options.refreshJitter ?? 0.05
     const margin = Duration.toMillis(options.refreshMargin ?? Duration.seconds(30))
     const skew = Duration.toMillis(options.expirySkew ?? Duration.seconds(5))
     const tolerance = Duration.toMillis(options.clockOffsetTolerance ?? Duration.seconds(2))
+    const maxOffset = Duration.toMillis(options.maxClockOffset ?? Duration.minutes(15))
+    const backoffFloor = Duration.toMillis(options.unusableBackoff ?? Duration.seconds(1))
     const refreshRetry = (options.refreshRetry ?? defaultRefreshRetry) as Schedule.Schedule<unknown, E>
     const metrics = AuthMetrics.forProvider(provider)
     const attributes = { "authfx.provider": provider }
 
-    const fibers = yield* FiberSet.make<unknown, unknown>()
-    const pubsub = yield* PubSub.unbounded<AuthEvent.AuthEvent>()
-    const publish = (event: AuthEvent.AuthEvent) => void pubsub.unsafeOffer(event)
+    // Created on first subscription: an engine nobody watches publishes nothing.
+    let pubsub: PubSub.PubSub<AuthEvent.AuthEvent> | undefined
+    const publishing = () => pubsub !== undefined
+    const publish = (event: AuthEvent.AuthEvent) => void pubsub?.unsafeOffer(event)
+    /** Fibers the engine started (a login, a renewal); interrupted when its scope closes. */
+    let running: Set<Fiber.RuntimeFiber<unknown, unknown>> | undefined
+    const track = (fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
+      const set = running ??= new Set()
+      set.add(fiber)
+      fiber.addObserver(() => {
+        set.delete(fiber)
+        if (set.size === 0 && running === set) running = undefined
+      })
+      return fiber
+    }
+    /** Forks from the calling fiber (its services, supervisor and clock), as a daemon the engine tracks. */
+    const fork = (effect: Effect.Effect<unknown, unknown>) => Effect.map(Effect.forkDaemon(effect), track)
 
     // The engine's state. Plain variables rather than `Ref`s: JavaScript runs
     // one fiber step at a time, and every read-check-write below happens inside
@@ -186,15 +225,27 @@ export const make = <P extends Provider.Any, R = never>(
     let flight: Deferred.Deferred<Entry<S>, E> | undefined
     let generation = 0
     let offsetMillis = 0
+    let offsetWarned = false
     let closed = false
     /** Consecutive failed flights, for the `attempt` of `Failed` events. */
     let failures = 0
+    /** Consecutive sessions that arrived unusable, the time before which no flight starts, and why. */
+    let unusable = 0
+    let unusableUntil = 0
+    let unusableError: ProtocolError | undefined
+    /** The latest save to the store, awaited (bounded) when the scope closes. */
+    let pendingSave: Fiber.RuntimeFiber<void> | undefined
 
     yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         closed = true
-        entry = undefined
-      }).pipe(Effect.zipRight(PubSub.shutdown(pubsub)))
+        replace(undefined)
+        const fibers = running === undefined ? [] : [...running]
+        running = undefined
+        const shutdown = pubsub === undefined ? Effect.void : PubSub.shutdown(pubsub)
+        const saving = pendingSave === undefined ? Effect.void : Effect.ignore(Fiber.join(pendingSave))
+        return Effect.zipRight(Fiber.interruptAll(fibers), Effect.zipRight(saving, shutdown))
+      })
     )
 
     const operationFor = (): Operation => basis !== undefined && options.refresh !== undefined ? "refresh" : "acquire"
@@ -204,29 +255,52 @@ export const make = <P extends Provider.Any, R = never>(
         ? options.refresh(basis, { rejected: basisRejected })
         : options.acquire
       return Effect.provide(effect, context).pipe(
-        Effect.withSpan(`${spanPrefix}.${operation}`, { attributes })
+        // No stack trace captured per span: building one is most of a span's cost.
+        Effect.withSpan(`${spanPrefix}.${operation}`, { attributes, captureStackTrace: false })
       )
     }
 
+    /** Learns the server's clock offset from a session, ignoring what no plausible skew explains. */
+    const learnOffset = (session: S, now: number) =>
+      Effect.suspend(() => {
+        const issued = options.issuedAt?.(session)
+        if (issued === undefined || !Number.isFinite(issued)) return Effect.void
+        const offset = issued - now
+        if (Math.abs(offset) <= maxOffset) {
+          offsetMillis = Math.abs(offset) > tolerance ? offset : 0
+          return Effect.void
+        }
+        offsetMillis = 0
+        if (offsetWarned) return Effect.void
+        offsetWarned = true
+        return Effect.logWarning(
+          `authfx: the ${provider} session's issue time is ${Math.round(offset / 60_000)} minutes from this clock; ` +
+            "not a clock skew (a time in milliseconds, or a time zone applied twice?): ignored"
+        ).pipe(Effect.annotateLogs(attributes))
+      })
+
     const install = (session: S, operation: Operation | "store", now: number) =>
       Effect.gen(function*() {
-        const issued = options.issuedAt?.(session)
-        if (issued !== undefined && operation !== "store") {
-          const offset = issued - now
-          offsetMillis = Math.abs(offset) > tolerance ? offset : 0
-        }
+        if (operation !== "store") yield* learnOffset(session, now)
         const serverExpiry = options.expiresAt?.(session)
-        const expiresAt = serverExpiry === undefined ? Infinity : serverExpiry - offsetMillis
+        const expiresAt = serverExpiry === undefined || Number.isNaN(serverExpiry)
+          ? Infinity
+          : serverExpiry - offsetMillis
         const lifetime = expiresAt - now
         let refreshAt = Infinity
         let staleAt = Infinity
         if (Number.isFinite(expiresAt)) {
-          const share = fraction + (jitter > 0 ? yield* Random.nextRange(-jitter, jitter) : 0)
-          // Renew at the jittered share of the lifetime, but no later than the
-          // margin before expiry — and, for lifetimes shorter than the margin,
-          // not before half the lifetime, so short tokens do not renew in a loop.
-          refreshAt = Math.max(now + lifetime / 2, Math.min(now + lifetime * share, expiresAt - margin))
           staleAt = expiresAt - Math.min(skew, Math.max(0, lifetime) / 10)
+          if (staleAt > now) {
+            const share = fraction + (jitter > 0 ? yield* Random.nextRange(-jitter, jitter) : 0)
+            // Renew at the jittered share of the lifetime, but no later than the
+            // margin before expiry — and, for lifetimes shorter than the margin,
+            // not before half the lifetime, so short tokens do not renew in a loop.
+            refreshAt = Math.max(now + lifetime / 2, Math.min(now + lifetime * share, expiresAt - margin))
+          } else {
+            // Unusable on arrival: the next call goes to the slow path (which spaces renewals), no timer.
+            refreshAt = staleAt
+          }
         }
         generation += 1
         const next: Entry<S> = {
@@ -243,25 +317,25 @@ export const make = <P extends Provider.Any, R = never>(
         replace(next)
         basis = session
         basisRejected = false
-        const eventExpiry = Number.isFinite(expiresAt) ? expiresAt : undefined
-        if (operation === "refresh") {
-          publish(AuthEvent.Refreshed({ provider, generation, at: now, expiresAt: eventExpiry }))
-          yield* Metric.increment(metrics.refreshes)
-        } else {
+        if (publishing()) {
+          const eventExpiry = Number.isFinite(expiresAt) ? expiresAt : undefined
           publish(
-            AuthEvent.Acquired({
-              provider,
-              generation,
-              at: now,
-              expiresAt: eventExpiry,
-              source: operation === "store" ? "store" : "login"
-            })
+            operation === "refresh"
+              ? AuthEvent.Refreshed({ provider, generation, at: now, expiresAt: eventExpiry })
+              : AuthEvent.Acquired({
+                provider,
+                generation,
+                at: now,
+                expiresAt: eventExpiry,
+                source: operation === "store" ? "store" : "login"
+              })
           )
-          if (operation === "acquire") yield* Metric.increment(metrics.acquisitions)
         }
+        if (operation === "refresh") yield* Metric.increment(metrics.refreshes)
+        else if (operation === "acquire") yield* Metric.increment(metrics.acquisitions)
         if (Number.isFinite(expiresAt)) yield* Metric.set(metrics.secondsToExpiry, lifetime / 1000)
         if (Number.isFinite(refreshAt)) {
-          next.timer = yield* FiberSet.run(fibers, Effect.interruptible(renewWhenDue(next)))
+          next.timer = yield* fork(Effect.interruptible(renewWhenDue(next)))
         }
         return next
       })
@@ -272,17 +346,34 @@ export const make = <P extends Provider.Any, R = never>(
       if (previous?.timer !== undefined) previous.timer.unsafeInterruptAsFork(FiberId.none)
     }
 
+    const storeTimeout = Duration.toMillis(options.persistence?.timeout ?? Duration.seconds(3))
+
     const save = (session: S) => {
       const persistence = options.persistence
       if (persistence === undefined) return Effect.void
       return Schema.encode(Schema.parseJson(persistence.schema))(session).pipe(
         Effect.flatMap((encoded) => persistence.store.save(persistence.key, encoded)),
+        Effect.timeoutFail({ duration: storeTimeout, onTimeout: () => ({ _tag: "Timeout" as const }) }),
         Effect.catchAll((error) =>
           Effect.logWarning(`authfx: could not save the ${provider} session`).pipe(
             Effect.annotateLogs({ "authfx.provider": provider, "error": error._tag })
           )
         )
       )
+    }
+
+    /** The session a flight obtained cannot be used at all: expired, or expiring, as it arrives. */
+    const unusableNow = (exitValue: Entry<S>, now: number) => exitValue.staleAt <= now
+
+    const unusableFailure = (session: S, now: number) => {
+      const expiry = options.expiresAt?.(session)
+      return new ProtocolError({
+        provider,
+        reason: "UnusableSession",
+        description: `sessions keep arriving unusable (received at ${new Date(now).toISOString()}, expiring at ${
+          expiry === undefined || !Number.isFinite(expiry) ? "an unreadable time" : new Date(expiry).toISOString()
+        }); next attempt in ${Math.round((unusableUntil - now) / 1000)} s`
+      })
     }
 
     const runFlight = (deferred: Deferred.Deferred<Entry<S>, E>, operation: Operation) =>
@@ -292,18 +383,48 @@ export const make = <P extends Provider.Any, R = never>(
         const now = yield* Clock.currentTimeMillis
         yield* Metric.update(metrics.acquireLatency, now - start)
         if (Exit.isSuccess(exit)) {
+          const previous = entry
           const next = yield* install(exit.value, operation, now)
+          if (unusableNow(next, now)) {
+            // Handed once to the callers that asked for it; while they keep arriving unusable, renewals are
+            // spaced by a doubling floor and the next one fails typed instead of starting a loop.
+            unusable += 1
+            unusableUntil = now + Math.min(backoffFloor * 2 ** (unusable - 1), 60_000)
+            unusableError = unusableFailure(exit.value, now)
+            if (unusable > 1) {
+              replace(previous !== next && previous !== undefined && previous.staleAt > now ? previous : undefined)
+              flight = undefined
+              failures += 1
+              yield* Metric.increment(metrics.failures)
+              if (publishing()) {
+                publish(
+                  AuthEvent.Failed({
+                    provider,
+                    at: now,
+                    operation,
+                    attempt: failures,
+                    error: describe(Cause.fail(unusableError))
+                  })
+                )
+              }
+              return yield* Deferred.fail(deferred, unusableError as unknown as E)
+            }
+          } else {
+            unusable = 0
+          }
           flight = undefined
           failures = 0
           yield* Deferred.succeed(deferred, next)
-          // Uninterruptible: a scope closing right after a login waits for the
-          // save instead of leaving a half-written store.
-          yield* Effect.uninterruptible(save(exit.value))
+          // In a fiber of its own, bounded by the store's timeout: a slow store never holds a caller, and a scope
+          // closing right after a login waits for the save (at most that long) instead of leaving it half-written.
+          if (options.persistence !== undefined) pendingSave = yield* Effect.forkDaemon(save(exit.value))
         } else {
           flight = undefined
           failures += 1
           yield* Metric.increment(metrics.failures)
-          publish(AuthEvent.Failed({ provider, at: now, operation, attempt: failures, error: describe(exit.cause) }))
+          if (publishing()) {
+            publish(AuthEvent.Failed({ provider, at: now, operation, attempt: failures, error: describe(exit.cause) }))
+          }
           yield* Deferred.failCause(deferred, exit.cause)
         }
       }).pipe(
@@ -316,7 +437,7 @@ export const make = <P extends Provider.Any, R = never>(
       )
 
     /**
-     * Joins the renewal in flight, or starts one in the engine's own fiber set,
+     * Joins the renewal in flight, or starts one in a fiber of the engine's own,
      * so that interrupting the caller never aborts it (a rotating refresh token
      * is not burned) and every other waiter still gets its result.
      */
@@ -325,12 +446,16 @@ export const make = <P extends Provider.Any, R = never>(
         Effect.suspend(() => {
           if (closed) return Effect.interrupt
           if (flight !== undefined) return restore(Deferred.await(flight))
+          if (unusable > 0 && unusableError !== undefined && clock.unsafeCurrentTimeMillis() < unusableUntil) {
+            return Effect.fail(unusableError as unknown as E)
+          }
           const deferred = Deferred.unsafeMake<Entry<S>, E>(FiberId.none)
           flight = deferred
           // Forked fibers inherit this region's uninterruptibility: give it back,
           // so that closing the scope can stop them.
-          return FiberSet.run(fibers, Effect.interruptible(runFlight(deferred, operation))).pipe(
-            Effect.zipRight(restore(Deferred.await(deferred)))
+          return Effect.zipRight(
+            fork(Effect.interruptible(runFlight(deferred, operation))),
+            restore(Deferred.await(deferred))
           )
         })
       )
@@ -371,72 +496,67 @@ export const make = <P extends Provider.Any, R = never>(
     // slept past it): start it now, and keep serving the still-valid session.
     const kick = (due: Entry<S>): Effect.Effect<S> =>
       Effect.uninterruptible(Effect.suspend(() =>
-        claimRenewal(due)
-          ? Effect.zipRight(FiberSet.run(fibers, Effect.interruptible(renewInBackground(due))), due.hit)
-          : due.hit
+        claimRenewal(due) ? Effect.zipRight(fork(Effect.interruptible(renewInBackground(due))), due.hit) : due.hit
       ))
 
     const slow: Effect.Effect<S, E> = Effect.map(
-      Effect.suspend(() => joinOrStart(operationFor())),
+      Effect.suspend(() =>
+        joinOrStart(operationFor())
+      ),
       (next) => next.session
     )
 
-    const session: Effect.Effect<S, E> = Effect.clockWith((clock) => {
+    // The caller's clock decides at use time (rule 8): a laptop that slept past expiry renews on its first call.
+    const session: Effect.Effect<S, E> = Effect.clockWith((now) => {
       const current = entry
       if (current !== undefined) {
-        const now = clock.unsafeCurrentTimeMillis()
-        if (now < current.refreshAt) return current.hit
-        if (now < current.staleAt) return kick(current)
+        const at = now.unsafeCurrentTimeMillis()
+        if (at < current.refreshAt) return current.hit
+        if (at < current.staleAt) return kick(current)
       }
       return slow
     })
 
-    const refresh: Effect.Effect<S, E> = Effect.map(
-      Effect.suspend(() => joinOrStart(operationFor())),
-      (next) => next.session
-    )
+    const refresh: Effect.Effect<S, E> = slow
 
     const invalidate = (
       stale: S,
       invalidateOptions?: { readonly rejected?: boolean | undefined }
     ): Effect.Effect<void> =>
-      Effect.clockWith((clock) =>
-        Effect.suspend(() => {
-          const rejected = invalidateOptions?.rejected ?? true
-          const current = entry
-          const isCurrent = current !== undefined && current.session === stale
-          const at = clock.unsafeCurrentTimeMillis()
-          if (rejected) {
-            publish(
-              AuthEvent.Rejected({
-                provider,
-                generation: isCurrent ? current.generation : generation,
-                at,
-                current: isCurrent
-              })
-            )
-          }
-          if (!isCurrent) return rejected ? Metric.increment(metrics.rejections) : Effect.void
-          replace(undefined)
-          basisRejected = rejected
-          publish(AuthEvent.Invalidated({ provider, generation: current.generation, at }))
-          return rejected ? Metric.increment(metrics.rejections) : Effect.void
-        })
-      )
+      Effect.suspend(() => {
+        const rejected = invalidateOptions?.rejected ?? true
+        const current = entry
+        const isCurrent = current !== undefined && current.session === stale
+        const at = clock.unsafeCurrentTimeMillis()
+        if (rejected && publishing()) {
+          publish(
+            AuthEvent.Rejected({
+              provider,
+              generation: isCurrent ? current.generation : generation,
+              at,
+              current: isCurrent
+            })
+          )
+        }
+        if (!isCurrent) return rejected ? Metric.increment(metrics.rejections) : Effect.void
+        replace(undefined)
+        basisRejected = rejected
+        if (publishing()) publish(AuthEvent.Invalidated({ provider, generation: current.generation, at }))
+        return rejected ? Metric.increment(metrics.rejections) : Effect.void
+      })
 
-    const current = Effect.clockWith((clock) =>
+    const current = Effect.clockWith((now) =>
       Effect.sync(() => {
         const e = entry
-        return e !== undefined && clock.unsafeCurrentTimeMillis() < e.staleAt
-          ? Option.some(e.session)
-          : Option.none()
+        return e !== undefined && now.unsafeCurrentTimeMillis() < e.staleAt ? Option.some(e.session) : Option.none()
       })
     )
 
-    // Restore a stored session: a still-valid one means no login at all.
+    // Restore a stored session: a still-valid one of this account means no login at all.
     if (options.persistence !== undefined) {
       const persistence = options.persistence
       const loaded = yield* persistence.store.load(persistence.key).pipe(
+        Effect.timeoutFail({ duration: storeTimeout, onTimeout: () => ({ _tag: "Timeout" as const }) }),
         Effect.flatMap(Option.match({
           onNone: () => Effect.succeed(Option.none<S>()),
           onSome: (encoded) => Effect.asSome(Schema.decode(Schema.parseJson(persistence.schema))(encoded))
@@ -451,7 +571,16 @@ export const make = <P extends Provider.Any, R = never>(
       if (Option.isSome(loaded)) {
         const now = yield* Clock.currentTimeMillis
         const expiry = options.expiresAt?.(loaded.value)
-        if (expiry === undefined || expiry - skew > now) {
+        const ours = persistence.belongsTo === undefined || persistence.belongsTo(loaded.value)
+        // An expiry decades away, or not a number, is not a session this engine wrote.
+        const plausible = expiry === undefined || (Number.isFinite(expiry) && expiry < now + 10 * 365 * 86_400_000)
+        if (!ours || !plausible) {
+          yield* Effect.logWarning(
+            `authfx: the stored ${provider} session ${
+              ours ? "has an implausible expiry" : "belongs to another account"
+            }: discarded`
+          ).pipe(Effect.annotateLogs(attributes))
+        } else if (expiry === undefined || expiry - skew > now) {
           yield* install(loaded.value, "store", now)
         } else {
           // An expired stored session is still a basis for a refresh (a 7-day
@@ -461,7 +590,11 @@ export const make = <P extends Provider.Any, R = never>(
       }
     }
 
-    const events = Stream.fromPubSub(pubsub)
+    const events: Stream.Stream<AuthEvent.AuthEvent> = Stream.suspend(() => {
+      if (closed) return Stream.empty
+      pubsub ??= Effect.runSync(PubSub.unbounded<AuthEvent.AuthEvent>())
+      return Stream.fromPubSub(pubsub)
+    })
 
     return {
       provider,

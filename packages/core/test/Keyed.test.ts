@@ -53,12 +53,19 @@ describe("Keyed", () => {
     () =>
       Effect.gen(function*() {
         const { accounts, builds, logins } = yield* makeAccounts()
-        const keys = Array.from({ length: 10_000 }, (_, i) => `account-${i}`)
-        const sessions = yield* Effect.forEach(
-          keys.flatMap((key) => Array.from({ length: 10 }, () => key)),
-          (key) => accounts.use(key, (auth) => auth.session),
-          { concurrency: "unbounded" }
-        )
+        // In ten waves of 1,000 accounts (10,000 concurrent calls each), giving the event loop a turn between waves.
+        const sessions: Array<Session> = []
+        for (let wave = 0; wave < 10; wave++) {
+          const keys = Array.from({ length: 1_000 }, (_, i) => `account-${wave * 1_000 + i}`)
+          sessions.push(
+            ...yield* Effect.forEach(
+              keys.flatMap((key) => Array.from({ length: 10 }, () => key)),
+              (key) => accounts.use(key, (auth) => auth.session),
+              { concurrency: "unbounded" }
+            )
+          )
+          yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+        }
         assert.strictEqual(sessions.length, 100_000)
         assert.strictEqual(builds.size, 10_000)
         assert.strictEqual(logins.size, 10_000)

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
@@ -350,12 +351,12 @@ describe("SessionEngine", () => {
 
     it.scoped("the server's clock offset is learned and applied to expiry", () =>
       Effect.gen(function*() {
-        // The server's clock is an hour ahead: its `exp` is an hour later than
-        // the local clock would say. Without the offset, the session would look
-        // valid for an hour and never be renewed in time.
+        // The server's clock is five minutes ahead: its `exp` is five minutes later
+        // than the local clock would say. Without the offset, the session would
+        // look valid for five more minutes and never be renewed in time.
         const h = yield* makeHarness({
           lifetimeMillis: 100_000,
-          serverOffsetMillis: 3_600_000,
+          serverOffsetMillis: 300_000,
           refreshMargin: Duration.seconds(5)
         })
         yield* h.auth.session
@@ -364,8 +365,27 @@ describe("SessionEngine", () => {
         yield* Effect.yieldNow()
         const now = yield* Clock.currentTimeMillis
         const current = yield* h.auth.session
-        assert.isTrue(current.expiresAt! - 3_600_000 > now)
+        assert.isTrue(current.expiresAt! - 300_000 > now)
       }))
+
+    const logs: Array<string> = []
+    it.scoped("an offset no clock skew explains (hours, or an iat in milliseconds) is ignored and logged once", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 100_000, serverOffsetMillis: 3 * 3_600_000 })
+        const first = yield* h.auth.session
+        // Not trusting it, the session's expiry reads as three hours and 100 s away: no renewal at 80% of 100 s.
+        yield* TestClock.adjust(Duration.seconds(81))
+        assert.strictEqual(yield* h.auth.session, first)
+        assert.strictEqual(h.acquires(), 1)
+        assert.strictEqual(h.refreshes(), 0)
+        yield* Effect.yieldNow()
+        assert.strictEqual(logs.filter((l) => l.includes("not a clock skew")).length, 1)
+      }).pipe(
+        Effect.provide(Logger.replace(
+          Logger.defaultLogger,
+          Logger.make(({ message }) => void logs.push(String(message)))
+        ))
+      ))
   })
 
   describe("rule 9: scoped", () => {
