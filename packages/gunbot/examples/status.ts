@@ -7,13 +7,16 @@ import * as Schema from "effect/Schema"
 // Reads GUNBOT_URL, GUNBOT_PASSWORD (plain or ENC:) and GUNBOT_WALLET; the password is encrypted once.
 const GunbotLive = GunbotClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
 
-const Balances = Schema.Struct({ data: Schema.Record({ key: Schema.String, value: Schema.Unknown }) })
+// `POST /api/v1/balances` answers an array (the OpenAPI specification's BalanceItem).
+const Balances = Schema.Array(
+  Schema.Struct({ exchange: Schema.String, asset: Schema.String, availableQty: Schema.String })
+)
 
 export const program = Effect.gen(function*() {
   const gunbot = yield* GunbotClient.GunbotClient
   const status = yield* gunbot.status
-  const balances = yield* gunbot.get("/balances", Balances)
-  return `${status.message}; exchanges: ${Object.keys(balances.data).join(", ")}`
+  const balances = yield* gunbot.post("/balances", {}, Balances)
+  return `${status.message}; assets: ${balances.map((b) => `${b.availableQty} ${b.asset} on ${b.exchange}`).join(", ")}`
 }).pipe(
   Effect.provide(GunbotLive),
   // A wrong password or wallet: typed, and never retried in a loop.

@@ -10,12 +10,15 @@
  */
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
+import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as AuthResponse from "@authfx/core/AuthResponse"
 import * as Jwt from "@authfx/core/Jwt"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -27,7 +30,7 @@ import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { type Gunbot, type GunbotAuthError, type GunbotSession, LoginResponse } from "./Gunbot.js"
 import * as GunbotPassword from "./GunbotPassword.js"
-import { decodeJson, mapPlatformError, provider } from "./internal/http.js"
+import { mapPlatformError, provider, readJson } from "./internal/http.js"
 
 /**
  * @since 0.1.0
@@ -64,7 +67,12 @@ export interface Options {
  * @category constructors
  */
 export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
-  Url.validate({ provider, key: "GUNBOT_URL", url, example: "http://localhost:3000" })
+  Effect.map(
+    Url.validate({ provider, key: "GUNBOT_URL", url, example: "http://localhost:3000" }),
+    // The official SDK's base path convention ends in `/api/v1`; routes are appended to the host's root here,
+    // so that suffix is dropped rather than doubled (`/api/v1/api/v1/...`).
+    (valid) => valid.replace(/\/api\/v1\/?$/i, "")
+  )
 
 /**
  * A login: `POST /api/v1/auth/login` with the encrypted password.
@@ -84,11 +92,26 @@ export const login = (
     Effect.mapError(mapPlatformError),
     Effect.flatMap((response): Effect.Effect<GunbotSession, GunbotAuthError> => {
       if (response.status === 200) {
-        return decodeJson(LoginResponse, response).pipe(
-          Effect.map(({ token }) => ({
-            token: Redacted.make(token),
-            claims: Option.getOrUndefined(Jwt.claimsOption(token))
-          }))
+        return readJson(response).pipe(
+          Effect.flatMap((body): Effect.Effect<GunbotSession, GunbotAuthError> => {
+            // Gunbot may refuse a login with a 200 whose body says `"status": "error"` (its ErrorResponse shape).
+            if (typeof body === "object" && body !== null && (body as { status?: unknown }).status === "error") {
+              return Effect.fail(
+                new AuthError.CredentialsRejected({
+                  provider,
+                  reason: "WrongPassword",
+                  status: 200,
+                  description: "Gunbot refused the password: check GUNBOT_PASSWORD and GUNBOT_WALLET"
+                })
+              )
+            }
+            return AuthResponse.decodeValue(provider, LoginResponse, body, response).pipe(
+              Effect.map(({ token }) => ({
+                token: Redacted.make(token),
+                claims: Option.getOrUndefined(Jwt.claimsOption(token))
+              }))
+            )
+          })
         )
       }
       if (response.status === 400 || response.status === 401 || response.status === 403) {
@@ -103,7 +126,16 @@ export const login = (
       }
       const request = AuthError.describeRequest(response.request)
       if (response.status === 408 || response.status === 429 || response.status >= 500) {
-        return Effect.fail(AuthError.transportFromStatus(provider, request, response.status, undefined))
+        // A login honours Retry-After as API calls do.
+        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.fail(
+            AuthError.transportFromStatus(
+              provider,
+              request,
+              response.status,
+              AuthHttpClient.parseRetryAfter(response.headers["retry-after"], now)
+            )
+          ))
       }
       return Effect.fail(
         new AuthError.ProtocolError({ provider, reason: "UnexpectedStatus", status: response.status, request })

@@ -37,10 +37,12 @@ const setup = (
     return { fake, client: Context.get(context, GunbotClient.GunbotClient), auth: Context.get(context, GunbotAuth) }
   })
 
-const Balances = Schema.Struct({
-  status: Schema.Literal("success"),
-  data: Schema.Record({ key: Schema.String, value: Schema.Unknown })
-})
+const Balances = Schema.Array(Schema.Struct({
+  exchange: Schema.String,
+  asset: Schema.String,
+  availableQty: Schema.String,
+  onOrder: Schema.String
+}))
 
 describe("GunbotClient", () => {
   it.scoped("login, then status", () =>
@@ -48,11 +50,11 @@ describe("GunbotClient", () => {
       const { client, fake } = yield* setup()
       const status = yield* client.status
       assert.deepStrictEqual([status.status, status.message], ["success", "Authenticated"])
-      const balances = yield* client.get("/balances", Balances)
-      assert.property(balances.data, "binance")
+      const balances = yield* client.post("/balances", {}, Balances)
+      assert.deepStrictEqual([...new Set(balances.map((b) => b.exchange))], ["binance"])
       const order = yield* client.post(
         "/trade/buy",
-        { exch: "binance", pair: "USDT-BTC", amt: 0.1 },
+        { data: { exch: "binance", pair: "USDT-BTC", amt: 0.1, price: 65000 } },
         Schema.Struct({ message: Schema.String })
       )
       assert.strictEqual(order.message, "Order placed")
@@ -96,7 +98,7 @@ describe("GunbotClient", () => {
 
   it.scoped("the password changed on Gunbot: CredentialsRejected (WrongPassword), no loop", () =>
     Effect.gen(function*() {
-      for (const wrongPasswordStatus of [401, 400] as const) {
+      for (const wrongPasswordStatus of [401, 400, 200] as const) {
         const { client, fake } = yield* setup({ wrongPasswordStatus })
         yield* client.status
         fake.changePassword("another-password")
@@ -165,7 +167,7 @@ describe("GunbotClient", () => {
   it.scoped("Gunbot's ErrorResponse and malformed answers are typed", () =>
     Effect.gen(function*() {
       const { client, fake } = yield* setup({ client: { retry: false } })
-      const invalid = yield* Effect.flip(client.post("/trade/buy", { pair: 1 }, Schema.Unknown))
+      const invalid = yield* Effect.flip(client.post("/trade/buy", { data: { pair: 1 } }, Schema.Unknown))
       assert.strictEqual(invalid._tag, "GunbotApiError")
       if (invalid._tag === "GunbotApiError") assert.strictEqual(invalid.description, "Invalid input")
       fake.wrongShapeNext(1)
@@ -198,5 +200,30 @@ describe("GunbotClient", () => {
       }).pipe(Effect.provide(capture.layer))
       assert.isTrue(capture.spans.some((s) => s.name === "GunbotAuth.acquire"))
       yield* SecretScan.assertClean(secrets, { capture, values: seen })
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a GUNBOT_URL ending in /api/v1 (the SDK's base path) is normalised, not doubled", () =>
+    Effect.gen(function*() {
+      const { fake } = yield* setup()
+      const context = yield* Layer.build(
+        GunbotClient.layer({
+          url: `${fake.url}/api/v1/`,
+          password: Redacted.make(fake.password()),
+          gunthyWallet: Redacted.make(fake.gunthyWallet)
+        }).pipe(Layer.provide(Http))
+      )
+      assert.strictEqual((yield* Context.get(context, GunbotClient.GunbotClient).status).message, "Authenticated")
+      assert.strictEqual(fake.counters.logins, 1)
+    }))
+
+  it.scoped("the official SDK's request shapes: balances by POST (an array), an order under `data`", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({ client: { retry: false } })
+      const asGet = yield* Effect.flip(client.get("/balances", Schema.Unknown))
+      assert.include(["GunbotApiError", "ProtocolError"], asGet._tag, "a GET of /balances is a typed error (404)")
+      const topLevel = yield* Effect.flip(
+        client.post("/trade/buy", { exch: "binance", pair: "USDT-BTC", amt: 0.1, price: 1 }, Schema.Unknown)
+      )
+      assert.strictEqual(topLevel._tag, "GunbotApiError")
     }).pipe(Effect.provide(Http)))
 })

@@ -33,8 +33,11 @@ export interface Options {
   readonly tokenLifetimeSeconds?: number | undefined
   /** Whether tokens carry `exp` (default true). */
   readonly includeExp?: boolean | undefined
-  /** Status of a wrong password: undocumented, so switchable (default 401). */
-  readonly wrongPasswordStatus?: 400 | 401 | undefined
+  /**
+   * Status of a wrong password: undocumented, so switchable (default 401). `200` answers with the
+   * specification's ErrorResponse body (`"status": "error"`) under a 200, which some Gunbot builds do.
+   */
+  readonly wrongPasswordStatus?: 200 | 400 | 401 | undefined
   /** The fake's clock, in epoch milliseconds (default `Date.now`). */
   readonly now?: (() => number) | undefined
 }
@@ -172,21 +175,28 @@ export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Sc
           message: "Authenticated"
         })))
       ),
-      HttpRouter.get(
+      // Balances: `POST /api/v1/balances`, answering an array of { exchange, asset, availableQty, onOrder } (the
+      // OpenAPI specification's BalancesResponse/BalanceItem, as the official SDK sends and reads it). There is no
+      // `GET /balances`: like any unknown route, it is a 404.
+      HttpRouter.post(
         "/api/v1/balances",
-        protectedRoute(Effect.succeed(HttpServerResponse.unsafeJson({
-          status: "success",
-          data: { binance: { USDT: { available: "1000.00", onOrder: "0.00" } } }
-        })))
+        protectedRoute(Effect.succeed(HttpServerResponse.unsafeJson([
+          { exchange: "binance", asset: "USDT", availableQty: "1000.00", onOrder: "0.00" },
+          { exchange: "binance", asset: "BTC", availableQty: "0.01000000", onOrder: "0.00000000" }
+        ])))
       ),
+      // Trade routes take their order under `data` ({ exch, pair, amt, price }: the specification's
+      // TradeLimitOrderRequest); an order sent at the top level is invalid input.
       HttpRouter.post(
         "/api/v1/trade/buy",
         protectedRoute(Effect.gen(function*() {
           const request = yield* HttpServerRequest.HttpServerRequest
           const body = yield* request.json.pipe(Effect.orElseSucceed(() => ({})))
-          const input = body as Record<string, unknown>
+          const data = (body as Record<string, unknown>)["data"]
+          const input = typeof data === "object" && data !== null ? data as Record<string, unknown> : {}
           if (
-            typeof input["exch"] !== "string" || typeof input["pair"] !== "string" || typeof input["amt"] !== "number"
+            typeof input["exch"] !== "string" || typeof input["pair"] !== "string" ||
+            typeof input["amt"] !== "number" || typeof input["price"] !== "number"
           ) {
             return errorResponse(400, "Invalid input")
           }

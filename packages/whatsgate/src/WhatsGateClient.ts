@@ -16,7 +16,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -103,7 +103,11 @@ const provider = "whatsgate"
  * @category constructors
  */
 export const validateUrl = (url: string, key = "WHATSGATE_URL"): Effect.Effect<string, AuthError.ConfigurationError> =>
-  Url.validate({ provider, key, url, example: "https://<subdomain>.whatsgate.net/api" })
+  Effect.map(
+    Url.validate({ provider, key, url, example: "https://<subdomain>.whatsgate.net/api" }),
+    // Every documented endpoint lives under `/api`: a bare host is normalised to it rather than sent to `/`.
+    (valid) => new URL(valid).pathname.replace(/\/+$/, "") === "" ? `${valid}/api` : valid
+  )
 
 /**
  * @since 0.1.0
@@ -126,7 +130,8 @@ export const make = (
         sign: (request, session) => HttpClientRequest.setHeader(request, "Access-Token", Redacted.value(session.token)),
         classify,
         retry,
-        ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+        // WhatsGate's documented bound, applied unless the application sets its own.
+        timeout: options.timeout ?? Duration.seconds(30),
         redactedHeaders: ["access-token"]
       })
     const readRetry = options.retry === undefined ? Policy.transientSchedule() : options.retry

@@ -262,6 +262,24 @@ describe("WhatsGateClient", () => {
       assert.isTrue(capture.spans.some((s) => s.attributes.get("http.request.header.access-token") === "<redacted>"))
       yield* SecretScan.assertClean(tokens, { capture, values: seen })
     }).pipe(Effect.provide(Http)))
+
+  it.effect("a WHATSGATE_URL without its /api path is normalised; a path of its own is kept", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(
+        yield* WhatsGateClient.validateUrl("https://acme.whatsgate.net"),
+        "https://acme.whatsgate.net/api"
+      )
+      assert.strictEqual(
+        yield* WhatsGateClient.validateUrl("https://acme.whatsgate.net/"),
+        "https://acme.whatsgate.net/api"
+      )
+      assert.strictEqual(
+        yield* WhatsGateClient.validateUrl("https://acme.whatsgate.net/api/"),
+        "https://acme.whatsgate.net/api"
+      )
+      const bad = yield* Effect.flip(WhatsGateClient.validateUrl("whatsgate.net/api"))
+      assert.strictEqual(bad._tag, "ConfigurationError")
+    }))
 })
 
 // Keeps the secret-header registration visible in this package's API surface.
