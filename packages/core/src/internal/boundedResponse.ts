@@ -4,10 +4,12 @@
  * and rebuilt around a `request` that renders without the credential that
  * signed it.
  */
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
 import * as Stream from "effect/Stream"
 
 /** The body grew past the bound; nothing more was read. */
@@ -41,24 +43,95 @@ export const sanitizeRequest = (
 
 const nullBody = new Set([101, 103, 204, 205, 304])
 
+/** The response around `rendered`, rendering without the credential; body accessors from `body` when given. */
+const wrap = (
+  response: HttpClientResponse.HttpClientResponse,
+  rendered: HttpClientRequest.HttpClientRequest,
+  body: Uint8Array | undefined
+): HttpClientResponse.HttpClientResponse => {
+  const properties: PropertyDescriptorMap = {
+    request: { value: rendered, enumerable: true },
+    // Built here: the platform renders through an inner original that holds the signed request, and its
+    // rendering reads the body to show it.
+    toJSON: {
+      value: () => ({
+        _id: "@effect/platform/HttpClientResponse",
+        request: rendered.toJSON(),
+        status: response.status,
+        headers: Inspectable.redact(response.headers)
+      })
+    }
+  }
+  if (body !== undefined) {
+    const text = Effect.sync(() => new TextDecoder().decode(body))
+    const decode = (cause: unknown, description: string) =>
+      new HttpClientError.ResponseError({ request: rendered, response, reason: "Decode", cause, description })
+    Object.assign(properties, {
+      text: { get: () => text },
+      json: {
+        get: () =>
+          Effect.flatMap(
+            text,
+            (t) =>
+              Effect.try({
+                try: () => t === "" ? null : JSON.parse(t) as unknown,
+                catch: (e) => decode(e, "invalid JSON")
+              })
+          )
+      },
+      urlParamsBody: {
+        get: () =>
+          Effect.flatMap(text, (t) =>
+            Effect.try({
+              try: () => UrlParams.fromInput(new URLSearchParams(t)),
+              catch: (e) => decode(e, "invalid form body")
+            }))
+      },
+      arrayBuffer: {
+        get: () =>
+          Effect.sync(() => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer)
+      },
+      stream: { get: () => Stream.succeed(body) }
+    })
+  }
+  const wrapper: HttpClientResponse.HttpClientResponse = Object.create(response, properties)
+  Object.defineProperties(wrapper, {
+    [Inspectable.NodeInspectSymbol]: { value: () => wrapper.toJSON() },
+    toString: { value: () => Inspectable.format(wrapper.toJSON()) }
+  })
+  return wrapper
+}
+
 /**
- * Reads `response`'s body, at most `maxBytes` of it (failing with
- * `BodyTooLarge` as soon as more arrives), and rebuilds the response from the
- * bytes with `rendered` as its request. Its `text`, `json` and the rest can
- * then be read any number of times, by the provider's classification and by
- * the caller.
+ * Reads `response`'s body within the exchange, at most `maxBytes` of it: a
+ * declared length over the bound fails at once; a body of unknown length is
+ * counted as it arrives and reading stops as soon as it passes the bound.
+ * What comes back renders with `rendered` as its request, and its body can
+ * be read again by the provider's classification and by the caller.
  */
 export const buffer = (
   response: HttpClientResponse.HttpClientResponse,
   maxBytes: number,
   rendered: HttpClientRequest.HttpClientRequest
-): Effect.Effect<HttpClientResponse.HttpClientResponse, BodyTooLarge | unknown> =>
+): Effect.Effect<HttpClientResponse.HttpClientResponse, BodyTooLarge | HttpClientError.ResponseError> =>
   Effect.suspend(() => {
+    if (response.request.method === "HEAD" || nullBody.has(response.status)) {
+      return Effect.succeed(wrap(response, rendered, undefined))
+    }
     const declared = Number(response.headers["content-length"])
-    if (Number.isFinite(declared) && declared > maxBytes) return Effect.fail(new BodyTooLarge(maxBytes, 0))
+    if (response.headers["content-length"] !== undefined && Number.isFinite(declared)) {
+      if (declared > maxBytes) return Effect.fail(new BodyTooLarge(maxBytes, 0))
+      // Known and within the bound (and, with `fetch`, not compressed: a compressed body has no usable length
+      // here only when the server sent it, and fetch's decompressed text is then read by the platform, cached
+      // for `text` and `json`).
+      return Effect.as(response.text, wrap(response, rendered, undefined))
+    }
     let read = 0
     const parts: Array<Uint8Array> = []
     return response.stream.pipe(
+      Stream.catchAll((error) =>
+        error.description === "can not create stream from empty body" ? Stream.empty : Stream.fail(error)
+      ),
       Stream.runForEach((chunk) => {
         read += chunk.byteLength
         if (read > maxBytes) return Effect.fail(new BodyTooLarge(maxBytes, read))
@@ -66,26 +139,13 @@ export const buffer = (
         return Effect.void
       }),
       Effect.map(() => {
-        const headers = new globalThis.Headers()
-        for (const [name, value] of Object.entries(response.headers as Record<string, string | Array<string>>)) {
-          if (Array.isArray(value)) { for (const v of value) headers.append(name, v) }
-          else headers.set(name, value)
-        }
-        // `fetch` has already decompressed the body: the rebuilt response must not claim an encoding or a length.
-        headers.delete("content-encoding")
-        headers.delete("content-length")
         const body = new Uint8Array(read)
         let offset = 0
         for (const part of parts) {
           body.set(part, offset)
           offset += part.byteLength
         }
-        const status = response.status
-        if (status < 200 || status > 599) return response
-        return HttpClientResponse.fromWeb(
-          rendered,
-          new Response(nullBody.has(status) ? null : body, { status, headers })
-        )
+        return wrap(response, rendered, body)
       })
     )
   })
