@@ -7,6 +7,7 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as Keyed from "@authfx/core/Keyed"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -140,3 +141,14 @@ export const layerConfig = (
   extra: Omit<GunbotAuth.Options & Options, "url" | "password" | "gunthyWallet"> = {}
 ): Layer.Layer<GunbotClient | GunbotAuth.GunbotAuth, AuthError.ConfigurationError, HttpClient.HttpClient> =>
   Layer.unwrapEffect(Effect.map(GunbotAuth.fromConfig(), (options) => layer({ ...extra, ...options })))
+
+/**
+ * Many Gunbot instances in one process (a dashboard over a fleet): a `GunbotClient` per account, built from
+ * that account's configuration on first use, each with its own session, bounded by `capacity` and
+ * `idleTimeToLive` (see `Keyed`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<GunbotAuth.Options & Options, E, R>) =>
+  Keyed.fromLayer(GunbotClient, (config) => layer(config), options)

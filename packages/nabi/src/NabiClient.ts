@@ -11,6 +11,7 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as Keyed from "@authfx/core/Keyed"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -185,3 +186,14 @@ export const layerConfig = (
       return layer({ ...extra, url, signatureEncoding }).pipe(Layer.provideMerge(TonSigner.layerConfig()))
     })
   )
+
+/**
+ * Many wallets in one process (a backend acting for many users): a `NabiClient` per wallet, built from its
+ * configuration (its signer) on first use, each with its own tokens, bounded by `capacity` and
+ * `idleTimeToLive` (see `Keyed`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<Options, E, R>) =>
+  Keyed.fromLayer(NabiClient, (config) => layer(config), options)

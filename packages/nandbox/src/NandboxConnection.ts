@@ -17,6 +17,7 @@
  * @since 0.1.0
  */
 import * as AuthError from "@authfx/core/AuthError"
+import * as Keyed from "@authfx/core/Keyed"
 import type * as Socket from "@effect/platform/Socket"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -153,3 +154,22 @@ export const layerConfig = (
       return layer({ ...extra, url: Option.getOrUndefined(url), token })
     })
   )
+
+/**
+ * Many bots in one process: a `NandboxConnection` per bot, connected on first use; an evicted or idle
+ * bot's socket is closed (see `Keyed` for `capacity` and `idleTimeToLive`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<Options, E, R>) =>
+  Keyed.make({
+    lookup: (bot: string) =>
+      Effect.flatMap(options.config(bot), (config) =>
+        Effect.map(Layer.build(layer(config)), (context) => ({
+          connection: Context.get(context, NandboxConnection),
+          auth: Context.get(context, NandboxAuth)
+        }))),
+    capacity: options.capacity,
+    idleTimeToLive: options.idleTimeToLive
+  })

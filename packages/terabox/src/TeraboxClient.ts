@@ -17,6 +17,7 @@
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import * as Keyed from "@authfx/core/Keyed"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -278,3 +279,13 @@ export const layerConfig = (
       })
     })
   )
+
+/**
+ * Many users' Terabox sessions in one process: a `TeraboxClient` per user, built from that user's cookie on
+ * first use, bounded by `capacity` and `idleTimeToLive` (see `Keyed`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<Options, E, R>) =>
+  Keyed.fromLayer(TeraboxClient, (config) => layer(config), options)

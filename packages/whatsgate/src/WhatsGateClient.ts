@@ -10,6 +10,7 @@
  */
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as Keyed from "@authfx/core/Keyed"
 import * as Policy from "@authfx/core/Policy"
 import * as Url from "@authfx/core/Url"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -264,3 +265,13 @@ export const layerConfig = (
       })
     })
   )
+
+/**
+ * Many WhatsGate accounts in one process: a `WhatsGateClient` per account, built from that account's
+ * configuration on first use, bounded by `capacity` and `idleTimeToLive` (see `Keyed`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<Options & WhatsGateAuth.Options, E, R>) =>
+  Keyed.fromLayer(WhatsGateClient, (config) => layer(config), options)
