@@ -15,7 +15,7 @@ import type * as AuthError from "../src/AuthError.js"
 import type * as Provider from "../src/Provider.js"
 import * as SessionEngine from "../src/SessionEngine.js"
 import * as SessionStore from "../src/SessionStore.js"
-import { makeHarness, SENTINEL, type TestSession, waitUntil } from "./utils/harness.js"
+import { makeHarness, SENTINEL, TestSessionSchema, waitUntil } from "./utils/harness.js"
 
 interface Session {
   readonly token: Redacted.Redacted<string>
@@ -122,13 +122,6 @@ describe("SessionEngine hardening", () => {
   })
 
   describe("a slow or broken SessionStore", () => {
-    const TestSessionSchema: Schema.Schema<TestSession, any> = Schema.Struct({
-      id: Schema.Number,
-      token: Schema.Redacted(Schema.String),
-      expiresAt: Schema.UndefinedOr(Schema.Number),
-      issuedAt: Schema.Number,
-      via: Schema.Literal("acquire", "refresh")
-    })
     const key = SessionStore.key("test", "account-1")
 
     it.scoped("a load that hangs lets the engine build and log in after the store's bound", () =>

@@ -7,7 +7,6 @@ import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
@@ -15,15 +14,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as AuthMetrics from "../src/AuthMetrics.js"
 import * as SessionStore from "../src/SessionStore.js"
-import { type HarnessOptions, makeHarness, type TestSession } from "./utils/harness.js"
-
-const TestSessionSchema: Schema.Schema<TestSession, any> = Schema.Struct({
-  id: Schema.Number,
-  token: Schema.Redacted(Schema.String),
-  expiresAt: Schema.UndefinedOr(Schema.Number),
-  issuedAt: Schema.Number,
-  via: Schema.Literal("acquire", "refresh")
-})
+import { type HarnessOptions, makeHarness, TestSessionSchema } from "./utils/harness.js"
 
 const withStore = (store: SessionStore.SessionStore, options: HarnessOptions = {}) =>
   makeHarness({

@@ -2,6 +2,7 @@ import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Authenticated from "../../src/Authenticated.js"
 import { CredentialsRejected, TransportError } from "../../src/AuthError.js"
@@ -18,6 +19,15 @@ export interface TestSession {
   readonly issuedAt: number
   readonly via: "acquire" | "refresh"
 }
+
+/** How a test session is stored. */
+export const TestSessionSchema: Schema.Schema<TestSession, any> = Schema.Struct({
+  id: Schema.Number,
+  token: Schema.Redacted(Schema.String),
+  expiresAt: Schema.UndefinedOr(Schema.Number),
+  issuedAt: Schema.Number,
+  via: Schema.Literal("acquire", "refresh")
+})
 
 export type TestError = CredentialsRejected | TransportError
 
