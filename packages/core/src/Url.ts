@@ -29,6 +29,8 @@ export const validate = (options: {
     try: () => {
       const parsed = new URL(options.url)
       if (!(options.protocols ?? ["http:", "https:"]).includes(parsed.protocol)) throw new Error("protocol")
+      // A fragment is never sent on the wire (and a WebSocket refuses one): it can only be a mistake.
+      if (parsed.hash !== "" || options.url.includes("#")) throw new Error("fragment")
       if (options.originOnly === true) return parsed.origin
       return options.trimTrailingSlash === false ? options.url : options.url.replace(/\/+$/, "")
     },

@@ -25,6 +25,12 @@ export interface Options {
   /** The bot id, the part of the token before `:0:` (default random digits). */
   readonly botId?: string | undefined
   readonly botName?: string | undefined
+  /**
+   * Send `ID` in `TOKEN_AUTH_OK` as a JSON number rather than the string the documentation shows (default
+   * false). Bot ids exceed 2^53, so a client that parses it as a number loses digits: switchable because the
+   * real server's choice is not documented beyond the one example.
+   */
+  readonly idAsNumber?: boolean | undefined
   /** Close the socket right after answering `100099` (default false: keep it open). */
   readonly closeOnReject?: boolean | undefined
 }
@@ -149,13 +155,16 @@ export const make = (options: Options = {}): Effect.Effect<NandboxFake, never, S
             if (socket.readyState !== socket.OPEN || frame["token"] !== token) return
             record.authenticated = true
             counters.authentications += 1
-            send(socket, {
+            const ok = JSON.stringify({
               method: "TOKEN_AUTH_OK",
               name: botName,
               ID: botId,
               reference: Date.now() * 10 + counters.authentications,
               date: Date.now()
             })
+            if (socket.readyState === socket.OPEN) {
+              socket.send(options.idAsNumber === true ? ok.replace(`"ID":"${botId}"`, `"ID":${botId}`) : ok)
+            }
           }
           return authDelay > 0 ? void setTimeout(answer, authDelay) : answer()
         }

@@ -31,6 +31,7 @@ import {
   type SendError,
   TokenAuthOk
 } from "../Nandbox.js"
+import { parseFrame } from "./bigIds.js"
 
 export const provider = "nandbox"
 
@@ -172,7 +173,8 @@ export const make = (
             if (typeof data !== "string") return
             let json: unknown
             try {
-              json = JSON.parse(data)
+              // 64-bit identifiers (`ID`, user and chat ids) would be rounded by a plain JSON.parse.
+              json = parseFrame(data)
             } catch {
               return yield* unexpected("a frame that is not JSON")
             }
