@@ -30,6 +30,14 @@ const setup = (
   })
 
 describe("TeraboxClient", () => {
+  it.scoped("the generic authenticated client reads answers that are not JSON (a page) as they are", () =>
+    Effect.gen(function*() {
+      const { terabox } = yield* setup()
+      const page = yield* terabox.http.get("/")
+      assert.strictEqual(page.status, 200)
+      assert.include(yield* Effect.orDie(page.text), "<")
+    }).pipe(Effect.provide(Http)))
+
   it.scoped("only the ndus cookie: tokens read from the homepage, userInfo returned", () =>
     Effect.gen(function*() {
       const { auth, fake, terabox } = yield* setup({ uname: "alice" })

@@ -287,6 +287,12 @@ export const make = (
           if (/\/login/.test(response.headers["location"] ?? "")) return yield* cookieExpired(response.status)
           return
         }
+        // The errno classification applies to JSON answers only: the generic client also reads pages and files,
+        // which carry no errno and must come back as they are.
+        const contentType = response.headers["content-type"] ?? ""
+        if (contentType !== "" && !/json|javascript|text\/plain/i.test(contentType)) return
+        const text = yield* response.text.pipe(Effect.mapError(mapPlatformError))
+        if (!text.trimStart().startsWith("{")) return
         const json = yield* readJson(response)
         const errno = decodeErrno(json)
         if (errno._tag === "None") return
