@@ -156,7 +156,10 @@ describe("AuthHttpClient hardening", () => {
             ...logs
           ]
           for (const text of renderings) assert.notInclude(text, SECRET)
+          // Every accessor serves the body read within the exchange, as often as asked.
           assert.deepStrictEqual(yield* response.json, { ok: true })
+          assert.strictEqual(yield* response.text, "{\"ok\":true}")
+          assert.strictEqual((yield* response.arrayBuffer).byteLength, 11)
         }).pipe(Effect.provide(layer)))
     })
   }

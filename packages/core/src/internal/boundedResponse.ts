@@ -121,10 +121,8 @@ export const buffer = (
     const declared = Number(response.headers["content-length"])
     if (response.headers["content-length"] !== undefined && Number.isFinite(declared)) {
       if (declared > maxBytes) return Effect.fail(new BodyTooLarge(maxBytes, 0))
-      // Known and within the bound (and, with `fetch`, not compressed: a compressed body has no usable length
-      // here only when the server sent it, and fetch's decompressed text is then read by the platform, cached
-      // for `text` and `json`).
-      return Effect.as(response.text, wrap(response, rendered, undefined))
+      // Known and within the bound: one read of the bytes, which every accessor of the response then serves.
+      return Effect.map(response.arrayBuffer, (bytes) => wrap(response, rendered, new Uint8Array(bytes)))
     }
     let read = 0
     const parts: Array<Uint8Array> = []
