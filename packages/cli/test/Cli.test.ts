@@ -37,7 +37,9 @@ const wrong = (
     case "nandbox":
       return { NANDBOX_TOKEN: `${env["NANDBOX_TOKEN"]!.split(":")[0]}:0:WrongWrongWrongWrongWrongWrong` }
     case "nabi":
-      return { NABI_MNEMONIC: otherMnemonic }
+      // Another key with the fake's address would be a ConfigurationError (the address is bound to the key):
+      // the other key's own derived wallet, unknown to the fake, is what gets refused.
+      return { NABI_MNEMONIC: otherMnemonic, NABI_ADDRESS: "" }
     case "whatsgate":
       return { WHATSGATE_ACCESS_TOKEN: "wg_wrongwrongwrongwrongwrong" }
     case "gunbot":

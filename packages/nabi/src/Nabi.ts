@@ -61,8 +61,17 @@ export class NabiGraphQLError extends Schema.TaggedError<NabiGraphQLError>("@aut
   "NabiGraphQLError",
   {
     provider: Schema.Literal("nabi"),
-    /** Each error's message and `extensions.code`, as Nabi sent them. */
-    errors: Schema.Array(Schema.Struct({ message: Schema.String, code: Schema.optional(Schema.String) }))
+    /**
+     * Each error's message and `extensions.code`, as Nabi sent them, and for an
+     * error of validation against the server's schema, the field it names.
+     */
+    errors: Schema.Array(Schema.Struct({
+      message: Schema.String,
+      code: Schema.optional(Schema.String),
+      field: Schema.optional(Schema.String)
+    })),
+    /** The HTTP status of the answer, when it was not 200 (Apollo answers validation errors 400). */
+    status: Schema.optional(Schema.Number)
   }
 ) {
   /**

@@ -1,8 +1,11 @@
 /**
  * `NabiAuth`: Nabi's nonce → signature → JWT flow as an `Authenticated<Nabi>`.
  *
- * - login: `generateNonce`, sign the nonce with the `TonSigner`, `getToken`; a
- *   nonce refused as expired or unknown gets one retry with a fresh nonce;
+ * - login: `generateNonce`, sign the nonce with the `TonSigner` (a raw Ed25519
+ *   signature, a TON Connect `ton_proof` or a `signData`, by `signatureMode`),
+ *   `getToken`; a nonce refused as expired or unknown gets one retry with a
+ *   fresh nonce; a server whose `getToken` input has no `address` field is
+ *   asked again without it, and from then on;
  * - renewal: `refreshToken` with the 7-day refresh token, proactively at 80% of
  *   the access token's 30 minutes — no new nonce, no signature; a refresh token
  *   that is expired or refused falls back to a full login;
@@ -31,9 +34,17 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { type Answer, dataOf, literal, mapPlatformError, provider, readAnswer } from "./internal/graphql.js"
+import {
+  type Answer,
+  dataOf,
+  isValidationError,
+  literal,
+  mapPlatformError,
+  provider,
+  readAnswer
+} from "./internal/graphql.js"
 import { GenerateNonce, GetToken, type Nabi, type NabiAuthError, NabiSession, RefreshToken } from "./Nabi.js"
-import { TonSigner } from "./TonSigner.js"
+import * as TonSigner from "./TonSigner.js"
 
 /**
  * @since 0.1.0
@@ -48,14 +59,44 @@ export class NabiAuth extends Context.Tag("@authfx/nabi/NabiAuth")<NabiAuth, Aut
 export type SignatureEncoding = "hex" | "base64"
 
 /**
+ * What the nonce is signed as, and what `signedMessage` then carries:
+ *
+ * - `raw`: an Ed25519 signature over the nonce's UTF-8 bytes, hex or base64
+ *   (`signatureEncoding`);
+ * - `ton_proof`: a TON Connect proof with payload = the nonce, sent as the JSON
+ *   a TON Connect backend's `checkProof` receives:
+ *   `{ address, network, public_key, proof: { timestamp, domain, payload, signature, state_init } }`;
+ * - `sign_data`: a TON Connect `signData` of the nonce as text, sent as the
+ *   JSON of the wallet's answer plus `public_key` and `state_init`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SignatureMode = "raw" | "ton_proof" | "sign_data"
+
+/**
+ * The signature modes, as `NABI_SIGNATURE_MODE` spells them.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const signatureModes: ReadonlyArray<SignatureMode> = ["raw", "ton_proof", "sign_data"]
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface Options {
   /** The GraphQL endpoint (not public: configuration, no default). */
   readonly url: string
-  /** How the signature is sent (default `hex`). */
+  /** How the raw signature is sent (default `hex`). */
   readonly signatureEncoding?: SignatureEncoding | undefined
+  /** What the nonce is signed as (default `raw`). */
+  readonly signatureMode?: SignatureMode | undefined
+  /** The dApp domain a `ton_proof` or `signData` names (default: the endpoint's host name). */
+  readonly proofDomain?: string | undefined
+  /** The TON network a `ton_proof` names: `-239` (mainnet, the default) or `-3` (testnet). */
+  readonly network?: string | undefined
   /** Retry of transient failures of the token operations (default `Policy.transientSchedule()`); `false` for none. */
   readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
   /** Bound on one request (default 30 s). */
@@ -70,6 +111,68 @@ const REFRESH_LIFETIME = 7 * 24 * 3600 * 1000
 
 /** A nonce the server refused as unknown, used or expired: worth one fresh nonce. */
 class NonceRefused extends Data.TaggedError("NonceRefused")<{ readonly answer: Answer }> {}
+
+/** Whether an answer is a schema validation error about input field `field` (graphql-js, Apollo). */
+const refusesField = (answer: Answer, field: string): boolean =>
+  answer.errors.some((e) => isValidationError(e) && e.message.includes(`"${field}"`))
+
+type NonceSigner = (nonce: string) => Effect.Effect<string, AuthError.CredentialsRejected | AuthError.TransportError>
+
+/** How `signedMessage` is made in `mode`; a signer that cannot is a configuration error, before any request. */
+const nonceSigner = (
+  signer: TonSigner.Service,
+  config: {
+    readonly mode: SignatureMode
+    readonly encoding: SignatureEncoding
+    readonly domain: string
+    readonly network: string
+    readonly publicKeyHex: string
+  }
+): Effect.Effect<NonceSigner, AuthError.ConfigurationError> => {
+  const unable = (description: string) =>
+    Effect.fail(
+      new AuthError.ConfigurationError({ provider, reason: "Invalid", key: "NABI_SIGNATURE_MODE", description })
+    )
+  const { sign, signData, tonProof, walletStateInit } = signer
+  switch (config.mode) {
+    case "raw": {
+      if (sign === undefined) {
+        return unable("raw needs a signer that signs bytes (a TON Connect wallet cannot): use ton_proof or sign_data")
+      }
+      return Effect.succeed((nonce) =>
+        Effect.map(
+          sign(new TextEncoder().encode(nonce)),
+          (signature) => config.encoding === "hex" ? Encoding.encodeHex(signature) : Encoding.encodeBase64(signature)
+        )
+      )
+    }
+    case "ton_proof": {
+      if (tonProof === undefined || walletStateInit === undefined) {
+        return unable("ton_proof needs a signer that gives a ton_proof and its wallet's state_init")
+      }
+      return Effect.succeed((nonce) =>
+        Effect.map(tonProof({ payload: nonce, domain: config.domain }), (proof) =>
+          JSON.stringify({
+            address: signer.address,
+            network: config.network,
+            public_key: config.publicKeyHex,
+            proof: { ...proof, state_init: walletStateInit }
+          }))
+      )
+    }
+    case "sign_data": {
+      if (signData === undefined) return unable("sign_data needs a signer that can signData")
+      return Effect.succeed((nonce) =>
+        Effect.map(signData({ text: nonce, domain: config.domain }), (signed) =>
+          JSON.stringify({
+            ...signed,
+            public_key: config.publicKeyHex,
+            ...(walletStateInit !== undefined ? { state_init: walletStateInit } : {})
+          }))
+      )
+    }
+  }
+}
 
 /**
  * Checks the endpoint URL.
@@ -89,20 +192,28 @@ export const make = (
 ): Effect.Effect<
   Authenticated.Authenticated<Nabi>,
   AuthError.ConfigurationError,
-  HttpClient.HttpClient | TonSigner | Scope.Scope
+  HttpClient.HttpClient | TonSigner.TonSigner | Scope.Scope
 > =>
   Effect.gen(function*() {
     const url = yield* validateUrl(options.url)
-    const signer = yield* TonSigner
+    const signer = yield* TonSigner.TonSigner
     const client = yield* HttpClient.HttpClient
     const store = yield* Effect.serviceOption(SessionStore.SessionStore)
     const encoding = options.signatureEncoding ?? "hex"
+    const mode = options.signatureMode ?? "raw"
+    const domain = options.proofDomain ?? new URL(url).hostname
+    const network = options.network ?? "-239"
+    const publicKeyHex = Encoding.encodeHex(signer.publicKey)
+    const signNonce = yield* nonceSigner(signer, { mode, encoding, domain, network, publicKeyHex })
     const retry = options.retry === undefined ? Policy.transientSchedule() : options.retry
     const description = AuthError.describeRequest({ method: "POST", url })
     // Whether the server's `refreshToken` answer has a `refreshToken` field (a
     // rotated refresh token): undocumented, so asked for, and dropped for good
     // if the server's schema does not know it.
     let askRotation = true
+    // Nabi's document lists `address` among getToken's inputs but its example
+    // omits it: sent, and dropped for good if the server's schema refuses it.
+    let sendAddress = true
 
     const post = (query: string): Effect.Effect<Answer, AuthError.TransportError | AuthError.ProtocolError> => {
       const once = HttpClientRequest.post(url).pipe(
@@ -150,21 +261,36 @@ export const make = (
             Effect.fail(new AuthError.ProtocolError({ provider, reason: "Decode", description: error.message }))
         )
       )
-      const signature = yield* signer.sign(new TextEncoder().encode(generateNonce.nonce))
-      const signedMessage = encoding === "hex"
-        ? Encoding.encodeHex(signature)
-        : Encoding.encodeBase64(signature)
-      const answer = yield* post(
-        `query GetToken { getToken(request: { id: ${literal(generateNonce.id)}, address: ${
-          literal(signer.address)
-        }, signedMessage: ${literal(signedMessage)} }) { accessToken refreshToken } }`
-      )
+      const signedMessage = yield* signNonce(generateNonce.nonce)
+      const askToken = (withAddress: boolean) =>
+        post(
+          `query GetToken { getToken(request: { id: ${literal(generateNonce.id)}, ${
+            withAddress ? `address: ${literal(signer.address)}, ` : ""
+          }signedMessage: ${literal(signedMessage)} }) { accessToken refreshToken } }`
+        )
+      let answer = yield* askToken(sendAddress)
+      if (sendAddress && refusesField(answer, "address")) {
+        // A validation error: the resolver never ran, so the nonce is still unused.
+        sendAddress = false
+        answer = yield* askToken(false)
+      }
       if (answer.errors.some((e) => /nonce/i.test(`${e.extensions?.code ?? ""} ${e.message}`))) {
         return yield* new NonceRefused({ answer })
       }
+      const invalid = answer.errors.filter(isValidationError)
+      if (invalid.length > 0) {
+        // The server's schema refused the request itself: no signature was checked.
+        return yield* new AuthError.ProtocolError({
+          provider,
+          reason: "Decode",
+          request: description,
+          status: answer.status,
+          description: `getToken refused by the server's schema: ${invalid.map((e) => e.message).join("; ")}`
+        })
+      }
       if (answer.status === 401 || answer.status === 403 || answer.errors.length > 0) {
         return yield* rejected(
-          `Nabi refused the signed nonce for ${signer.address}: check NABI_MNEMONIC, NABI_ADDRESS and NABI_SIGNATURE_ENCODING`
+          `Nabi refused the signed nonce for ${signer.address}: check NABI_MNEMONIC, NABI_ADDRESS, NABI_SIGNATURE_MODE and NABI_SIGNATURE_ENCODING`
         )
       }
       const { getToken } = yield* dataOf(GetToken, answer, description).pipe(
@@ -245,5 +371,5 @@ export const make = (
  */
 export const layer = (
   options: Options
-): Layer.Layer<NabiAuth, AuthError.ConfigurationError, HttpClient.HttpClient | TonSigner> =>
+): Layer.Layer<NabiAuth, AuthError.ConfigurationError, HttpClient.HttpClient | TonSigner.TonSigner> =>
   Layer.scoped(NabiAuth, make(options))

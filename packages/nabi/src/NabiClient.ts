@@ -23,8 +23,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
-import { dataOf, provider, readAnswer } from "./internal/graphql.js"
-import type { NabiError } from "./Nabi.js"
+import { dataOf, isValidationError, provider, readAnswer, toNabiError } from "./internal/graphql.js"
+import { type GraphQLErrors, type NabiError, NabiGraphQLError } from "./Nabi.js"
 import * as NabiAuth from "./NabiAuth.js"
 import * as TonSigner from "./TonSigner.js"
 
@@ -59,6 +59,18 @@ export interface Options extends NabiAuth.Options {
   readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
 }
 
+/**
+ * Whether a GraphQL error says the profile is not owned by the token's
+ * address. Nabi documents the status (400) but not the body, so this reads
+ * the usual signs: a `profileId` extension, an ownership code, or a message
+ * about ownership — and never a schema validation error.
+ */
+const notOwned = (error: typeof GraphQLErrors.Type[number]): boolean =>
+  !isValidationError(error) &&
+  (error.extensions?.profileId !== undefined ||
+    /PROFILE_MISMATCH|NOT_OWNER|FORBIDDEN/i.test(error.extensions?.code ?? "") ||
+    /not owned|not the owner|does not own|not own/i.test(error.message))
+
 /** The profile a variables object names, for `ProfileMismatch`. */
 const profileOf = (variables: Readonly<Record<string, unknown>> | undefined): string | undefined => {
   const seen = new Set<unknown>()
@@ -85,27 +97,43 @@ export const make = (
   Effect.gen(function*() {
     const url = yield* NabiAuth.validateUrl(options.url)
     const auth = yield* NabiAuth.NabiAuth
+    const description = AuthError.describeRequest({ method: "POST", url })
 
     const classify = (response: HttpClientResponse.HttpClientResponse) => {
       if (response.status === 401) return Effect.fail(new SessionRejected({ status: 401, description: "Unauthorized" }))
       if (response.status !== 400) return Effect.void
-      // 400: the token is valid but not for this profile. Not a rejection of
-      // the session: it must not be invalidated, and no retry can help.
+      // 400 is what Nabi documents for a profile the token's address does not
+      // own — and what Apollo answers for a request its schema refuses. Only
+      // the first is ProfileMismatch; neither is a rejection of the session
+      // (it must not be invalidated), and no retry can help either.
       return readAnswer(response).pipe(
-        Effect.flatMap((answer) =>
-          Effect.flatMap(auth.current, (session) =>
+        Effect.flatMap((answer): Effect.Effect<never, NabiError> => {
+          const owner = answer.errors.find(notOwned)
+          if (owner === undefined) {
+            return Effect.fail(
+              answer.errors.length > 0
+                ? new NabiGraphQLError({ provider, status: 400, errors: answer.errors.map(toNabiError) })
+                : new AuthError.ProtocolError({
+                  provider,
+                  reason: "UnexpectedStatus",
+                  status: 400,
+                  request: description,
+                  description: "400 without a GraphQL error"
+                })
+            )
+          }
+          return Effect.flatMap(auth.current, (session) =>
             Effect.fail(
               new AuthError.ProfileMismatch({
                 provider,
                 reason: "NotOwner",
                 status: 400,
                 address: Option.match(session, { onNone: () => "unknown", onSome: (s) => s.address }),
-                profile: answer.errors.find((e) => e.extensions?.profileId !== undefined)?.extensions?.profileId ??
-                  "unknown",
-                ...(answer.errors[0]?.extensions?.code !== undefined ? { code: answer.errors[0].extensions.code } : {})
+                profile: owner.extensions?.profileId ?? "unknown",
+                ...(owner.extensions?.code !== undefined ? { code: owner.extensions.code } : {})
               })
             ))
-        )
+        })
       )
     }
 
@@ -116,7 +144,6 @@ export const make = (
       classify,
       ...(options.retry !== undefined ? { retry: options.retry } : {})
     })
-    const description = AuthError.describeRequest({ method: "POST", url })
 
     return {
       query: (document, variables, schema) =>
@@ -154,14 +181,18 @@ export const layer = (
 
 /**
  * Everything from the environment: `NABI_URL`, `NABI_MNEMONIC`, `NABI_ADDRESS`
- * and `NABI_SIGNATURE_ENCODING` (`hex` by default, or `base64`). The mnemonic's
- * key pair is derived once, here.
+ * (optional: derived from the key when absent, for `NABI_WALLET_VERSION`,
+ * `v4r2` by default), `NABI_SIGNATURE_MODE` (`raw` by default, `ton_proof` or
+ * `sign_data`), `NABI_SIGNATURE_ENCODING` (for `raw`: `hex` by default, or
+ * `base64`) and `NABI_PROOF_DOMAIN` (for `ton_proof`/`sign_data`: the dApp
+ * domain, by default the endpoint's host name). The mnemonic's key pair is
+ * derived once, here.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  extra: Omit<Options, "url" | "signatureEncoding"> = {}
+  extra: Omit<Options, "url" | "signatureEncoding" | "signatureMode" | "proofDomain"> = {}
 ): Layer.Layer<
   NabiClient | NabiAuth.NabiAuth | TonSigner.TonSigner,
   AuthError.ConfigurationError,
@@ -183,7 +214,30 @@ export const layerConfig = (
           })
         )
       )
-      return layer({ ...extra, url, signatureEncoding }).pipe(Layer.provideMerge(TonSigner.layerConfig()))
+      const signatureMode = yield* Config.literal(...NabiAuth.signatureModes)("NABI_SIGNATURE_MODE").pipe(
+        Config.withDefault<NabiAuth.SignatureMode>("raw"),
+        Effect.mapError(() =>
+          new AuthError.ConfigurationError({
+            provider,
+            reason: "Invalid",
+            key: "NABI_SIGNATURE_MODE",
+            description: `expected one of ${NabiAuth.signatureModes.join(", ")}`
+          })
+        )
+      )
+      const proofDomain = yield* Config.option(Config.nonEmptyString("NABI_PROOF_DOMAIN")).pipe(
+        Effect.map(Option.getOrUndefined),
+        Effect.mapError(() =>
+          new AuthError.ConfigurationError({ provider, reason: "Invalid", key: "NABI_PROOF_DOMAIN" })
+        )
+      )
+      return layer({
+        ...extra,
+        url,
+        signatureEncoding,
+        signatureMode,
+        ...(proofDomain !== undefined ? { proofDomain } : {})
+      }).pipe(Layer.provideMerge(TonSigner.layerConfig()))
     })
   )
 

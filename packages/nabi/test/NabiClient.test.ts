@@ -238,9 +238,30 @@ describe("NabiClient", () => {
       assert.strictEqual(badAddress.key, "NABI_ADDRESS")
       const friendly = yield* TonSigner.fromMnemonic({
         mnemonic: Redacted.make(NabiFake.demoAccount.mnemonic),
-        address: "EQCrq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq8Uk"
+        address: "EQAKnOXp2HVxdX9SbdgyFhlVrl69RTQSw0S6PbzZa8DBNMM4"
       })
-      assert.strictEqual(friendly.address, `0:${"ab".repeat(32)}`)
+      assert.strictEqual(friendly.address, NabiFake.demoAccount.address)
+    }))
+
+  it.effect("the address is bound to the key: any of its v3r2/v4r2/v5r1 wallets, derived when absent", () =>
+    Effect.gen(function*() {
+      const mnemonic = Redacted.make(NabiFake.demoAccount.mnemonic)
+      // A well-formed address that is not a wallet of this key: refused before any request, naming NABI_ADDRESS.
+      const other = yield* Effect.flip(TonSigner.fromMnemonic({ mnemonic, address: `0:${"ab".repeat(32)}` }))
+      assert.deepStrictEqual([other._tag, other.key, other.reason], ["ConfigurationError", "NABI_ADDRESS", "Invalid"])
+      assert.include(other.message, "v3r2, v4r2, v5r1")
+      assert.notInclude(other.message, "spread")
+      for (const version of ["v3r2", "v4r2", "v5r1"] as const) {
+        const given = yield* TonSigner.fromMnemonic({ mnemonic, address: NabiFake.demoAccount.addresses[version] })
+        assert.deepStrictEqual([given.address, given.walletVersion], [NabiFake.demoAccount.addresses[version], version])
+        const derived = yield* TonSigner.fromMnemonic({ mnemonic, walletVersion: version })
+        assert.deepStrictEqual([derived.address, derived.walletVersion], [given.address, version])
+        assert.strictEqual(derived.walletStateInit, given.walletStateInit)
+      }
+      const byDefault = yield* TonSigner.fromMnemonic({ mnemonic })
+      assert.deepStrictEqual([byDefault.address, byDefault.walletVersion], [NabiFake.demoAccount.address, "v4r2"])
+      // The same derivation as a function of the public key.
+      assert.strictEqual(TonSigner.walletAddress(byDefault.publicKey, "v5r1").address, NabiFake.demoAccount.addresses.v5r1)
     }))
 
   it.scoped("the mnemonic and the tokens appear in no log, span or error", () =>

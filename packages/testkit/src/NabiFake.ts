@@ -1,24 +1,33 @@
 /**
  * A loopback Nabi Protocol GraphQL API, written from Nabi's documentation:
- * `generateNonce` (single-use nonces valid 5 minutes), `getToken` (an Ed25519
- * signature over the nonce, checked against the public key registered for the
+ * `generateNonce` (single-use nonces valid 5 minutes), `getToken` (the nonce
+ * signed by the wallet's key, checked against the public key registered for the
  * raw address), `refreshToken`, and authenticated profile operations that answer
  * HTTP 401 for an expired access token and HTTP 400 for a profile the address
  * does not own. It runs a real GraphQL executor (graphql-js).
  *
- * Undocumented behaviour is switchable: the signature encoding (`hex`, `base64`),
- * whether `refreshToken` also rotates the refresh token, and whether the token
- * operations are served as queries, mutations or both.
+ * Undocumented behaviour is switchable:
+ * - what `signedMessage` is (`signatureMode`): a raw Ed25519 signature over the
+ *   nonce (hex or base64, `signatureEncoding`), a TON Connect `ton_proof` whose
+ *   payload is the nonce, or a TON Connect `signData` of the nonce as text — the
+ *   last two checked as TON Connect's reference verifier checks them;
+ * - whether `getToken`'s input has an `address` field (`getTokenInput`): the
+ *   document lists it, its example omits it;
+ * - how a request the schema refuses is answered (`validationErrors`): 200 with
+ *   `errors` (graphql-js) or 400 with `GRAPHQL_VALIDATION_FAILED` (Apollo);
+ * - whether `refreshToken` also rotates the refresh token, and whether the
+ *   token operations are served as queries, mutations or both.
  *
  * @since 0.1.0
  */
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { Address, Cell, contractAddress, loadStateInit } from "@ton/core"
 import { signVerify } from "@ton/crypto"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { buildSchema, graphql, GraphQLError } from "graphql"
+import { buildSchema, execute, GraphQLError, parse, validate } from "graphql"
 import { createHash, randomUUID } from "node:crypto"
 import * as FakeServer from "./FakeServer.js"
 import { type Faults, makeFaults } from "./internal/faults.js"
@@ -35,8 +44,17 @@ export const demoAccount = {
   mnemonic:
     "letter spread breeze witness left judge indicate embark paper material diesel skirt rally shock monitor finger match swear color toward say repair anxiety never",
   publicKeyHex: "faccc6e3d03e48bfdd1813ab3319aafb818ffbe016e918c7cde3de2a24ccbbab",
-  /** Any raw address will do: the fake maps it to the public key above. */
-  address: `0:${createHash("sha256").update("authfx demo wallet").digest("hex")}`
+  /**
+   * The key's wallet v4r2 address (workchain 0, wallet id 698983191), what a
+   * wallet app creates by default; `test/NabiFake.test.ts` derives it again.
+   */
+  address: "0:0a9ce5e9d87571757f526dd832161955ae5ebd453412c344ba3dbcd96bc0c134",
+  /** The same key's other usual wallets: a client must accept any of them. */
+  addresses: {
+    v3r2: "0:2dc20e8002d2802e9f8f7e227203eed1dd983893a72b090757927c3a5c3c5466",
+    v4r2: "0:0a9ce5e9d87571757f526dd832161955ae5ebd453412c344ba3dbcd96bc0c134",
+    v5r1: "0:7457fc0137b169a52b5772c6269347b1ea9aebc549ae9b3e19dcb133b370b2c2"
+  }
 } as const
 
 /**
@@ -61,8 +79,21 @@ export interface Options {
   readonly accessLifetimeSeconds?: number | undefined
   readonly refreshLifetimeSeconds?: number | undefined
   readonly nonceLifetimeSeconds?: number | undefined
-  /** How signatures are encoded: undocumented, so switchable (default `hex`). */
+  /** How raw signatures are encoded: undocumented, so switchable (default `hex`). */
   readonly signatureEncoding?: "hex" | "base64" | undefined
+  /**
+   * What `signedMessage` carries (default `raw`): Nabi says only that the nonce
+   * is "signed using your TON wallet".
+   */
+  readonly signatureMode?: "raw" | "ton_proof" | "sign_data" | undefined
+  /** The dApp domains a `ton_proof`/`signData` may name (default: the fake's host name, `127.0.0.1`). */
+  readonly proofDomains?: ReadonlyArray<string> | undefined
+  /** How old a `ton_proof`/`signData` may be (default 15 minutes, the reference verifier's `validAuthTime`). */
+  readonly proofLifetimeSeconds?: number | undefined
+  /** Whether `getToken`'s input has an `address` field (default `with-address`, as the field list says). */
+  readonly getTokenInput?: "with-address" | "without-address" | undefined
+  /** How a request the schema refuses is answered (default `graphql-js`: 200 with `errors`; `apollo`: 400). */
+  readonly validationErrors?: "graphql-js" | "apollo" | undefined
   /** Whether `refreshToken` also returns a new refresh token (default false). */
   readonly rotateRefreshToken?: boolean | undefined
   /** The fake's clock, in epoch milliseconds (default `Date.now`). */
@@ -83,6 +114,8 @@ export interface Counters {
   badSignatures: number
   /** `getToken` refused for an unknown, used or expired nonce. */
   badNonces: number
+  /** Requests the schema refused (parse or validation errors). */
+  invalidRequests: number
   refusedRefreshes: number
   /** HTTP 401 answers. */
   unauthorized: number
@@ -115,9 +148,14 @@ export interface NabiFake extends Faults {
   readonly profiles: () => Readonly<Record<string, { readonly owner: string; readonly name: string }>>
 }
 
-const sdl = `
+/**
+ * The schema, from the operations Nabi documents. `getToken`'s input lists
+ * `address` in the document's field list, while its example sends only `id` and
+ * `signedMessage`: both shapes are served, one at a time.
+ */
+const sdl = (withAddress: boolean) => `
   type Nonce { id: ID! nonce: String! timestamp: String! }
-  input GetTokenInput { id: ID! address: String! signedMessage: String! }
+  input GetTokenInput { id: ID! ${withAddress ? "address: String! " : ""}signedMessage: String! }
   type TokenPair { accessToken: String! refreshToken: String! }
   input RefreshTokenInput { token: String! }
   type RefreshedToken { token: String! refreshToken: String }
@@ -137,7 +175,93 @@ const sdl = `
   }
 `
 
-const schema = buildSchema(sdl)
+const schemas = { withAddress: buildSchema(sdl(true)), withoutAddress: buildSchema(sdl(false)) }
+
+/** The 4-byte big-endian workchain and the 32-byte hash of a raw address. */
+const accountId = (address: Address): Buffer => {
+  const workchain = Buffer.alloc(4)
+  workchain.writeInt32BE(address.workChain)
+  return Buffer.concat([workchain, address.hash])
+}
+
+const sha256 = (bytes: Buffer): Buffer => createHash("sha256").update(bytes).digest()
+
+/**
+ * What a wallet signs for a `ton_proof`, from TON Connect's specification
+ * (ton-connect/docs requests-responses.md, "Address proof signature"): the
+ * domain length (32 bits) and the timestamp (64 bits) little endian, as the
+ * reference verifier (ton-connect/sdk `TonProofService`) reads them.
+ */
+const tonProofHash = (address: Address, domain: string, timestamp: number, payload: string): Buffer => {
+  const domainBytes = Buffer.from(domain, "utf8")
+  const length = Buffer.alloc(4)
+  length.writeUInt32LE(domainBytes.length)
+  const time = Buffer.alloc(8)
+  time.writeBigUInt64LE(BigInt(timestamp))
+  const message = Buffer.concat([
+    Buffer.from("ton-proof-item-v2/", "utf8"),
+    accountId(address),
+    length,
+    domainBytes,
+    time,
+    Buffer.from(payload, "utf8")
+  ])
+  return sha256(Buffer.concat([Buffer.from([0xff, 0xff]), Buffer.from("ton-connect", "utf8"), sha256(message)]))
+}
+
+/**
+ * What a wallet signs for a `signData` of a text, from TON Connect's `signData`
+ * specification (docs.ton.org "How to sign data"): every integer big endian.
+ */
+const signDataHash = (address: Address, domain: string, timestamp: number, text: string): Buffer => {
+  const domainBytes = Buffer.from(domain, "utf8")
+  const textBytes = Buffer.from(text, "utf8")
+  const domainLength = Buffer.alloc(4)
+  domainLength.writeUInt32BE(domainBytes.length)
+  const time = Buffer.alloc(8)
+  time.writeBigUInt64BE(BigInt(timestamp))
+  const textLength = Buffer.alloc(4)
+  textLength.writeUInt32BE(textBytes.length)
+  return sha256(Buffer.concat([
+    Buffer.from([0xff, 0xff]),
+    Buffer.from("ton-connect/sign-data/", "utf8"),
+    accountId(address),
+    domainLength,
+    domainBytes,
+    time,
+    Buffer.from("txt", "utf8"),
+    textLength,
+    textBytes
+  ]))
+}
+
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+const parseAddress = (value: unknown): Address | undefined => {
+  if (typeof value !== "string") return undefined
+  try {
+    return Address.parse(value)
+  } catch {
+    return undefined
+  }
+}
+
+/** A timestamp sent as a number (the SDK's type) or a decimal string (the specification's wire type). */
+const seconds = (value: unknown): number | undefined =>
+  typeof value === "number" && Number.isSafeInteger(value)
+    ? value
+    : typeof value === "string" && /^\d{1,15}$/.test(value)
+    ? Number(value)
+    : undefined
 
 /** Failures that change the HTTP status of the whole answer, as Nabi documents. */
 class HttpFailure extends GraphQLError {
@@ -167,6 +291,11 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
     const refreshLifetime = options.refreshLifetimeSeconds ?? 7 * 24 * 3600
     const nonceLifetime = (options.nonceLifetimeSeconds ?? 300) * 1000
     const encoding = options.signatureEncoding ?? "hex"
+    const signatureMode = options.signatureMode ?? "raw"
+    const proofLifetime = (options.proofLifetimeSeconds ?? 15 * 60) * 1000
+    const schema = options.getTokenInput === "without-address" ? schemas.withoutAddress : schemas.withAddress
+    const apollo = options.validationErrors === "apollo"
+    let hostname = "127.0.0.1"
     const now = options.now ?? Date.now
     const jwt = makeJwt(randomToken("nabi-jwt"))
     const counters: Counters = {
@@ -176,6 +305,7 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
       refreshes: 0,
       badSignatures: 0,
       badNonces: 0,
+      invalidRequests: 0,
       refusedRefreshes: 0,
       unauthorized: 0,
       mismatches: 0,
@@ -213,26 +343,88 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
       return { address: claims["address"] }
     }
 
-    const decodeSignature = (signed: string): Buffer | undefined => {
-      if (encoding === "hex") return /^[0-9a-fA-F]{128}$/.test(signed) ? Buffer.from(signed, "hex") : undefined
-      const bytes = Buffer.from(signed, "base64")
-      return bytes.length === 64 ? bytes : undefined
+    const decodeSignature = (signed: string, as: "hex" | "base64"): Buffer | undefined => {
+      if (as === "hex") return /^[0-9a-fA-F]{128}$/.test(signed) ? Buffer.from(signed, "hex") : undefined
+      if (!/^[A-Za-z0-9+/_-]{86}(==)?$/.test(signed)) return undefined
+      return Buffer.from(signed, "base64")
     }
 
-    const getToken = (args: { request: { id: string; address: string; signedMessage: string } }) => {
-      const { address, id, signedMessage } = args.request
+    const verifies = (message: Buffer, signature: Buffer | undefined, publicKey: Uint8Array | undefined) =>
+      signature !== undefined && publicKey !== undefined && signVerify(message, signature, Buffer.from(publicKey))
+
+    const fresh = (timestamp: number | undefined) =>
+      timestamp !== undefined && timestamp * 1000 >= now() - proofLifetime
+
+    const domainAllowed = (domain: unknown): domain is string =>
+      typeof domain === "string" && (options.proofDomains ?? [hostname]).includes(domain)
+
+    /**
+     * The address whose key signed `nonce` into `signedMessage`, or undefined.
+     * `claimed` is getToken's `address` when the schema has the field.
+     */
+    const signerOf = (nonce: string, signedMessage: string, claimed: string | undefined): string | undefined => {
+      if (signatureMode === "raw") {
+        const signature = decodeSignature(signedMessage, encoding)
+        const candidates = claimed !== undefined ? [claimed] : [...accounts.keys()]
+        return candidates.find((address) =>
+          verifies(Buffer.from(nonce, "utf8"), signature, accounts.get(address))
+        )
+      }
+      const body = record(parseJson(signedMessage))
+      if (body === undefined) return undefined
+      const address = parseAddress(body["address"])
+      if (address === undefined) return undefined
+      const raw = address.toRawString()
+      // getToken's address, when sent, must be the one that signed.
+      if (claimed !== undefined && claimed !== raw) return undefined
+      // The registered key plays the part of the wallet's `get_public_key`, which
+      // the specification says a verifier asks the contract deployed at the address.
+      const publicKey = accounts.get(raw)
+      if (publicKey === undefined) return undefined
+      const stated = body["public_key"]
+      if (stated !== undefined && stated !== Buffer.from(publicKey).toString("hex")) return undefined
+      if (signatureMode === "ton_proof") {
+        // TON Connect backend checkProof request: { address, network, public_key, proof: { …, state_init } }.
+        const proof = record(body["proof"])
+        const domain = record(proof?.["domain"])
+        const timestamp = seconds(proof?.["timestamp"])
+        if (proof === undefined || domain === undefined || typeof proof["signature"] !== "string") return undefined
+        // The payload is the server's challenge: here, the nonce.
+        if (proof["payload"] !== nonce) return undefined
+        if (!domainAllowed(domain["value"])) return undefined
+        // `lengthBytes` is the UTF-8 length of the domain (specification, "AppDomain").
+        if (domain["lengthBytes"] !== Buffer.byteLength(domain["value"], "utf8")) return undefined
+        if (!fresh(timestamp)) return undefined
+        // The reference verifier's step 2.3: the address is the hash of the state_init sent.
+        if (typeof proof["state_init"] !== "string") return undefined
+        try {
+          const init = loadStateInit(Cell.fromBase64(proof["state_init"]).beginParse())
+          if (!contractAddress(address.workChain, init).equals(address)) return undefined
+        } catch {
+          return undefined
+        }
+        const hash = tonProofHash(address, domain["value"], timestamp!, nonce)
+        return verifies(hash, decodeSignature(proof["signature"], "base64"), publicKey) ? raw : undefined
+      }
+      // signData answer: { signature, address, timestamp, domain, payload: { type: "text", text } }.
+      const payload = record(body["payload"])
+      const timestamp = seconds(body["timestamp"])
+      if (payload?.["type"] !== "text" || payload["text"] !== nonce) return undefined
+      if (!domainAllowed(body["domain"]) || !fresh(timestamp) || typeof body["signature"] !== "string") return undefined
+      const hash = signDataHash(address, body["domain"], timestamp!, nonce)
+      return verifies(hash, decodeSignature(body["signature"], "base64"), publicKey) ? raw : undefined
+    }
+
+    const getToken = (args: { request: { id: string; address?: string; signedMessage: string } }) => {
+      const { address: claimed, id, signedMessage } = args.request
       const entry = nonces.get(id)
       nonces.delete(id)
       if (entry === undefined || entry.expiresAt <= now()) {
         counters.badNonces += 1
         throw new GraphQLError("Nonce is invalid or expired", { extensions: { code: "INVALID_NONCE" } })
       }
-      const publicKey = accounts.get(address)
-      const signature = decodeSignature(signedMessage)
-      if (
-        rejectSignatures || publicKey === undefined || signature === undefined ||
-        !signVerify(Buffer.from(entry.nonce, "utf8"), signature, Buffer.from(publicKey))
-      ) {
+      const address = rejectSignatures ? undefined : signerOf(entry.nonce, signedMessage, claimed)
+      if (address === undefined) {
         counters.badSignatures += 1
         throw new GraphQLError("Invalid signature", { extensions: { code: "INVALID_SIGNATURE" } })
       }
@@ -303,6 +495,24 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
       }
     }
 
+    /**
+     * A request the schema refuses. graphql-js's `graphql()` answers it in the
+     * body with no status of its own (200 here); Apollo Server answers 400 with
+     * `extensions.code` GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED (Apollo
+     * Server docs, "Error handling", built-in error codes).
+     */
+    const refused = (errors: ReadonlyArray<GraphQLError>, code: string) =>
+      HttpServerResponse.unsafeJson(
+        {
+          errors: errors.map((e) => ({
+            message: e.message,
+            ...(e.locations !== undefined ? { locations: e.locations } : {}),
+            ...(apollo ? { extensions: { code } } : {})
+          }))
+        },
+        { status: apollo ? 400 : 200 }
+      )
+
     const endpoint = Effect.gen(function*() {
       counters.requests += 1
       const fault = yield* faults.next
@@ -313,10 +523,24 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
       if (typeof input["query"] !== "string") {
         return HttpServerResponse.unsafeJson({ errors: [{ message: "Must provide query string." }] }, { status: 400 })
       }
-      const result = yield* Effect.promise(() =>
-        graphql({
+      // Parse and validate first, as servers do before running any resolver:
+      // a refused request consumes no nonce.
+      let document
+      try {
+        document = parse(input["query"] as string)
+      } catch (error) {
+        counters.invalidRequests += 1
+        return refused([error as GraphQLError], "GRAPHQL_PARSE_FAILED")
+      }
+      const invalid = validate(schema, document)
+      if (invalid.length > 0) {
+        counters.invalidRequests += 1
+        return refused(invalid, "GRAPHQL_VALIDATION_FAILED")
+      }
+      const result = yield* Effect.promise(async () =>
+        execute({
           schema,
-          source: input["query"] as string,
+          document,
           rootValue,
           contextValue: { authorization: request.headers["authorization"] },
           variableValues: (input["variables"] ?? undefined) as Record<string, unknown> | undefined
@@ -337,6 +561,7 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
     const started = yield* FakeServer.serve(HttpRouter.empty.pipe(HttpRouter.post("/graphql", endpoint)))
     faults.attach(started)
     const url = `${started.url}/graphql`
+    hostname = new URL(url).hostname
     return {
       ...faults.controls,
       url,
@@ -344,6 +569,7 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
         NABI_URL: url,
         NABI_MNEMONIC: demoAccount.mnemonic,
         NABI_ADDRESS: firstAddress,
+        NABI_SIGNATURE_MODE: signatureMode,
         NABI_SIGNATURE_ENCODING: encoding
       }),
       counters,

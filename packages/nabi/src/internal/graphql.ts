@@ -24,6 +24,16 @@ export const readAnswer = (
     Effect.map((envelope) => ({ status: response.status, data: envelope.data, errors: envelope.errors ?? [] }))
   )
 
+/** One GraphQL error as `NabiGraphQLError` carries it: a validation error names its field. */
+export const toNabiError = (e: typeof GraphQLErrors.Type[number]) => {
+  const field = isValidationError(e) ? fieldOf(e.message) : undefined
+  return {
+    message: e.message,
+    ...(e.extensions?.code !== undefined ? { code: e.extensions.code } : {}),
+    ...(field !== undefined ? { field } : {})
+  }
+}
+
 /** `data` decoded with `schema`, or the GraphQL errors as a typed error. */
 export const dataOf = <A, I>(
   schema: Schema.Schema<A, I>,
@@ -45,11 +55,9 @@ export const dataOf = <A, I>(
     return Effect.fail(
       new NabiGraphQLError({
         provider,
+        ...(answer.status !== 200 ? { status: answer.status } : {}),
         errors: answer.errors.length > 0
-          ? answer.errors.map((e) => ({
-            message: e.message,
-            ...(e.extensions?.code !== undefined ? { code: e.extensions.code } : {})
-          }))
+          ? answer.errors.map(toNabiError)
           : [{ message: "no data in the answer" }]
       })
     )
@@ -58,6 +66,21 @@ export const dataOf = <A, I>(
     Effect.mapError((error) => AuthError.fromParseError({ provider, error, request, status: answer.status }))
   )
 }
+
+/**
+ * A GraphQL error saying the request does not fit the server's schema: Apollo
+ * tags it `GRAPHQL_VALIDATION_FAILED` (and answers 400); graphql-js's own
+ * messages say "Cannot query field", "is not defined by type", "Unknown
+ * argument" or "of required type … was not provided".
+ */
+export const isValidationError = (error: typeof GraphQLErrors.Type[number]): boolean =>
+  /GRAPHQL_VALIDATION_FAILED|GRAPHQL_PARSE_FAILED/.test(error.extensions?.code ?? "") ||
+  /cannot query field|is not defined by type|unknown argument|unknown type|was not provided|syntax error/i.test(
+    error.message
+  )
+
+/** The field a validation error names (its first quoted name), if any. */
+export const fieldOf = (message: string): string | undefined => /"([_A-Za-z][_0-9A-Za-z.]*)"/.exec(message)?.[1]
 
 /** A GraphQL string literal (JSON's escaping is valid GraphQL). */
 export const literal = (value: string): string => JSON.stringify(value)
