@@ -338,8 +338,7 @@ export const fromWallet = (options: WalletOptions): Effect.Effect<Service, Confi
     const call = <A>(run: (signal: AbortSignal) => Promise<A>, what: string): Effect.Effect<A, SignerError> =>
       Effect.tryPromise({
         try: run,
-        catch: () =>
-          new CredentialsRejected({ provider, reason: "Unknown", description: `the wallet did not ${what}` })
+        catch: () => new CredentialsRejected({ provider, reason: "Unknown", description: `the wallet did not ${what}` })
       }).pipe(
         Effect.timeoutFail({
           duration: timeout,

@@ -261,7 +261,10 @@ describe("NabiClient", () => {
       const byDefault = yield* TonSigner.fromMnemonic({ mnemonic })
       assert.deepStrictEqual([byDefault.address, byDefault.walletVersion], [NabiFake.demoAccount.address, "v4r2"])
       // The same derivation as a function of the public key.
-      assert.strictEqual(TonSigner.walletAddress(byDefault.publicKey, "v5r1").address, NabiFake.demoAccount.addresses.v5r1)
+      assert.strictEqual(
+        TonSigner.walletAddress(byDefault.publicKey, "v5r1").address,
+        NabiFake.demoAccount.addresses.v5r1
+      )
     }))
 
   it.scoped("the mnemonic and the tokens appear in no log, span or error", () =>

@@ -169,8 +169,7 @@ describe("TonSigner.fromWallet", () => {
       const silent = yield* TonSigner.fromWallet({
         ...wallet.account,
         timeout: "1 minute",
-        signData: (_, signal) =>
-          new Promise(() => signal.addEventListener("abort", () => void (aborted = true)))
+        signData: (_, signal) => new Promise(() => signal.addEventListener("abort", () => void (aborted = true)))
       })
       const fiber = yield* Effect.fork(Effect.flip(silent.signData!({ text: "n", domain: "d" })))
       yield* TestClock.adjust("61 seconds")

@@ -366,9 +366,7 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
       if (signatureMode === "raw") {
         const signature = decodeSignature(signedMessage, encoding)
         const candidates = claimed !== undefined ? [claimed] : [...accounts.keys()]
-        return candidates.find((address) =>
-          verifies(Buffer.from(nonce, "utf8"), signature, accounts.get(address))
-        )
+        return candidates.find((address) => verifies(Buffer.from(nonce, "utf8"), signature, accounts.get(address)))
       }
       const body = record(parseJson(signedMessage))
       if (body === undefined) return undefined
