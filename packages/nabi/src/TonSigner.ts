@@ -279,8 +279,13 @@ export interface WalletOptions {
   readonly walletStateInit?: string | undefined
   /** Produces a `ton_proof` for the request (e.g. by reconnecting a TON Connect wallet with it). */
   readonly tonProof?: ((request: TonProofRequest, signal: AbortSignal) => Promise<TonProof>) | undefined
-  /** Signs a text with TON Connect's `signData`. */
-  readonly signData?: ((request: SignDataRequest, signal: AbortSignal) => Promise<SignDataResult>) | undefined
+  /**
+   * Signs a text with TON Connect's `signData` (the SDK's `SignDataResponse`
+   * fits: its payload is checked to be the text asked for).
+   */
+  readonly signData?:
+    | ((request: SignDataRequest, signal: AbortSignal) => Promise<WalletSignDataAnswer>)
+    | undefined
   /** Signs raw bytes with Ed25519 (a key holder, not a TON Connect wallet). */
   readonly sign?: ((message: Uint8Array, signal: AbortSignal) => Promise<Uint8Array>) | undefined
   /**
@@ -288,6 +293,17 @@ export interface WalletOptions {
    * wallet app (default 4 minutes: Nabi's nonce lives 5).
    */
   readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * A wallet's `signData` answer as TON Connect SDKs type it: the payload may be
+ * of any type, and is checked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WalletSignDataAnswer extends Omit<SignDataResult, "payload"> {
+  readonly payload: { readonly type: string; readonly text?: string | undefined }
 }
 
 /**
@@ -357,7 +373,19 @@ export const fromWallet = (options: WalletOptions): Effect.Effect<Service, Confi
       walletStateInit: options.walletStateInit,
       sign: signBytes && ((message) => call((signal) => signBytes(message, signal), "sign the nonce")),
       tonProof: tonProof && ((request) => call((signal) => tonProof(request, signal), "give a ton_proof")),
-      signData: signData && ((request) => call((signal) => signData(request, signal), "sign the data"))
+      signData: signData && ((request) =>
+        call((signal) => signData(request, signal), "sign the data").pipe(
+          Effect.filterOrFail(
+            (answer): answer is SignDataResult =>
+              answer.payload.type === "text" && answer.payload.text === request.text,
+            () =>
+              new CredentialsRejected({
+                provider,
+                reason: "Unknown",
+                description: "the wallet signed another payload than the nonce"
+              })
+          )
+        ))
     } satisfies Service
   })
 
