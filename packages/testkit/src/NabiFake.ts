@@ -364,6 +364,9 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
      */
     const signerOf = (nonce: string, signedMessage: string, claimed: string | undefined): string | undefined => {
       if (signatureMode === "raw") {
+        // The most likely reading of "signed using your TON wallet" for a key holder: Ed25519 over the nonce's
+        // UTF-8 bytes (@ton/crypto `sign`), checked with the key registered for the address. Without getToken's
+        // address (the document's example), the key is found among the registered accounts.
         const signature = decodeSignature(signedMessage, encoding)
         const candidates = claimed !== undefined ? [claimed] : [...accounts.keys()]
         return candidates.find((address) => verifies(Buffer.from(nonce, "utf8"), signature, accounts.get(address)))
@@ -404,7 +407,8 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
         const hash = tonProofHash(address, domain["value"], timestamp!, nonce)
         return verifies(hash, decodeSignature(proof["signature"], "base64"), publicKey) ? raw : undefined
       }
-      // signData answer: { signature, address, timestamp, domain, payload: { type: "text", text } }.
+      // signData answer (TON Connect SDK `SignDataResponse`): { signature, address, timestamp, domain, payload }.
+      // The text must be the nonce, the domain allowed and the signature fresh, as for ton_proof.
       const payload = record(body["payload"])
       const timestamp = seconds(body["timestamp"])
       if (payload?.["type"] !== "text" || payload["text"] !== nonce) return undefined
@@ -415,12 +419,15 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
 
     const getToken = (args: { request: { id: string; address?: string; signedMessage: string } }) => {
       const { address: claimed, id, signedMessage } = args.request
+      // Nabi: "Each generated nonce is valid for 5 minutes. An unused nonce will be invalidated" — and one
+      // used is spent (single-use, as a challenge must be). The answer's shape is not documented: a GraphQL error.
       const entry = nonces.get(id)
       nonces.delete(id)
       if (entry === undefined || entry.expiresAt <= now()) {
         counters.badNonces += 1
         throw new GraphQLError("Nonce is invalid or expired", { extensions: { code: "INVALID_NONCE" } })
       }
+      // Nabi: tokens are issued "if the signed message is validated"; a refusal's shape is not documented.
       const address = rejectSignatures ? undefined : signerOf(entry.nonce, signedMessage, claimed)
       if (address === undefined) {
         counters.badSignatures += 1
@@ -431,6 +438,7 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
     }
 
     const refreshToken = (args: { request: { token: string } }) => {
+      // Nabi: the refresh token lasts 7 days; an expired or revoked one is refused (shape undocumented).
       const claims = verify(args.request.token, "refresh")
       if (claims === undefined) {
         counters.refusedRefreshes += 1
@@ -446,6 +454,7 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
     const authenticated = (context: { readonly authorization: string | undefined }) => {
       const token = (context.authorization ?? "").replace(/^Bearer\s+/i, "")
       const claims = verify(token, "access")
+      // Nabi: the access token lasts 30 minutes; authenticated operations then answer HTTP 401.
       if (claims === undefined) throw new HttpFailure(401, "Unauthorized", "UNAUTHENTICATED")
       counters.authorized += 1
       return claims.address
@@ -454,6 +463,8 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
     const owned = (address: string, id: string) => {
       const profile = profiles.get(id)
       if (profile === undefined) throw new GraphQLError("Profile not found", { extensions: { code: "NOT_FOUND" } })
+      // Nabi: tokens may only mutate profiles owned by getToken's address; "any other Profiles will return 400
+      // error". The body is not documented: the message, code and profileId here are this fake's choice.
       if (profile.owner !== address) {
         throw new HttpFailure(400, "Profile is not owned by this address", "PROFILE_MISMATCH", { profileId: id })
       }
