@@ -1,6 +1,7 @@
 import { NabiFake } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -129,6 +130,57 @@ const browserWallet = Effect.gen(function*() {
       return Effect.runPromise(wallet.signData!(request))
     }
   }
+})
+
+describe("NabiClient.layerConfig", () => {
+  const fromEnv = (env: Record<string, string>) =>
+    NabiClient.layerConfig().pipe(
+      Layer.provide(Http),
+      Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+    )
+
+  it.scoped("NABI_SIGNATURE_MODE and NABI_WALLET_VERSION; an absent NABI_ADDRESS is derived", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(1_767_225_600_000)
+      const clock = yield* Effect.clock
+      const keys = yield* TonSigner.fromMnemonic({ mnemonic })
+      const fake = yield* NabiFake.make({
+        now: () => clock.unsafeCurrentTimeMillis(),
+        signatureMode: "ton_proof",
+        accounts: [{ address: NabiFake.demoAccount.addresses.v5r1, publicKey: keys.publicKey }]
+      })
+      const context = yield* Layer.build(fromEnv({
+        NABI_URL: fake.url,
+        NABI_MNEMONIC: NabiFake.demoAccount.mnemonic,
+        NABI_WALLET_VERSION: "v5r1",
+        NABI_SIGNATURE_MODE: "ton_proof"
+      }))
+      yield* Context.get(context, NabiClient.NabiClient).query(myProfiles, undefined, MyProfiles)
+      const session = yield* Context.get(context, NabiAuth.NabiAuth).session
+      assert.strictEqual(session.address, NabiFake.demoAccount.addresses.v5r1)
+      assert.strictEqual(fake.counters.logins, 1)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a bad mode, wallet version or address: ConfigurationError naming it, no request", () =>
+    Effect.gen(function*() {
+      const fake = yield* NabiFake.make()
+      const base = { ...fake.env() }
+      const keyOfFailure = (change: Record<string, string>) =>
+        Effect.map(Effect.flip(Layer.build(fromEnv({ ...base, ...change }))), (e) => [e._tag, e.key])
+      assert.deepStrictEqual(yield* keyOfFailure({ NABI_SIGNATURE_MODE: "pgp" }), [
+        "ConfigurationError",
+        "NABI_SIGNATURE_MODE"
+      ])
+      assert.deepStrictEqual(yield* keyOfFailure({ NABI_WALLET_VERSION: "v9" }), [
+        "ConfigurationError",
+        "NABI_WALLET_VERSION"
+      ])
+      assert.deepStrictEqual(yield* keyOfFailure({ NABI_ADDRESS: `0:${"cd".repeat(32)}` }), [
+        "ConfigurationError",
+        "NABI_ADDRESS"
+      ])
+      assert.strictEqual(fake.counters.requests, 0)
+    }))
 })
 
 describe("TonSigner.fromWallet", () => {
