@@ -1,22 +1,16 @@
 import { NabiClient, TonSigner } from "@authfx/nabi"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 
-// Any signer can stand in for the mnemonic: a remote wallet, an HSM, a ton_proof flow.
-// Here, a stand-in that forwards to a signing function of the application.
+// Any signer can stand in for the mnemonic: a remote wallet, an HSM. Here, a signing function of the
+// application; a rejected promise is a typed CredentialsRejected, a slow one a TransportError(Timeout).
 export const remoteSigner = (
   address: string,
   publicKey: Uint8Array,
   signRemotely: (message: Uint8Array) => Promise<Uint8Array>
-) =>
-  Layer.succeed(TonSigner.TonSigner, {
-    address,
-    publicKey,
-    sign: (message) => Effect.promise(() => signRemotely(message))
-  })
+) => TonSigner.layerFromWallet({ address, publicKey, sign: signRemotely, timeout: "10 seconds" })
 
-export const layerWithSigner = (url: string, signer: Layer.Layer<TonSigner.TonSigner>) =>
-  NabiClient.layer({ url, signatureEncoding: "hex" }).pipe(
+export const layerWithSigner = <E>(url: string, signer: Layer.Layer<TonSigner.TonSigner, E>) =>
+  NabiClient.layer({ url, signatureMode: "raw", signatureEncoding: "hex" }).pipe(
     Layer.provide(Layer.merge(signer, NodeHttpClient.layerUndici))
   )
