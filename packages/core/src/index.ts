@@ -56,6 +56,7 @@ export * as AuthHttpClient from "./AuthHttpClient.js"
 /**
  * @since 0.1.0
  */
+export * as AuthRequest from "./AuthRequest.js"
 export * as AuthResponse from "./AuthResponse.js"
 
 /**

@@ -7,6 +7,7 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as AuthRequest from "@authfx/core/AuthRequest"
 import * as Keyed from "@authfx/core/Keyed"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -109,7 +110,8 @@ export const make = (
     })
     const get = <A, I>(path: string, schema: Schema.Schema<A, I>) => http.get(path).pipe(Effect.flatMap(decode(schema)))
     const post = <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) =>
-      http.execute(HttpClientRequest.bodyUnsafeJson(HttpClientRequest.post(path), body)).pipe(
+      AuthRequest.bodyJson(HttpClientRequest.post(path), provider, body).pipe(
+        Effect.flatMap(http.execute),
         Effect.flatMap(decode(schema))
       )
     return {

@@ -10,6 +10,7 @@
  */
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as AuthRequest from "@authfx/core/AuthRequest"
 import * as Keyed from "@authfx/core/Keyed"
 import * as Policy from "@authfx/core/Policy"
 import * as Url from "@authfx/core/Url"
@@ -162,7 +163,8 @@ export const make = (
     const get = <A, I>(path: string, schema: Schema.Schema<A, I>) =>
       reads.get(path).pipe(Effect.flatMap(decode(schema)))
     const post = <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) =>
-      writes.execute(HttpClientRequest.bodyUnsafeJson(HttpClientRequest.post(path), body)).pipe(
+      AuthRequest.bodyJson(HttpClientRequest.post(path), provider, body).pipe(
+        Effect.flatMap(writes.execute),
         Effect.flatMap(decode(schema))
       )
     const send = (path: string, body: Record<string, unknown>, device: string | undefined) =>

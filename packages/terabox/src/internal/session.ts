@@ -1,6 +1,7 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
+import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
@@ -96,7 +97,8 @@ export const make = (
     const regionOrigin = options.regionOrigin ?? ((prefix: string) => `https://${prefix}.terabox.com`)
     // The platform's client spans record the whole URL, and the jsToken travels
     // in the query: these requests get authfx's own spans instead.
-    const client = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
+    // Pages and answers are read within the 30 s bound of each exchange and bounded in size.
+    const client = AuthHttpClient.bounded(HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true))
     const retry = options.retry === undefined ? Policy.transientSchedule() : options.retry
     /** A region the site told us to move to, for the next renewal. */
     let pendingRegion: string | undefined
@@ -118,15 +120,8 @@ export const make = (
         Effect.mapError(mapPlatformError),
         Effect.tap((response) => Effect.sync(() => keepCookies(response))),
         Effect.flatMap((response) =>
-          response.status === 429 || response.status >= 500
-            ? Effect.fail(
-              AuthError.transportFromStatus(
-                provider,
-                AuthError.describeRequest(response.request),
-                response.status,
-                undefined
-              )
-            )
+          AuthResponse.isTransientStatus(response.status)
+            ? AuthResponse.transientAnswer(provider, response)
             : Effect.succeed(response)
         ),
         Policy.timeout(provider, "30 seconds")
