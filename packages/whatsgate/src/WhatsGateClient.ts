@@ -160,9 +160,17 @@ export const make = (
       )
 
     const get = <A, I>(path: string, schema: Schema.Schema<A, I>) =>
-      reads.get(path).pipe(Effect.flatMap(decode(schema)))
+      reads.get(path, { acceptJson: true }).pipe(Effect.flatMap(decode(schema)))
+    // Always a JSON body declared as such (the documentation: "Content-Type: application/json"), and JSON asked
+    // for, so that a framework that renders errors by `Accept` answers them as JSON too.
     const post = <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) =>
-      writes.execute(HttpClientRequest.bodyUnsafeJson(HttpClientRequest.post(path), body)).pipe(
+      writes.execute(
+        HttpClientRequest.post(path).pipe(
+          HttpClientRequest.bodyUnsafeJson(body),
+          HttpClientRequest.setHeader("Content-Type", "application/json"),
+          HttpClientRequest.acceptJson
+        )
+      ).pipe(
         Effect.flatMap(decode(schema))
       )
     const send = (path: string, body: Record<string, unknown>, device: string | undefined) =>
