@@ -282,7 +282,10 @@ describe("GunbotClient routes (OpenAPI specification)", () => {
     Effect.gen(function*() {
       const order = { exch: "binance", pair: "USDT-BTC", amt: 1, price: 1 }
       const strict = yield* setup({ client: { retry: false } })
-      assert.strictEqual((yield* Effect.flip(strict.client.post("/trade/buy", order, Schema.Unknown)))._tag, "GunbotApiError")
+      assert.strictEqual(
+        (yield* Effect.flip(strict.client.post("/trade/buy", order, Schema.Unknown)))._tag,
+        "GunbotApiError"
+      )
       const lenient = yield* setup({ acceptTopLevelOrder: true })
       yield* lenient.client.post("/trade/buy", order, Schema.Unknown)
       assert.strictEqual(lenient.fake.orders().length, 1)

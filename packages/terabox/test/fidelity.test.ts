@@ -51,7 +51,10 @@ describe("Terabox homepage: the jsToken where the real page carries it", () => {
         const token = fake.jsToken()
         // Fully percent-encoded, as on the real page: `(` and `)` are %28 / %29.
         assert.include(html, `window.jsToken%20%3D%20a%7D%3Bfn%28%22${token}%22%29`)
-        assert.include(html, `"jsToken": "fn%28%22${token}%22%29"`.replace(": ", templateDataLayout === "line" ? ":" : ": "))
+        assert.include(
+          html,
+          `"jsToken": "fn%28%22${token}%22%29"`.replace(": ", templateDataLayout === "line" ? ":" : ": ")
+        )
         assert.strictEqual(fromEvalBlock(html), token)
         assert.strictEqual(fromTemplateData(templateData(html)), token)
         assert.strictEqual(templateData(html)?.["bdstoken"], fake.bdstoken())
@@ -98,10 +101,13 @@ describe("Terabox redirects", () => {
     Effect.gen(function*() {
       let elsewhere = 0
       const other = yield* FakeServer.serve(
-        HttpRouter.empty.pipe(HttpRouter.all("*", Effect.sync(() => {
-          elsewhere += 1
-          return HttpServerResponse.text("<html></html>")
-        })))
+        HttpRouter.empty.pipe(HttpRouter.all(
+          "*",
+          Effect.sync(() => {
+            elsewhere += 1
+            return HttpServerResponse.text("<html></html>")
+          })
+        ))
       )
       const fake = yield* TeraboxFake.make()
       // `localhost` is not in the allowed list (["127.0.0.1"]), nor any Terabox domain.
@@ -127,7 +133,12 @@ describe("Terabox redirects", () => {
         Effect.map(HttpClient.HttpClient, (c) => HttpClient.followRedirects(c, 5))
       ).pipe(Layer.provide(Node))
       for (const loginRedirect of ["relative", "absolute"] as const) {
-        for (const [name, http] of [["node", Node], ["fetch", FetchHttpClient.layer], ["followRedirects", followed]] as const) {
+        for (
+          const [name, http] of [["node", Node], ["fetch", FetchHttpClient.layer], [
+            "followRedirects",
+            followed
+          ]] as const
+        ) {
           const fake = yield* TeraboxFake.make({ loginRedirect })
           const { terabox } = yield* client(fake, { ndus: Redacted.make("ndus=a-dead-cookie") }, http)
           const error = yield* Effect.flip(terabox.quota)

@@ -158,8 +158,7 @@ export const make = (options: Options = {}): Effect.Effect<WhatsGateFake, never,
         return yield* handler
       })
 
-    const isJson = (contentType: string | undefined) =>
-      /^application\/json\s*(?:;|$)/i.test((contentType ?? "").trim())
+    const isJson = (contentType: string | undefined) => /^application\/json\s*(?:;|$)/i.test((contentType ?? "").trim())
 
     const body = Effect.flatMap(
       HttpServerRequest.HttpServerRequest,

@@ -292,7 +292,12 @@ describe("WhatsGateClient request shapes", () => {
       yield* client.deleteDevice("555")
       yield* client.status()
       const posts = fake.requests().filter((r) => r.method === "POST")
-      assert.deepStrictEqual(posts.map((r) => r.path), ["/api/send/text", "/api/send/image", "/api/send/video", "/api/delete"])
+      assert.deepStrictEqual(posts.map((r) => r.path), [
+        "/api/send/text",
+        "/api/send/image",
+        "/api/send/video",
+        "/api/delete"
+      ])
       for (const post of posts) assert.strictEqual(post.contentType, "application/json")
       for (const request of fake.requests()) assert.strictEqual(request.accept, "application/json")
       assert.strictEqual(fake.counters.sent, 3)

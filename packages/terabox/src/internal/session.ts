@@ -83,11 +83,14 @@ const cookieExpired = (status?: number) =>
 
 /** Runs `effect` with `fetch`'s `redirect: "manual"`, keeping any other `RequestInit` the application set. */
 const manualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
-    Effect.provideService(effect, FetchHttpClient.RequestInit, {
-      ...(init._tag === "Some" ? init.value : {}),
-      redirect: "manual"
-    }))
+  Effect.flatMap(
+    Effect.serviceOption(FetchHttpClient.RequestInit),
+    (init) =>
+      Effect.provideService(effect, FetchHttpClient.RequestInit, {
+        ...(init._tag === "Some" ? init.value : {}),
+        redirect: "manual"
+      })
+  )
 
 const pathOf = (url: string): string => {
   try {
