@@ -319,4 +319,25 @@ describe("GunbotClient routes (OpenAPI specification)", () => {
       if (app._tag === "ProtocolError") assert.deepStrictEqual([app.reason, app.status], ["Decode", 200])
       assert.include(app.message, "POST /api/v1/balance answered an HTML page")
     }).pipe(Effect.provide(Http)))
+
+  it.scoped("a GUNBOT_URL that is not a Gunbot origin: the login's 404 page is a ProtocolError saying so", () =>
+    Effect.gen(function*() {
+      const fake = yield* GunbotFake.make()
+      const context = yield* Layer.build(
+        GunbotClient.layer({
+          url: `${fake.url}/gui`,
+          password: Redacted.make(fake.password()),
+          gunthyWallet: Redacted.make(fake.gunthyWallet),
+          retry: false
+        }).pipe(Layer.provide(Http))
+      )
+      const error = yield* Effect.flip(Context.get(context, GunbotClient.GunbotClient).status)
+      assert.strictEqual(error._tag, "ProtocolError")
+      if (error._tag === "ProtocolError") {
+        assert.deepStrictEqual([error.reason, error.status], ["UnexpectedStatus", 404])
+      }
+      assert.include(error.message, "POST /api/v1/auth/login")
+      assert.include(error.message, "GUNBOT_URL")
+      assert.strictEqual(fake.counters.notFound, 1)
+    }))
 })
