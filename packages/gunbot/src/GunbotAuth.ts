@@ -129,7 +129,15 @@ export const login = (
         return AuthResponse.transientAnswer(provider, response)
       }
       return Effect.fail(
-        new AuthError.ProtocolError({ provider, reason: "UnexpectedStatus", status: response.status, request })
+        new AuthError.ProtocolError({
+          provider,
+          reason: "UnexpectedStatus",
+          status: response.status,
+          request,
+          ...(response.status === 404
+            ? { description: "no login route at POST /api/v1/auth/login: GUNBOT_URL is not a Gunbot GUI origin" }
+            : {})
+        })
       )
     })
   )

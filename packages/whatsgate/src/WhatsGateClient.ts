@@ -161,9 +161,12 @@ export const make = (
       )
 
     const get = <A, I>(path: string, schema: Schema.Schema<A, I>) =>
-      reads.get(path).pipe(Effect.flatMap(decode(schema)))
+      reads.get(path, { acceptJson: true }).pipe(Effect.flatMap(decode(schema)))
+    // Always a JSON body declared as such (the documentation: "Content-Type: application/json"), and JSON asked
+    // for, so that a framework that renders errors by `Accept` answers them as JSON too.
     const post = <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) =>
       AuthRequest.bodyJson(HttpClientRequest.post(path), provider, body).pipe(
+        Effect.map(HttpClientRequest.acceptJson),
         Effect.flatMap(writes.execute),
         Effect.flatMap(decode(schema))
       )
