@@ -58,6 +58,7 @@ export * as AuthHttpClient from "./AuthHttpClient.js"
  */
 export * as AuthRequest from "./AuthRequest.js"
 export * as AuthResponse from "./AuthResponse.js"
+export * as CurrentAccount from "./CurrentAccount.js"
 
 /**
  * @since 0.1.0
