@@ -259,7 +259,8 @@ export class ProtocolError extends Schema.TaggedError<ProtocolError>("@authfx/co
       "UnexpectedFrame",
       "MissingToken",
       "UnusableSession",
-      "TooLarge"
+      "TooLarge",
+      "Unencodable"
     ),
     request: Schema.optional(Schema.String)
   }
@@ -274,7 +275,8 @@ export class ProtocolError extends Schema.TaggedError<ProtocolError>("@authfx/co
    */
   override get message(): string {
     const request = this.request !== undefined ? ` on ${this.request}` : ""
-    return `${this.provider}: unexpected answer (${this.reason})${request}${suffix(this)}`
+    const what = this.reason === "Unencodable" ? "cannot encode the request" : "unexpected answer"
+    return `${this.provider}: ${what} (${this.reason})${request}${suffix(this)}`
   }
 }
 

@@ -15,6 +15,8 @@ export type AuthEvent = Data.TaggedEnum<{
   /** A new session was obtained by a full login, or restored from a store. */
   Acquired: {
     readonly provider: string
+    /** The account the engine acts for, in a keyed (many accounts) form. */
+    readonly account?: string | undefined
     readonly generation: number
     readonly at: number
     readonly expiresAt: number | undefined
@@ -23,6 +25,8 @@ export type AuthEvent = Data.TaggedEnum<{
   /** A new session was obtained from the previous one (a refresh token, a re-scrape). */
   Refreshed: {
     readonly provider: string
+    /** The account the engine acts for, in a keyed (many accounts) form. */
+    readonly account?: string | undefined
     readonly generation: number
     readonly at: number
     readonly expiresAt: number | undefined
@@ -30,6 +34,8 @@ export type AuthEvent = Data.TaggedEnum<{
   /** The provider rejected a session (`invalidate` was called with it). */
   Rejected: {
     readonly provider: string
+    /** The account the engine acts for, in a keyed (many accounts) form. */
+    readonly account?: string | undefined
     readonly generation: number
     readonly at: number
     /** Whether it was still the current session (and so was dropped). */
@@ -38,12 +44,16 @@ export type AuthEvent = Data.TaggedEnum<{
   /** The current session was dropped and will be replaced on next use. */
   Invalidated: {
     readonly provider: string
+    /** The account the engine acts for, in a keyed (many accounts) form. */
+    readonly account?: string | undefined
     readonly generation: number
     readonly at: number
   }
   /** An acquisition or refresh failed. `error` is the error's tag and message. */
   Failed: {
     readonly provider: string
+    /** The account the engine acts for, in a keyed (many accounts) form. */
+    readonly account?: string | undefined
     readonly at: number
     readonly operation: "acquire" | "refresh"
     readonly attempt: number

@@ -10,10 +10,9 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -28,10 +27,11 @@ import {
   fromResponseError,
   isTransient,
   ProtocolError,
-  TransportError,
-  transportFromStatus
+  TransportError
 } from "./AuthError.js"
+import { transientAnswer } from "./AuthResponse.js"
 import * as BoundedResponse from "./internal/boundedResponse.js"
+import * as RetryAfter from "./internal/retryAfter.js"
 import { honourRetryAfter, transientSchedule } from "./Policy.js"
 import type * as Provider from "./Provider.js"
 
@@ -135,13 +135,8 @@ const isRejection = (u: unknown): u is Rejection<any> => u instanceof Rejection
  * @since 0.1.0
  * @category parsing
  */
-export const parseRetryAfter = (value: string | undefined, nowMillis: number): number | undefined => {
-  if (value === undefined) return undefined
-  const trimmed = value.trim()
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = Date.parse(trimmed)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMillis)
-}
+export const parseRetryAfter: (value: string | undefined, nowMillis: number) => number | undefined =
+  RetryAfter.parseRetryAfter
 
 /**
  * A URL with the values of `secret` query parameters replaced by `<redacted>`.
@@ -171,7 +166,71 @@ export const redactUrlParams = (
   return `${base}?${query.join("&")}`
 }
 
-const isTransientStatus = (status: number) => status === 408 || status === 429 || status >= 500
+/**
+ * Runs `execute` with redirects left to the caller: with `fetch` (Bun, Deno,
+ * browsers) a followed redirect would carry the credential to wherever
+ * `Location` points. Node's client never follows them.
+ */
+const withoutRedirects = <A, E, R>(execute: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(
+    Effect.serviceOption(FetchHttpClient.RequestInit),
+    (init) =>
+      Effect.provideService(execute, FetchHttpClient.RequestInit, {
+        ...(init._tag === "Some" ? init.value : {}),
+        redirect: "manual"
+      })
+  )
+
+/**
+ * Options of {@link bounded}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BoundedOptions {
+  /**
+   * The largest body read, in bytes, counted after decompression (default
+   * 8 MiB); a larger one fails with a `ResponseError` that the error family
+   * maps to `ProtocolError(TooLarge)`, and the rest is not read.
+   */
+  readonly maxResponseBytes?: number | undefined
+}
+
+/**
+ * The client for the unauthenticated exchanges of a provider (logins, token
+ * renewals, page scrapes): every body is read within the exchange — so a
+ * timeout around it covers the body too — and bounded in size, and redirects
+ * are never followed by the platform.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const bounded = (client: HttpClient.HttpClient, options?: BoundedOptions): HttpClient.HttpClient => {
+  const maxBytes = options?.maxResponseBytes ?? 8 * 1024 * 1024
+  return HttpClient.transformResponse(
+    client,
+    (execute) =>
+      Effect.flatMap(
+        withoutRedirects(execute),
+        (response) =>
+          BoundedResponse.buffer(response, maxBytes, response.request).pipe(
+            Effect.catchIf(
+              (e): e is BoundedResponse.BodyTooLarge => e instanceof BoundedResponse.BodyTooLarge,
+              (e) =>
+                Effect.fail(
+                  new HttpClientError.ResponseError({
+                    request: response.request,
+                    response,
+                    reason: "Decode",
+                    cause: e,
+                    description: `the body is larger than ${e.limit} bytes`
+                  })
+                )
+            )
+          )
+      )
+  )
+}
 
 /**
  * Builds the authenticated client.
@@ -218,14 +277,7 @@ export const make = <P extends Provider.Any, E = never>(
     // A redirect is never followed by the platform client: with `fetch` (Bun, Deno, browsers) a followed
     // redirect would carry the credential to wherever `Location` points. The 3xx comes back to the provider's
     // classification, as it does with Node's client.
-    const effect = Effect.flatMap(
-      Effect.serviceOption(FetchHttpClient.RequestInit),
-      (init) =>
-        Effect.provideService(execute, FetchHttpClient.RequestInit, {
-          ...(init._tag === "Some" ? init.value : {}),
-          redirect: "manual"
-        })
-    )
+    const effect = withoutRedirects(execute)
     // The body is read within the exchange (so the timeout covers it, and a stalled body cannot hang the
     // caller), counted against the bound, and the response rebuilt from it around a request that renders
     // without the credential.
@@ -274,16 +326,8 @@ export const make = <P extends Provider.Any, E = never>(
       HttpClientResponse.HttpClientResponse,
       Provider.Error<P> | E | TransportError | ProtocolError | Rejection<Provider.Session<P> | undefined>
     > => {
-      if (transientStatuses && isTransientStatus(response.status)) {
-        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.fail(
-            transportFromStatus(
-              provider,
-              describeRequest(response.request),
-              response.status,
-              parseRetryAfter(response.headers["retry-after"], now)
-            )
-          ))
+      if (transientStatuses && RetryAfter.isTransientStatus(response.status)) {
+        return transientAnswer(provider, response)
       }
       if (classify === undefined) return Effect.succeed(response)
       return Effect.flatMap(FiberRef.get(signedWith), (session) =>

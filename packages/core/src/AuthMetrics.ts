@@ -86,14 +86,20 @@ export interface EngineMetrics {
 
 const byProvider = new Map<string, EngineMetrics>()
 
-const build = (provider: string): EngineMetrics => ({
-  acquisitions: Metric.tagged(acquisitions, "provider", provider),
-  refreshes: Metric.tagged(refreshes, "provider", provider),
-  rejections: Metric.tagged(rejections, "provider", provider),
-  failures: Metric.tagged(failures, "provider", provider),
-  acquireLatency: Metric.tagged(acquireLatency, "provider", provider),
-  secondsToExpiry: Metric.tagged(secondsToExpiry, "provider", provider)
-})
+const build = (provider: string, account?: string): EngineMetrics => {
+  const tag = <T extends Metric.Metric<any, any, any>>(metric: T): T => {
+    const byProvider = Metric.tagged(metric, "provider", provider) as T
+    return (account === undefined ? byProvider : Metric.tagged(byProvider, "account", account)) as T
+  }
+  return {
+    acquisitions: tag(acquisitions),
+    refreshes: tag(refreshes),
+    rejections: tag(rejections),
+    failures: tag(failures),
+    acquireLatency: tag(acquireLatency),
+    secondsToExpiry: tag(secondsToExpiry)
+  }
+}
 
 /**
  * The engine metrics tagged with one provider, made once per provider and
@@ -110,3 +116,13 @@ export const forProvider = (provider: string): EngineMetrics => {
   }
   return metrics
 }
+
+/**
+ * The engine metrics tagged with a provider and an account. Made per engine:
+ * an account tag multiplies the series by the number of accounts, so the
+ * engine uses it only when asked (`SessionEngine.Options.accountMetrics`).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const forAccount = (provider: string, account: string): EngineMetrics => build(provider, account)

@@ -6,6 +6,7 @@
  */
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import {
@@ -14,8 +15,10 @@ import {
   fromRequestError,
   fromResponseError,
   ProtocolError,
-  type TransportError
+  type TransportError,
+  transportFromStatus
 } from "./AuthError.js"
+import { isTransientStatus as isTransient, parseRetryAfter } from "./internal/retryAfter.js"
 
 /**
  * The JSON body of `response`; a body that cannot be read or is not JSON is a
@@ -90,3 +93,33 @@ export const fromHttpClientError = (
   error: HttpClientError.HttpClientError
 ): TransportError | ProtocolError =>
   error._tag === "RequestError" ? fromRequestError(provider, error) : fromResponseError(provider, error)
+
+/**
+ * Whether a status is one a later attempt may not meet: 408, 429 or 5xx.
+ *
+ * @since 0.1.0
+ * @category classifying
+ */
+export const isTransientStatus: (status: number) => boolean = isTransient
+
+/**
+ * The `TransportError` for a transient answer (408, 429, 5xx), carrying the
+ * server's `Retry-After` so that retries, logins included, wait as long as it
+ * asked.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const transientAnswer = (
+  provider: string,
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<never, TransportError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.fail(
+      transportFromStatus(
+        provider,
+        describeRequest(response.request),
+        response.status,
+        parseRetryAfter(response.headers["retry-after"], now)
+      )
+    ))

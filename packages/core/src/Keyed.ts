@@ -32,6 +32,7 @@ import * as RcMap from "effect/RcMap"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import { CurrentAccount } from "./CurrentAccount.js"
 
 /**
  * Every key is held by a caller and a new one would exceed the capacity.
@@ -209,7 +210,12 @@ export const fromLayer = <I, S, O, E, E2, R, R2>(
     lookup: (account: string) =>
       Effect.flatMap(
         options.config(account),
-        (config) => Effect.map(Layer.build(layer(config, account)), (context) => Context.get(context, tag))
+        (config) =>
+          Effect.map(
+            // The account's engines read it: their events, spans and logs name the account.
+            Effect.provideService(Layer.build(layer(config, account)), CurrentAccount, account),
+            (context) => Context.get(context, tag)
+          )
       ),
     capacity: options.capacity,
     idleTimeToLive: options.idleTimeToLive

@@ -39,6 +39,7 @@ import type { Authenticated } from "./Authenticated.js"
 import { ProtocolError } from "./AuthError.js"
 import * as AuthEvent from "./AuthEvent.js"
 import * as AuthMetrics from "./AuthMetrics.js"
+import { CurrentAccount } from "./CurrentAccount.js"
 import type * as Provider from "./Provider.js"
 import type { SessionStore } from "./SessionStore.js"
 
@@ -70,6 +71,17 @@ export interface Persistence<S> {
  */
 export interface Options<P extends Provider.Any, R = never> {
   readonly provider: Provider.Id<P>
+  /**
+   * The account this engine acts for, when a process holds many of one
+   * provider (the keyed forms set it from `CurrentAccount`): carried by events,
+   * spans and log lines — it is a key, never a secret.
+   */
+  readonly account?: string | undefined
+  /**
+   * Whether the metrics are tagged with the account too (default `false`: one
+   * series per provider, whatever the number of accounts).
+   */
+  readonly accountMetrics?: boolean | undefined
   /** Span names are `${spanPrefix}.acquire` / `.refresh`; defaults to the provider id. */
   readonly spanPrefix?: string | undefined
   /** A full login. */
@@ -193,8 +205,15 @@ export const make = <P extends Provider.Any, R = never>(
     const maxOffset = Duration.toMillis(options.maxClockOffset ?? Duration.minutes(15))
     const backoffFloor = Duration.toMillis(options.unusableBackoff ?? Duration.seconds(1))
     const refreshRetry = (options.refreshRetry ?? defaultRefreshRetry) as Schedule.Schedule<unknown, E>
-    const metrics = AuthMetrics.forProvider(provider)
-    const attributes = { "authfx.provider": provider }
+    const account = options.account ?? (yield* CurrentAccount)
+    const metrics = account !== undefined && options.accountMetrics === true
+      ? AuthMetrics.forAccount(provider, account)
+      : AuthMetrics.forProvider(provider)
+    const attributes: Record<string, string> = account === undefined
+      ? { "authfx.provider": provider }
+      : { "authfx.provider": provider, "authfx.account": account }
+    /** Who the events are about. */
+    const who = account === undefined ? { provider } : { provider, account }
 
     // Created on first subscription: an engine nobody watches publishes nothing.
     let pubsub: PubSub.PubSub<AuthEvent.AuthEvent> | undefined
@@ -321,9 +340,9 @@ export const make = <P extends Provider.Any, R = never>(
           const eventExpiry = Number.isFinite(expiresAt) ? expiresAt : undefined
           publish(
             operation === "refresh"
-              ? AuthEvent.Refreshed({ provider, generation, at: now, expiresAt: eventExpiry })
+              ? AuthEvent.Refreshed({ ...who, generation, at: now, expiresAt: eventExpiry })
               : AuthEvent.Acquired({
-                provider,
+                ...who,
                 generation,
                 at: now,
                 expiresAt: eventExpiry,
@@ -356,7 +375,7 @@ export const make = <P extends Provider.Any, R = never>(
         Effect.timeoutFail({ duration: storeTimeout, onTimeout: () => ({ _tag: "Timeout" as const }) }),
         Effect.catchAll((error) =>
           Effect.logWarning(`authfx: could not save the ${provider} session`).pipe(
-            Effect.annotateLogs({ "authfx.provider": provider, "error": error._tag })
+            Effect.annotateLogs({ ...attributes, "error": error._tag })
           )
         )
       )
@@ -399,7 +418,7 @@ export const make = <P extends Provider.Any, R = never>(
               if (publishing()) {
                 publish(
                   AuthEvent.Failed({
-                    provider,
+                    ...who,
                     at: now,
                     operation,
                     attempt: failures,
@@ -423,7 +442,7 @@ export const make = <P extends Provider.Any, R = never>(
           failures += 1
           yield* Metric.increment(metrics.failures)
           if (publishing()) {
-            publish(AuthEvent.Failed({ provider, at: now, operation, attempt: failures, error: describe(exit.cause) }))
+            publish(AuthEvent.Failed({ ...who, at: now, operation, attempt: failures, error: describe(exit.cause) }))
           }
           yield* Deferred.failCause(deferred, exit.cause)
         }
@@ -531,7 +550,7 @@ export const make = <P extends Provider.Any, R = never>(
         if (rejected && publishing()) {
           publish(
             AuthEvent.Rejected({
-              provider,
+              ...who,
               generation: isCurrent ? current.generation : generation,
               at,
               current: isCurrent
@@ -541,7 +560,7 @@ export const make = <P extends Provider.Any, R = never>(
         if (!isCurrent) return rejected ? Metric.increment(metrics.rejections) : Effect.void
         replace(undefined)
         basisRejected = rejected
-        if (publishing()) publish(AuthEvent.Invalidated({ provider, generation: current.generation, at }))
+        if (publishing()) publish(AuthEvent.Invalidated({ ...who, generation: current.generation, at }))
         return rejected ? Metric.increment(metrics.rejections) : Effect.void
       })
 
@@ -563,7 +582,7 @@ export const make = <P extends Provider.Any, R = never>(
         })),
         Effect.catchAll((error) =>
           Effect.logWarning(`authfx: could not load the stored ${provider} session`).pipe(
-            Effect.annotateLogs({ "authfx.provider": provider, "error": error._tag }),
+            Effect.annotateLogs({ ...attributes, "error": error._tag }),
             Effect.as(Option.none<S>())
           )
         )

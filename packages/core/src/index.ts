@@ -56,7 +56,9 @@ export * as AuthHttpClient from "./AuthHttpClient.js"
 /**
  * @since 0.1.0
  */
+export * as AuthRequest from "./AuthRequest.js"
 export * as AuthResponse from "./AuthResponse.js"
+export * as CurrentAccount from "./CurrentAccount.js"
 
 /**
  * @since 0.1.0

@@ -7,10 +7,15 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
+import type * as Authenticated from "../src/Authenticated.js"
 import type * as AuthError from "../src/AuthError.js"
+import * as AuthMetrics from "../src/AuthMetrics.js"
 import * as Keyed from "../src/Keyed.js"
 import type * as Provider from "../src/Provider.js"
 import * as SessionEngine from "../src/SessionEngine.js"
@@ -181,5 +186,67 @@ describe("Keyed", () => {
       assert.deepStrictEqual(closed, ["alice"])
       const missing = yield* Effect.either(accounts.use("carol", Effect.succeed))
       assert.deepStrictEqual(missing, Either.left("no configuration for carol"))
+    }))
+
+  it.scoped("an account's engine names the account in its events, spans and metrics on request", () =>
+    Effect.gen(function*() {
+      class Auth extends Context.Tag("test/Auth")<Auth, Authenticated.Authenticated<Test>>() {}
+      const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
+      const tracer = Tracer.make({
+        span: (name, parent, context, links, startTime, kind) => {
+          const attributes = new Map<string, unknown>()
+          spans.push({ name, attributes })
+          const span: Tracer.Span = {
+            _tag: "Span",
+            name,
+            spanId: `span-${spans.length}`,
+            traceId: "trace",
+            parent,
+            context,
+            status: { _tag: "Started", startTime },
+            attributes,
+            links,
+            sampled: true,
+            kind,
+            end: () => undefined,
+            attribute: (key, value) => void attributes.set(key, value),
+            event: () => undefined,
+            addLinks: () => undefined
+          }
+          return span
+        },
+        context: (f) => f()
+      })
+      const accounts = yield* Keyed.fromLayer(
+        Auth,
+        (_: undefined) =>
+          Layer.scoped(
+            Auth,
+            SessionEngine.make<Test>({
+              provider: "test",
+              acquire: Effect.succeed({ token: Redacted.make("sentinel-account-token"), expiresAt: Infinity }),
+              accountMetrics: true
+            })
+          ),
+        { config: () => Effect.succeed(undefined) }
+      )
+      const events = yield* accounts.use("bot-42", (auth) =>
+        Effect.gen(function*() {
+          const collected = yield* auth.events.pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+          yield* Effect.yieldNow()
+          yield* auth.session
+          return yield* Fiber.join(collected)
+        })).pipe(Effect.withTracer(tracer))
+      const [event] = events
+      assert.strictEqual(event?._tag, "Acquired")
+      assert.strictEqual(event?.account, "bot-42")
+      assert.strictEqual(event?.provider, "test")
+      const acquire = spans.find((span) => span.name === "test.acquire")
+      assert.strictEqual(acquire?.attributes.get("authfx.account"), "bot-42")
+      const counted = yield* Metric.value(
+        AuthMetrics.forAccount("test", "bot-42").acquisitions
+      )
+      assert.strictEqual(counted.count, 1)
+      assert.notInclude(JSON.stringify(events), "sentinel-account-token")
     }))
 })

@@ -53,14 +53,17 @@ export class GunbotApiError extends Schema.TaggedError<GunbotApiError>("@authfx/
     status: Schema.Number,
     /** Gunbot's own message. */
     description: Schema.String,
-    code: Schema.optional(Schema.Union(Schema.Number, Schema.Null))
+    code: Schema.optional(Schema.Union(Schema.Number, Schema.Null)),
+    /** The refused call, `METHOD /api/v1/...` (no host, no query). */
+    route: Schema.optional(Schema.String)
   }
 ) {
   /**
    * @since 0.1.0
    */
   override get message(): string {
-    return `gunbot: ${this.description} (status ${this.status})`
+    const route = this.route !== undefined ? ` on ${this.route}` : ""
+    return `gunbot: ${this.description} (status ${this.status})${route}`
   }
 }
 
@@ -109,3 +112,77 @@ export const ErrorResponse = Schema.Struct({
   message: Schema.String,
   code: Schema.optional(Schema.Union(Schema.Number, Schema.Null))
 })
+
+/**
+ * One row of `POST /api/v1/balances`. Gunbot's keys are `Asset`, `Exchange`,
+ * `Available Qty` and `On Order` (the OpenAPI specification's `BalanceItem`
+ * and the documentation's example answer); they are renamed here, and the
+ * quantities stay strings, as Gunbot sends them (decimal text, no rounding).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Balance = Schema.Struct({
+  asset: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("Asset")),
+  exchange: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("Exchange")),
+  availableQty: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("Available Qty")),
+  onOrder: Schema.optional(Schema.String).pipe(Schema.fromKey("On Order"))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Balance = typeof Balance.Type
+
+/**
+ * `POST /api/v1/balances` answers an array (`BalancesResponse`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Balances = Schema.Array(Balance)
+
+/**
+ * A limit order (`TradeLimitOrderData`): exchange, pair (`USDT-BTC`), amount and limit price.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LimitOrder {
+  readonly exch: string
+  readonly pair: string
+  readonly amt: number
+  readonly price: number
+}
+
+/**
+ * A market order (`TradeMarketOrderData`): `price` is optional (Gunbot's
+ * simulator needs one; for real trading the market price is used).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MarketOrder {
+  readonly exch: string
+  readonly pair: string
+  readonly amt: number
+  readonly price?: number | undefined
+}
+
+/**
+ * What the trade routes answer (`TradeResponse`): `{"status":"success","message":"Order sent"}`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TradeResponse = Schema.Struct({
+  status: Schema.optional(Schema.String),
+  message: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TradeResponse = typeof TradeResponse.Type

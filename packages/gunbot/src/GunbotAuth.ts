@@ -18,7 +18,6 @@ import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -125,20 +124,20 @@ export const login = (
         )
       }
       const request = AuthError.describeRequest(response.request)
-      if (response.status === 408 || response.status === 429 || response.status >= 500) {
+      if (AuthResponse.isTransientStatus(response.status)) {
         // A login honours Retry-After as API calls do.
-        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.fail(
-            AuthError.transportFromStatus(
-              provider,
-              request,
-              response.status,
-              AuthHttpClient.parseRetryAfter(response.headers["retry-after"], now)
-            )
-          ))
+        return AuthResponse.transientAnswer(provider, response)
       }
       return Effect.fail(
-        new AuthError.ProtocolError({ provider, reason: "UnexpectedStatus", status: response.status, request })
+        new AuthError.ProtocolError({
+          provider,
+          reason: "UnexpectedStatus",
+          status: response.status,
+          request,
+          ...(response.status === 404
+            ? { description: "no login route at POST /api/v1/auth/login: GUNBOT_URL is not a Gunbot GUI origin" }
+            : {})
+        })
       )
     })
   )
@@ -158,7 +157,8 @@ export const make = (
     const url = yield* validateUrl(options.url)
     // Encrypted once per layer; a short wallet fails here, before any request.
     const encrypted = yield* GunbotPassword.encrypt(options.password, options.gunthyWallet)
-    const client = yield* HttpClient.HttpClient
+    // Login answers are read within the timeout below and bounded in size.
+    const client = AuthHttpClient.bounded(yield* HttpClient.HttpClient)
     const once = login(client, url, encrypted).pipe(
       Policy.timeout(provider, options.timeout ?? "30 seconds")
     )

@@ -7,6 +7,7 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as AuthRequest from "@authfx/core/AuthRequest"
 import * as Keyed from "@authfx/core/Keyed"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -18,9 +19,19 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import { AuthStatus, ErrorResponse, GunbotApiError, type GunbotError } from "./Gunbot.js"
+import {
+  AuthStatus,
+  type Balance,
+  Balances,
+  ErrorResponse,
+  GunbotApiError,
+  type GunbotError,
+  type LimitOrder,
+  type MarketOrder,
+  TradeResponse
+} from "./Gunbot.js"
 import * as GunbotAuth from "./GunbotAuth.js"
-import { decodeJson, provider, readJson } from "./internal/http.js"
+import { decodeJson, mapPlatformError, provider } from "./internal/http.js"
 
 /**
  * @since 0.1.0
@@ -29,6 +40,16 @@ import { decodeJson, provider, readJson } from "./internal/http.js"
 export interface Service {
   /** `GET /api/v1/auth/status`: whether the session is accepted, and Gunbot's message. */
   readonly status: Effect.Effect<AuthStatus, GunbotError>
+  /** `POST /api/v1/balances` (no body): every asset on every configured exchange. */
+  readonly balances: Effect.Effect<ReadonlyArray<Balance>, GunbotError>
+  /** `POST /api/v1/trade/buy` with `{ "data": order }`: a limit buy. */
+  readonly buy: (order: LimitOrder) => Effect.Effect<TradeResponse, GunbotError>
+  /** `POST /api/v1/trade/sell` with `{ "data": order }`: a limit sell. */
+  readonly sell: (order: LimitOrder) => Effect.Effect<TradeResponse, GunbotError>
+  /** `POST /api/v1/trade/buy/market` with `{ "data": order }`. */
+  readonly buyMarket: (order: MarketOrder) => Effect.Effect<TradeResponse, GunbotError>
+  /** `POST /api/v1/trade/sell/market` with `{ "data": order }`. */
+  readonly sellMarket: (order: MarketOrder) => Effect.Effect<TradeResponse, GunbotError>
   /** An authenticated `GET` of any route under `/api/v1`, decoded with `schema`. */
   readonly get: <A, I>(path: string, schema: Schema.Schema<A, I>) => Effect.Effect<A, GunbotError>
   /** An authenticated `POST` of a JSON body to any route under `/api/v1`, decoded with `schema`. */
@@ -61,29 +82,71 @@ const classify = (response: HttpClientResponse.HttpClientResponse) =>
 
 const decodeErrorResponse = Schema.decodeUnknownEither(ErrorResponse)
 
-/** A 2xx decoded with `schema`; anything else Gunbot's `ErrorResponse`, typed. */
-const decode = <A, I>(schema: Schema.Schema<A, I>) => (response: HttpClientResponse.HttpClientResponse) => {
-  if (response.status >= 200 && response.status < 300) return decodeJson(schema, response)
-  return Effect.flatMap(readJson(response), (json): Effect.Effect<never, GunbotError> => {
-    const body = decodeErrorResponse(json)
-    return Either.isRight(body)
-      ? Effect.fail(
-        new GunbotApiError({
+/** `METHOD /api/v1/path`, without host or query: what an error says failed. */
+const routeOf = (method: string, path: string) => `${method} /api/v1${path.split("?")[0]}`
+
+const isHtml = (response: HttpClientResponse.HttpClientResponse) =>
+  /text\/html/i.test(response.headers["content-type"] ?? "")
+
+/**
+ * A 2xx decoded with `schema`; Gunbot's `ErrorResponse` as `GunbotApiError`; anything else (a 404 page, an HTML
+ * page in place of JSON) a `ProtocolError` naming the route. Each says which route failed.
+ */
+const decode = <A, I>(schema: Schema.Schema<A, I>, route: string) =>
+(
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<A, GunbotError> => {
+  const request = AuthError.describeRequest(response.request)
+  if (response.status >= 200 && response.status < 300) {
+    // A server that answers unknown routes with its web app's page (200 text/html) has no such API route.
+    if (isHtml(response)) {
+      return Effect.fail(
+        new AuthError.ProtocolError({
           provider,
+          reason: "Decode",
           status: response.status,
-          description: body.right.message,
-          ...(body.right.code !== undefined ? { code: body.right.code } : {})
+          request,
+          description: `${route} answered an HTML page, not JSON: not an API route of this Gunbot, or GUNBOT_URL ` +
+            `is not Gunbot's GUI port`
         })
       )
-      : Effect.fail(
+    }
+    return decodeJson(schema, response)
+  }
+  return response.text.pipe(
+    Effect.mapError(mapPlatformError),
+    Effect.flatMap((text): Effect.Effect<never, GunbotError> => {
+      let json: unknown = undefined
+      try {
+        json = JSON.parse(text)
+      } catch {
+        // Not JSON (Express-style "Cannot POST ..." page, a proxy's error page): typed below.
+      }
+      const body = decodeErrorResponse(json)
+      if (Either.isRight(body)) {
+        return Effect.fail(
+          new GunbotApiError({
+            provider,
+            status: response.status,
+            description: body.right.message,
+            route,
+            ...(body.right.code !== undefined ? { code: body.right.code } : {})
+          })
+        )
+      }
+      return Effect.fail(
         new AuthError.ProtocolError({
           provider,
           reason: "UnexpectedStatus",
           status: response.status,
-          request: AuthError.describeRequest(response.request)
+          request,
+          description: response.status === 404
+            ? `no such API route: ${route} (check the route, the Gunbot version, and GUNBOT_URL)`
+            : `${route} failed without Gunbot's ErrorResponse`
         })
       )
-  })
+    })
+  )
 }
 
 /**
@@ -107,13 +170,35 @@ export const make = (
       classify,
       ...(options.retry !== undefined ? { retry: options.retry } : {})
     })
-    const get = <A, I>(path: string, schema: Schema.Schema<A, I>) => http.get(path).pipe(Effect.flatMap(decode(schema)))
+    const get = <A, I>(path: string, schema: Schema.Schema<A, I>) =>
+      http.get(path).pipe(Effect.flatMap(decode(schema, routeOf("GET", path))))
     const post = <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) =>
-      http.execute(HttpClientRequest.bodyUnsafeJson(HttpClientRequest.post(path), body)).pipe(
-        Effect.flatMap(decode(schema))
+      AuthRequest.bodyJson(HttpClientRequest.post(path), provider, body).pipe(
+        Effect.flatMap(http.execute),
+        Effect.flatMap(decode(schema, routeOf("POST", path)))
       )
+    // Orders travel under `data` (the OpenAPI specification's TradeLimitOrderRequest / TradeMarketOrderRequest and
+    // the documentation's examples); a market order without a price sends none.
+    const trade = (path: string, span: string) => (order: LimitOrder | MarketOrder) =>
+      post(path, {
+        data: {
+          exch: order.exch,
+          pair: order.pair,
+          amt: order.amt,
+          ...(order.price !== undefined ? { price: order.price } : {})
+        }
+      }, TradeResponse).pipe(Effect.withSpan(span))
     return {
       status: get("/auth/status", AuthStatus).pipe(Effect.withSpan("GunbotClient.status")),
+      // The SDK sends this POST with no body at all; so does this client.
+      balances: http.execute(HttpClientRequest.post("/balances")).pipe(
+        Effect.flatMap(decode(Balances, routeOf("POST", "/balances"))),
+        Effect.withSpan("GunbotClient.balances")
+      ),
+      buy: trade("/trade/buy", "GunbotClient.buy"),
+      sell: trade("/trade/sell", "GunbotClient.sell"),
+      buyMarket: trade("/trade/buy/market", "GunbotClient.buyMarket"),
+      sellMarket: trade("/trade/sell/market", "GunbotClient.sellMarket"),
       get: (path, schema) => get(path, schema).pipe(Effect.withSpan("GunbotClient.get")),
       post: (path, body, schema) => post(path, body, schema).pipe(Effect.withSpan("GunbotClient.post")),
       http

@@ -71,10 +71,23 @@ export const encrypt = (
         })
       )
     }
-    return Effect.promise(async () => {
-      const subtle = globalThis.crypto.subtle
-      const cryptoKey = await subtle.importKey("raw", key, { name: "AES-CBC" }, false, ["encrypt"])
-      const encrypted = await subtle.encrypt({ name: "AES-CBC", iv: key }, cryptoKey, new TextEncoder().encode(plain))
-      return Redacted.make(`${prefix}${Encoding.encodeBase64(new Uint8Array(encrypted))}`)
+    // WebCrypto may be missing (an insecure browser context) or reject: either is
+    // a typed error, never a defect.
+    return Effect.tryPromise({
+      try: async () => {
+        const subtle = globalThis.crypto.subtle
+        const cryptoKey = await subtle.importKey("raw", key, { name: "AES-CBC" }, false, ["encrypt"])
+        const encrypted = await subtle.encrypt({ name: "AES-CBC", iv: key }, cryptoKey, new TextEncoder().encode(plain))
+        return Redacted.make(`${prefix}${Encoding.encodeBase64(new Uint8Array(encrypted))}`)
+      },
+      catch: (error) =>
+        new ConfigurationError({
+          provider: "gunbot",
+          reason: "Invalid",
+          key: "GUNBOT_PASSWORD",
+          description: `the password could not be encrypted with WebCrypto (${
+            error instanceof Error ? error.name : "failure"
+          }); a secure context with crypto.subtle is required`
+        })
     })
   })

@@ -37,27 +37,21 @@ const setup = (
     return { fake, client: Context.get(context, GunbotClient.GunbotClient), auth: Context.get(context, GunbotAuth) }
   })
 
-const Balances = Schema.Array(Schema.Struct({
-  exchange: Schema.String,
-  asset: Schema.String,
-  availableQty: Schema.String,
-  onOrder: Schema.String
-}))
-
 describe("GunbotClient", () => {
   it.scoped("login, then status", () =>
     Effect.gen(function*() {
       const { client, fake } = yield* setup()
       const status = yield* client.status
       assert.deepStrictEqual([status.status, status.message], ["success", "Authenticated"])
-      const balances = yield* client.post("/balances", {}, Balances)
-      assert.deepStrictEqual([...new Set(balances.map((b) => b.exchange))], ["binance"])
-      const order = yield* client.post(
-        "/trade/buy",
-        { data: { exch: "binance", pair: "USDT-BTC", amt: 0.1, price: 65000 } },
-        Schema.Struct({ message: Schema.String })
-      )
-      assert.strictEqual(order.message, "Order placed")
+      const balances = yield* client.balances
+      assert.deepStrictEqual(balances[0], {
+        asset: "USDT",
+        exchange: "binance",
+        availableQty: "1000.00000000",
+        onOrder: "0.00000000"
+      })
+      const order = yield* client.buy({ exch: "binance", pair: "USDT-BTC", amt: 0.1, price: 65000 })
+      assert.strictEqual(order.message, "Order sent")
       assert.deepStrictEqual([fake.counters.logins, fake.counters.rejected], [1, 0])
     }).pipe(Effect.provide(Http)))
 
@@ -220,10 +214,130 @@ describe("GunbotClient", () => {
     Effect.gen(function*() {
       const { client } = yield* setup({ client: { retry: false } })
       const asGet = yield* Effect.flip(client.get("/balances", Schema.Unknown))
-      assert.include(["GunbotApiError", "ProtocolError"], asGet._tag, "a GET of /balances is a typed error (404)")
+      assert.strictEqual(asGet._tag, "ProtocolError", "a GET of /balances is a typed error (404)")
+      assert.include(asGet.message, "GET /api/v1/balances")
       const topLevel = yield* Effect.flip(
         client.post("/trade/buy", { exch: "binance", pair: "USDT-BTC", amt: 0.1, price: 1 }, Schema.Unknown)
       )
       assert.strictEqual(topLevel._tag, "GunbotApiError")
     }).pipe(Effect.provide(Http)))
+})
+
+describe("GunbotClient routes (OpenAPI specification)", () => {
+  it.scoped("balances: Gunbot's keys (Asset, Exchange, Available Qty, On Order) decoded and renamed", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup({
+        balances: [
+          { Asset: "PEPE", Exchange: "binance", "Available Qty": "15837566.43915128", "On Order": "0.00000000" },
+          { Asset: "XRP", Exchange: "bybit", "Available Qty": "548.11945544", "On Order": "12.5" }
+        ]
+      })
+      const balances = yield* client.balances
+      assert.deepStrictEqual(balances, [
+        { asset: "PEPE", exchange: "binance", availableQty: "15837566.43915128", onOrder: "0.00000000" },
+        { asset: "XRP", exchange: "bybit", availableQty: "548.11945544", onOrder: "12.5" }
+      ])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("the lowercase keys the fake used to invent do not decode: a ProtocolError", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup({ client: { retry: false } })
+      fake.failNext(1, 200, { body: [{ exchange: "binance", asset: "USDT", availableQty: "1" }] })
+      const error = yield* Effect.flip(client.balances)
+      assert.deepStrictEqual([error._tag, error._tag === "ProtocolError" && error.reason], ["ProtocolError", "Decode"])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("buy, sell, buyMarket and sellMarket send { data: { exch, pair, amt, price } } to their routes", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup()
+      yield* client.buy({ exch: "binance", pair: "USDT-BTC", amt: 0.001, price: 100000 })
+      yield* client.sell({ exch: "binance", pair: "USDT-BTC", amt: 0.001, price: 105000 })
+      yield* client.buyMarket({ exch: "binance", pair: "USDT-ETH", amt: 1 })
+      const sent = yield* client.sellMarket({ exch: "bybit", pair: "USDT-ETH", amt: 1, price: 3000 })
+      assert.deepStrictEqual(sent, { status: "success", message: "Order sent" })
+      assert.deepStrictEqual(fake.orders(), [
+        { route: "/api/v1/trade/buy", exch: "binance", pair: "USDT-BTC", amt: 0.001, price: 100000 },
+        { route: "/api/v1/trade/sell", exch: "binance", pair: "USDT-BTC", amt: 0.001, price: 105000 },
+        { route: "/api/v1/trade/buy/market", exch: "binance", pair: "USDT-ETH", amt: 1, price: undefined },
+        { route: "/api/v1/trade/sell/market", exch: "bybit", pair: "USDT-ETH", amt: 1, price: 3000 }
+      ])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a limit order without a price: Gunbot's BadRequest as GunbotApiError naming the route", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup({ client: { retry: false } })
+      const error = yield* Effect.flip(client.buy({ exch: "binance", pair: "USDT-BTC", amt: 1, price: Number.NaN }))
+      assert.strictEqual(error._tag, "GunbotApiError")
+      if (error._tag === "GunbotApiError") {
+        assert.deepStrictEqual([error.status, error.description, error.route], [
+          400,
+          "Invalid input",
+          "POST /api/v1/trade/buy"
+        ])
+      }
+      assert.deepStrictEqual(fake.orders(), [])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("an order at the top level is refused by default, accepted when the fake is switched", () =>
+    Effect.gen(function*() {
+      const order = { exch: "binance", pair: "USDT-BTC", amt: 1, price: 1 }
+      const strict = yield* setup({ client: { retry: false } })
+      assert.strictEqual(
+        (yield* Effect.flip(strict.client.post("/trade/buy", order, Schema.Unknown)))._tag,
+        "GunbotApiError"
+      )
+      const lenient = yield* setup({ acceptTopLevelOrder: true })
+      yield* lenient.client.post("/trade/buy", order, Schema.Unknown)
+      assert.strictEqual(lenient.fake.orders().length, 1)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("an unknown route: 404 page, 404 ErrorResponse or an HTML page under 200 — each typed, naming the route", () =>
+    Effect.gen(function*() {
+      const html = yield* setup({ client: { retry: false } })
+      const page = yield* Effect.flip(html.client.post("/balance", {}, Schema.Unknown))
+      assert.strictEqual(page._tag, "ProtocolError")
+      if (page._tag === "ProtocolError") assert.deepStrictEqual([page.reason, page.status], ["UnexpectedStatus", 404])
+      assert.include(page.message, "no such API route: POST /api/v1/balance")
+      assert.strictEqual(html.fake.counters.notFound, 1)
+      // Catchable as such, and not retried (one request).
+      const caught = yield* html.client.get("/nope?x=1", Schema.Unknown).pipe(
+        Effect.catchTag("ProtocolError", (error) => Effect.succeed(error.status))
+      )
+      assert.deepStrictEqual([caught, html.fake.counters.notFound], [404, 2])
+
+      const json = yield* setup({ unknownRoute: "json", client: { retry: false } })
+      const refused = yield* Effect.flip(json.client.get("/pnl/nothing", Schema.Unknown))
+      assert.strictEqual(refused._tag, "GunbotApiError")
+      if (refused._tag === "GunbotApiError") {
+        assert.deepStrictEqual([refused.status, refused.route], [404, "GET /api/v1/pnl/nothing"])
+      }
+      assert.include(refused.message, "GET /api/v1/pnl/nothing")
+
+      const spa = yield* setup({ unknownRoute: "spa", client: { retry: false } })
+      const app = yield* Effect.flip(spa.client.post("/balance", {}, Schema.Unknown))
+      assert.strictEqual(app._tag, "ProtocolError")
+      if (app._tag === "ProtocolError") assert.deepStrictEqual([app.reason, app.status], ["Decode", 200])
+      assert.include(app.message, "POST /api/v1/balance answered an HTML page")
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a GUNBOT_URL that is not a Gunbot origin: the login's 404 page is a ProtocolError saying so", () =>
+    Effect.gen(function*() {
+      const fake = yield* GunbotFake.make()
+      const context = yield* Layer.build(
+        GunbotClient.layer({
+          url: `${fake.url}/gui`,
+          password: Redacted.make(fake.password()),
+          gunthyWallet: Redacted.make(fake.gunthyWallet),
+          retry: false
+        }).pipe(Layer.provide(Http))
+      )
+      const error = yield* Effect.flip(Context.get(context, GunbotClient.GunbotClient).status)
+      assert.strictEqual(error._tag, "ProtocolError")
+      if (error._tag === "ProtocolError") {
+        assert.deepStrictEqual([error.reason, error.status], ["UnexpectedStatus", 404])
+      }
+      assert.include(error.message, "POST /api/v1/auth/login")
+      assert.include(error.message, "GUNBOT_URL")
+      assert.strictEqual(fake.counters.notFound, 1)
+    }))
 })

@@ -16,7 +16,10 @@ describe("README example", () => {
       const fake = yield* GunbotFake.make()
       const env = fake.env()
       yield* TestEnv.set(env)
-      assert.strictEqual(yield* program, "Authenticated; assets: 1000.00 USDT on binance, 0.01000000 BTC on binance")
+      assert.strictEqual(
+        yield* program,
+        "Authenticated; assets: 1000.00000000 USDT on binance, 0.01000000 BTC on binance"
+      )
       process.env["GUNBOT_WALLET"] = "too-short"
       assert.strictEqual(
         yield* program,

@@ -16,6 +16,8 @@
  */
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
+import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as AuthResponse from "@authfx/core/AuthResponse"
 import * as Jwt from "@authfx/core/Jwt"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
@@ -197,7 +199,8 @@ export const make = (
   Effect.gen(function*() {
     const url = yield* validateUrl(options.url)
     const signer = yield* TonSigner.TonSigner
-    const client = yield* HttpClient.HttpClient
+    // Answers are read within the timeout of each exchange and bounded in size.
+    const client = AuthHttpClient.bounded(yield* HttpClient.HttpClient)
     const store = yield* Effect.serviceOption(SessionStore.SessionStore)
     const encoding = options.signatureEncoding ?? "hex"
     const mode = options.signatureMode ?? "raw"
@@ -221,8 +224,9 @@ export const make = (
         client.execute,
         Effect.mapError(mapPlatformError),
         Effect.flatMap((response) =>
-          response.status === 408 || response.status === 429 || response.status >= 500
-            ? Effect.fail(AuthError.transportFromStatus(provider, description, response.status, undefined))
+          // Logins and renewals honour Retry-After as API calls do.
+          AuthResponse.isTransientStatus(response.status)
+            ? AuthResponse.transientAnswer(provider, response)
             : readAnswer(response)
         ),
         Policy.timeout(provider, options.timeout ?? "30 seconds")

@@ -11,6 +11,7 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as AuthRequest from "@authfx/core/AuthRequest"
 import * as Keyed from "@authfx/core/Keyed"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -148,10 +149,11 @@ export const make = (
     return {
       query: (document, variables, schema) =>
         HttpClientRequest.post(url).pipe(
-          HttpClientRequest.bodyUnsafeJson(
+          AuthRequest.bodyJson(
+            provider,
             variables === undefined ? { query: document } : { query: document, variables }
           ),
-          http.execute,
+          Effect.flatMap(http.execute),
           Effect.flatMap(readAnswer),
           Effect.flatMap((answer) => dataOf(schema, answer, description)),
           Effect.catchTag("ProfileMismatch", (error) =>

@@ -26,6 +26,11 @@ export interface Faults {
   readonly invalidJsonNext: (n: number) => void
   readonly wrongShapeNext: (n: number) => void
   readonly setDelay: (millis: number) => void
+  readonly stallBodyNext: (n: number) => void
+  readonly dropConnections: () => void
+  readonly oversizeNext: (n: number, bytes: number, options?: { readonly declareLength?: boolean }) => void
+  readonly redirectNext: (n: number, location: string, status?: number) => void
+  readonly oversizeBytesWritten: () => number
   readonly clearFaults: () => void
 }
 
@@ -42,6 +47,10 @@ export interface Subject {
   readonly revoke: () => void
   /** The current session expires now, where the provider has expiring sessions. */
   readonly expire: (() => void) | undefined
+  /** A write whose JSON body the test chooses, where the client has one. */
+  readonly post: ((body: unknown) => Effect.Effect<unknown, { readonly _tag: string }>) | undefined
+  /** From now on the provider issues sessions already expired on arrival (exp equal to iat), where it can. */
+  readonly issueUnusable: (() => void) | undefined
   /** The secrets in play, for the secret scan. */
   readonly secrets: () => ReadonlyArray<string>
 }
@@ -93,6 +102,8 @@ const whatsgate: Adapter = {
           seen.push(source.token)
         },
         expire: undefined,
+        post: undefined,
+        issueUnusable: undefined,
         secrets: () => seen
       }
     })
@@ -120,6 +131,8 @@ const gunbot: Adapter = {
         acquisitions: () => fake.counters.logins,
         revoke: fake.revokeTokens,
         expire: fake.expireTokens,
+        post: (body) => client.post("/trade/buy", body, Schema.Unknown),
+        issueUnusable: () => fake.setTokenLifetime(0),
         secrets: () => [fake.password(), fake.gunthyWallet, fake.encryptedPassword()]
       }
     })
@@ -151,6 +164,13 @@ const nabi: Adapter = {
         acquisitions: () => fake.counters.logins + fake.counters.refreshes,
         revoke: fake.revokeAll,
         expire: fake.expireAccessTokens,
+        post: (variables) =>
+          client.query(
+            "query ($amount: String) { myProfiles { id } }",
+            variables as Record<string, unknown>,
+            MyProfiles
+          ),
+        issueUnusable: undefined,
         secrets: () => [NabiFake.demoAccount.mnemonic]
       }
     })
@@ -178,6 +198,8 @@ const terabox: Adapter = {
         acquisitions: () => fake.counters.pages,
         revoke: () => void seen.push(fake.rotateJsToken()),
         expire: undefined,
+        post: undefined,
+        issueUnusable: undefined,
         secrets: () => seen
       }
     })

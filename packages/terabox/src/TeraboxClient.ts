@@ -4,10 +4,11 @@
  * API, with the common query, the cookie jar and the tokens added to every
  * call.
  *
- * - errno `4000023` / `450016` (a stale jsToken): re-read the homepage and
- *   replay once;
- * - errno `-6` with a `region-domain-prefix` header: move to that region and
- *   replay once; `-6` otherwise, or a redirect to `/login`: `CredentialsRejected`
+ * - errno `4000023` / `450016` / `4500016` (a stale jsToken): re-read the
+ *   homepage and replay once;
+ * - errno `-6` with a `region-domain-prefix` or `url-domain-prefix` header, or
+ *   a homepage redirect to another allowed Terabox host: move to that region
+ *   and replay once; `-6` otherwise, or a redirect to `/login`: `CredentialsRejected`
  *   (`CookieExpired`) saying the `ndus` cookie must be renewed;
  * - errno `31034` (too frequent): retried with the transient schedule;
  * - any other errno: `TeraboxApiError` with its reason.
@@ -110,6 +111,12 @@ export interface Options {
   readonly bdstoken?: Redacted.Redacted<string> | undefined
   /** The origin of a region prefix (default `https://<prefix>.terabox.com`). */
   readonly regionOrigin?: ((prefix: string) => string) | undefined
+  /**
+   * The domains a homepage redirect may move the session to (a host equal to one, or under it). Default: Terabox's
+   * web domains (`terabox.com`, `1024terabox.com`, `terabox.app`, …). A redirect elsewhere is a `ProtocolError`,
+   * and nothing is sent there.
+   */
+  readonly allowedDomains?: ReadonlyArray<string> | undefined
   /** Retry of transient failures (default `Policy.transientSchedule()`); `false` for none. */
   readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
 }
@@ -151,8 +158,10 @@ export const make = (options: Options): Effect.Effect<
 
     const filemanager = (opera: "rename" | "move" | "copy" | "delete", filelist: ReadonlyArray<unknown>) =>
       HttpClientRequest.post("/api/filemanager").pipe(
-        HttpClientRequest.setUrlParams({ opera, onnest: "fail", async: "0" }),
-        HttpClientRequest.bodyUrlParams({ filelist: JSON.stringify(filelist) }),
+        // As alist and OpenList send it: `opera` and `onnest` in the query, `async` with `filelist` in the form body
+        // (seiya sends only `filelist` there).
+        HttpClientRequest.setUrlParams({ opera, onnest: "fail" }),
+        HttpClientRequest.bodyUrlParams({ async: "0", filelist: JSON.stringify(filelist) }),
         http.execute,
         Effect.flatMap(internal.readJson),
         Effect.flatMap((json) =>

@@ -23,6 +23,8 @@ const setup = (
         url: fake.url,
         ndus: Redacted.make(options.cookie?.(fake) ?? fake.ndus()),
         regionOrigin: (prefix) => fake.regionOrigins[prefix] ?? `http://unknown-${prefix}.invalid`,
+        // The fake's regions are all on 127.0.0.1.
+        allowedDomains: ["127.0.0.1"],
         ...options.client
       }).pipe(Layer.provide(Http))
     )
@@ -73,7 +75,7 @@ describe("TeraboxClient", () => {
 
   it.scoped("the jsToken rotated: one re-read of the page, one replay, no failure", () =>
     Effect.gen(function*() {
-      for (const staleJsTokenErrno of [4000023, 450016] as const) {
+      for (const staleJsTokenErrno of [4000023, 450016, 4500016] as const) {
         const { fake, terabox } = yield* setup({ staleJsTokenErrno })
         yield* terabox.quota
         fake.rotateJsToken()
@@ -122,7 +124,8 @@ describe("TeraboxClient", () => {
       const second = yield* TeraboxClient.make({
         url: fake.url,
         ndus: Redacted.make(fake.ndus()),
-        regionOrigin: (prefix) => fake.regionOrigins[prefix]!
+        regionOrigin: (prefix) => fake.regionOrigins[prefix]!,
+        allowedDomains: ["127.0.0.1"]
       })
       yield* second.client.quota
       assert.strictEqual((yield* second.auth.session).origin, fake.regionOrigins["dm"])

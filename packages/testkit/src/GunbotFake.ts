@@ -5,7 +5,14 @@
  * protected routes, and `ErrorResponse` bodies.
  *
  * Undocumented behaviour is switchable: the status of a wrong password
- * (`wrongPasswordStatus`, 401 or 400) and whether tokens carry `exp`.
+ * (`wrongPasswordStatus`: 401, 400, or 200 with `"status":"error"`), whether
+ * tokens carry `exp`, what an unknown route answers (`unknownRoute`) and
+ * whether an order outside `data` is accepted (`acceptTopLevelOrder`).
+ *
+ * Sources: the OpenAPI specification `openapi.yaml` of GuntharDeNiro/gunbot-sdk-js
+ * 0.1.4 (paths, BalanceItem, TradeLimitOrderRequest, ErrorResponse, the
+ * BadRequest/Unauthorized examples) and gunbot.com/support/docs/rest-api
+ * (api-auth, api-balances-assets-pairs, api-trading-orders).
  *
  * @since 0.1.0
  */
@@ -40,6 +47,43 @@ export interface Options {
   readonly wrongPasswordStatus?: 200 | 400 | 401 | undefined
   /** The fake's clock, in epoch milliseconds (default `Date.now`). */
   readonly now?: (() => number) | undefined
+  /**
+   * What an unknown route answers: undocumented, so switchable. `"html"` (default): 404 with Express's default
+   * `Cannot POST /path` page; `"json"`: 404 with an ErrorResponse; `"spa"`: 200 with the web app's HTML page.
+   */
+  readonly unknownRoute?: "html" | "json" | "spa" | undefined
+  /** Whether an order sent at the top level (without `data`) is accepted (default false). */
+  readonly acceptTopLevelOrder?: boolean | undefined
+  /** The balances `POST /api/v1/balances` answers (default: USDT and BTC on binance). */
+  readonly balances?: ReadonlyArray<Balance> | undefined
+}
+
+/**
+ * A row of the balances answer, with Gunbot's keys.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Balance {
+  readonly Asset: string
+  readonly Exchange: string
+  readonly "Available Qty": string
+  readonly "On Order": string
+}
+
+/**
+ * An order the fake accepted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Order {
+  /** `/api/v1/trade/buy`, `/api/v1/trade/sell/market`, … */
+  readonly route: string
+  readonly exch: string
+  readonly pair: string
+  readonly amt: number
+  readonly price: number | undefined
 }
 
 /**
@@ -54,6 +98,8 @@ export interface Counters {
   rejected: number
   /** Protected requests that were accepted. */
   authorized: number
+  /** Requests to routes the fake does not know. */
+  notFound: number
 }
 
 /**
@@ -76,6 +122,10 @@ export interface GunbotFake extends Faults {
   readonly setTokenLifetime: (seconds: number) => void
   /** The token secret, to check the fake's own signatures in its tests. */
   readonly jwtSecret: string
+  /** The orders accepted so far, in order. */
+  readonly orders: () => ReadonlyArray<Order>
+  /** The headers of the last request the fake received (lower-case names), to check what a client sent. */
+  readonly lastHeaders: () => Readonly<Record<string, string>>
 }
 
 const errorResponse = (status: number, message: string, code?: number) =>
@@ -103,7 +153,15 @@ export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Sc
     const wrongStatus = options.wrongPasswordStatus ?? 401
     const now = options.now ?? Date.now
     const secret = randomToken("jwt-secret")
-    const counters: Counters = { requests: 0, logins: 0, failedLogins: 0, rejected: 0, authorized: 0 }
+    const counters: Counters = { requests: 0, logins: 0, failedLogins: 0, rejected: 0, authorized: 0, notFound: 0 }
+    const unknownRoute = options.unknownRoute ?? "html"
+    const acceptTopLevelOrder = options.acceptTopLevelOrder ?? false
+    const balances: ReadonlyArray<Balance> = options.balances ?? [
+      { Asset: "USDT", Exchange: "binance", "Available Qty": "1000.00000000", "On Order": "0.00000000" },
+      { Asset: "BTC", Exchange: "binance", "Available Qty": "0.01000000", "On Order": "0.00000000" }
+    ]
+    const orders: Array<Order> = []
+    let lastHeaders: Readonly<Record<string, string>> = {}
     const faults = makeFaults()
     let serial = 0
     /** Tokens with `jti` at or below this are refused. */
@@ -129,6 +187,7 @@ export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Sc
         const fault = yield* faults.next
         if (fault !== undefined) return fault
         const request = yield* HttpServerRequest.HttpServerRequest
+        lastHeaders = { ...request.headers }
         const header = request.headers["authorization"] ?? ""
         const token = header.startsWith("Bearer ") ? header.slice(7).trim() : ""
         if (!verify(token)) {
@@ -144,6 +203,9 @@ export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Sc
       const fault = yield* faults.next
       if (fault !== undefined) return fault
       const request = yield* HttpServerRequest.HttpServerRequest
+      lastHeaders = { ...request.headers }
+      // An Authorization header on login (the documentation's examples send one; the SDK sends one only when a
+      // token is configured) is ignored.
       const body = yield* request.json.pipe(Effect.orElseSucceed(() => undefined))
       const given = typeof body === "object" && body !== null
         ? (body as Record<string, unknown>)["password"]
@@ -161,6 +223,62 @@ export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Sc
       return HttpServerResponse.unsafeJson({ status: "success", token: sign(claims) })
     })
 
+    const order = (kind: "limit" | "market") =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const body = yield* request.json.pipe(Effect.orElseSucceed(() => ({})))
+        const record = typeof body === "object" && body !== null ? body as Record<string, unknown> : {}
+        const data = record["data"]
+        const input = typeof data === "object" && data !== null
+          ? data as Record<string, unknown>
+          : acceptTopLevelOrder
+          ? record
+          : {}
+        const price = input["price"]
+        const priceOk = kind === "limit"
+          ? typeof price === "number"
+          : price === undefined || price === null || typeof price === "number"
+        if (
+          typeof input["exch"] !== "string" || typeof input["pair"] !== "string" ||
+          typeof input["amt"] !== "number" || !priceOk
+        ) {
+          return errorResponse(400, "Invalid input")
+        }
+        orders.push({
+          route: new URL(request.url, "http://fake").pathname,
+          exch: input["exch"],
+          pair: input["pair"],
+          amt: input["amt"],
+          price: typeof price === "number" ? price : undefined
+        })
+        // The specification's TradeResponse example.
+        return HttpServerResponse.unsafeJson({ status: "success", message: "Order sent" })
+      })
+
+    const notFound = Effect.gen(function*() {
+      counters.requests += 1
+      counters.notFound += 1
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const path = new URL(request.url, "http://fake").pathname
+      switch (unknownRoute) {
+        case "json":
+          return errorResponse(404, "Not found", 404)
+        case "spa":
+          // A server that hands its web app's page to every unknown path.
+          return HttpServerResponse.text(
+            "<!DOCTYPE html><html><head><title>Gunbot</title></head><body><div id=\"root\"></div></body></html>",
+            { contentType: "text/html; charset=utf-8" }
+          )
+        default:
+          // The default page of Express's final handler: 404, text/html, `Cannot <METHOD> <path>`.
+          return HttpServerResponse.text(
+            `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n` +
+              `<body>\n<pre>Cannot ${request.method} ${path}</pre>\n</body>\n</html>\n`,
+            { status: 404, contentType: "text/html; charset=utf-8" }
+          )
+      }
+    })
+
     const router = HttpRouter.empty.pipe(
       HttpRouter.post("/api/v1/auth/login", login),
       HttpRouter.get(
@@ -175,34 +293,27 @@ export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Sc
           message: "Authenticated"
         })))
       ),
-      // Balances: `POST /api/v1/balances`, answering an array of { exchange, asset, availableQty, onOrder } (the
-      // OpenAPI specification's BalancesResponse/BalanceItem, as the official SDK sends and reads it). There is no
-      // `GET /balances`: like any unknown route, it is a 404.
+      // Balances: `POST /api/v1/balances`, no request body (the documentation: "This endpoint does not require any
+      // parameters in the request body"; the official SDK sends none). The answer is an array whose keys are
+      // `Asset`, `Exchange`, `Available Qty` and `On Order`, quantities as strings: the OpenAPI specification's
+      // BalancesResponse/BalanceItem and the documentation's example answer. There is no `GET /balances`: like any
+      // unknown route, it meets the not-found answer below.
       HttpRouter.post(
         "/api/v1/balances",
-        protectedRoute(Effect.succeed(HttpServerResponse.unsafeJson([
-          { exchange: "binance", asset: "USDT", availableQty: "1000.00", onOrder: "0.00" },
-          { exchange: "binance", asset: "BTC", availableQty: "0.01000000", onOrder: "0.00000000" }
-        ])))
+        protectedRoute(Effect.succeed(HttpServerResponse.unsafeJson(balances)))
       ),
-      // Trade routes take their order under `data` ({ exch, pair, amt, price }: the specification's
-      // TradeLimitOrderRequest); an order sent at the top level is invalid input.
-      HttpRouter.post(
-        "/api/v1/trade/buy",
-        protectedRoute(Effect.gen(function*() {
-          const request = yield* HttpServerRequest.HttpServerRequest
-          const body = yield* request.json.pipe(Effect.orElseSucceed(() => ({})))
-          const data = (body as Record<string, unknown>)["data"]
-          const input = typeof data === "object" && data !== null ? data as Record<string, unknown> : {}
-          if (
-            typeof input["exch"] !== "string" || typeof input["pair"] !== "string" ||
-            typeof input["amt"] !== "number" || typeof input["price"] !== "number"
-          ) {
-            return errorResponse(400, "Invalid input")
-          }
-          return HttpServerResponse.unsafeJson({ status: "success", message: "Order placed" })
-        }))
-      )
+      // Trade routes take their order under `data` (the specification's TradeLimitOrderRequest /
+      // TradeMarketOrderRequest, whose `data` is required, and every example on the documentation's trading page).
+      // A limit order needs exch, pair, amt and price; a market order's price is optional and nullable. An order
+      // sent at the top level is refused with the specification's BadRequest ("Invalid input"), unless
+      // `acceptTopLevelOrder` (the SDK's README shows top-level examples; what a real Gunbot does with them is
+      // unknown).
+      HttpRouter.post("/api/v1/trade/buy", protectedRoute(order("limit"))),
+      HttpRouter.post("/api/v1/trade/sell", protectedRoute(order("limit"))),
+      HttpRouter.post("/api/v1/trade/buy/market", protectedRoute(order("market"))),
+      HttpRouter.post("/api/v1/trade/sell/market", protectedRoute(order("market"))),
+      // Any other route. What a real Gunbot answers is not documented: switchable (see `unknownRoute`).
+      HttpRouter.all("*", notFound)
     )
 
     const started = yield* FakeServer.serve(router)
@@ -222,6 +333,8 @@ export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Sc
         revokedUpTo = serial
       },
       setTokenLifetime: (seconds) => void (lifetime = seconds),
-      jwtSecret: secret
+      jwtSecret: secret,
+      orders: () => [...orders],
+      lastHeaders: () => lastHeaders
     }
   })

@@ -1,15 +1,22 @@
 /**
  * A loopback Terabox web API, written from what the maintained open-source
- * clients expect of the real site: the `ndus` cookie; a homepage (`/main`, `/`)
- * that embeds the jsToken as the real page does (the URL-encoded `fn("…")` form
- * and a one-line `templateData`); `302` to an absolute `/login` for a dead
- * cookie; errno answers with HTTP 200; a region move through a
- * `region-domain-prefix` header.
+ * clients (alist and OpenList `drivers/terabox/util.go`, seiya's terabox-api
+ * `TeraBoxApp`, rclone's backend) send and expect of the real site: the
+ * `ndus` cookie; a homepage (`/main`, `/`) that embeds the jsToken as the real
+ * page does — fully percent-encoded `fn%28%22<token>%22%29` inside
+ * ``eval(decodeURIComponent(`…`))`` and inside `templateData.jsToken`, the
+ * latter on one line or pretty-printed; a redirect to `/login` for a dead
+ * cookie; errno answers with HTTP 200; region moves through a
+ * `region-domain-prefix` or `url-domain-prefix` header and through a homepage
+ * redirect to the region's host.
  *
  * One server cannot serve several hostnames, so a region is a second server
- * sharing the same state: `regionOrigins` maps each prefix to its origin.
- * Undocumented behaviour is switchable: bdstoken enforcement on writes and the
- * errno for a stale jsToken (4000023 or 450016).
+ * sharing the same state: `regionOrigins` maps each prefix to its origin
+ * (all on 127.0.0.1: clients configure `allowedDomains: ["127.0.0.1"]`).
+ * Each rule the fake enforces says where it comes from; what is unknown about
+ * the real site is switchable: bdstoken enforcement on writes, the errno of a
+ * stale jsToken, whether the common query is required, the region header's
+ * name, the login redirect's form, where the page carries the token.
  *
  * @since 0.1.0
  */
@@ -28,12 +35,37 @@ import { randomToken } from "./internal/random.js"
  */
 export interface Options {
   readonly uname?: string | undefined
-  /** Whether `/api/filemanager` refuses a missing or wrong bdstoken (default false). */
+  /** Whether `/api/filemanager` refuses a missing or wrong bdstoken (default false: unknown). */
   readonly enforceBdstoken?: boolean | undefined
-  /** The errno of a stale jsToken (default 4000023). */
-  readonly staleJsTokenErrno?: 4000023 | 450016 | undefined
+  /** The errno of a stale jsToken (default 4000023, the one every maintained client checks). */
+  readonly staleJsTokenErrno?: 4000023 | 450016 | 4500016 | undefined
   /** Whether the page carries bdstoken in templateData (default true; else only `/api/gettemplatevariable`). */
   readonly bdstokenInPage?: boolean | undefined
+  /** Where the page carries the jsToken (default `"both"`). */
+  readonly tokenPlacement?: "both" | "eval" | "templateData" | undefined
+  /** `templateData` on one line (default, as seiya's extractor expects) or pretty-printed over several lines. */
+  readonly templateDataLayout?: "line" | "pretty" | undefined
+  /** The header that names a region (default `region-domain-prefix`; alist and OpenList read `url-domain-prefix`). */
+  readonly regionHeader?: "region-domain-prefix" | "url-domain-prefix" | undefined
+  /** The dead-cookie redirect's `Location`: `"relative"` (`/login`, default: what seiya compares with) or absolute. */
+  readonly loginRedirect?: "relative" | "absolute" | undefined
+  /** Whether API calls without `app_id=250528&web=1` get errno 2 (default false: unknown). */
+  readonly requireCommonQuery?: boolean | undefined
+}
+
+/**
+ * An API request as the fake received it, to check what a client sends where.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: Readonly<Record<string, string>>
+  /** The `application/x-www-form-urlencoded` body's fields (empty for a GET). */
+  readonly form: Readonly<Record<string, string>>
+  readonly contentType: string | undefined
 }
 
 /**
@@ -92,10 +124,24 @@ export interface TeraboxFake extends Faults {
   readonly files: () => ReadonlyArray<File>
   /** The Cookie header of the last API request. */
   readonly lastCookie: () => string | undefined
+  /** The last API request (method, path, query, form body). */
+  readonly lastApiRequest: () => ApiRequest | undefined
+  /** The homepage answers a redirect to `location` (e.g. another host) instead of the page; `undefined` stops. */
+  readonly redirectHomepageTo: (location: string | undefined) => void
 }
 
-const templateData = (values: Record<string, unknown>) =>
-  `<script>var templateData = ${JSON.stringify(values)};</script>`
+/**
+ * Percent-encodes everything but letters, digits and `-_.~`, as the real page's eval block is encoded
+ * (`function%20fn%28a%29%7Bwindow.jsToken%20%3D%20a%7D%3Bfn%28%22…%22%29`): `encodeURIComponent` leaves `(`, `)`
+ * and `!*'` alone, which no independent extractor would read.
+ */
+const percentEncode = (text: string) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
+const templateData = (values: Record<string, unknown>, layout: "line" | "pretty") =>
+  layout === "pretty"
+    ? `<script>\n  var templateData = ${JSON.stringify(values, null, 2)};\n</script>`
+    : `<script>var templateData = ${JSON.stringify(values)};</script>`
 
 const cookiesOf = (header: string | undefined): Map<string, string> => {
   const out = new Map<string, string>()
@@ -123,6 +169,13 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
     const staleErrno = options.staleJsTokenErrno ?? 4000023
     let enforce = options.enforceBdstoken ?? false
     const bdstokenInPage = options.bdstokenInPage ?? true
+    const placement = options.tokenPlacement ?? "both"
+    const layout = options.templateDataLayout ?? "line"
+    const regionHeader = options.regionHeader ?? "region-domain-prefix"
+    const loginRedirect = options.loginRedirect ?? "relative"
+    const requireCommonQuery = options.requireCommonQuery ?? false
+    let homepageRedirect: string | undefined
+    let lastApiRequest: ApiRequest | undefined
     let tokenInPage = true
     /** The region the session lives in: `undefined` for the primary origin. */
     let region: string | undefined
@@ -141,11 +194,12 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
     const json = (body: unknown, headers: Record<string, string> = {}) =>
       HttpServerResponse.unsafeJson(body, { headers })
 
-    /** The checks every API call meets, in the order the site applies them. */
+    /** The checks every API call meets, in the order the maintained clients meet them. */
     const api = (
       prefix: string | undefined,
       handler: (
-        query: URLSearchParams
+        query: URLSearchParams,
+        form: Readonly<Record<string, string>>
       ) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
     ) =>
       Effect.gen(function*() {
@@ -154,25 +208,45 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
         if (fault !== undefined) return fault
         const request = yield* HttpServerRequest.HttpServerRequest
         lastCookie = request.headers["cookie"]
-        const query = new URL(request.url, "http://fake").searchParams
+        const url = new URL(request.url, "http://fake")
+        const query = url.searchParams
+        const form: Record<string, string> = {}
+        if (request.method === "POST") {
+          const entries = yield* request.urlParamsBody.pipe(
+            Effect.orElseSucceed(() => [] as ReadonlyArray<readonly [string, string]>)
+          )
+          for (const [key, value] of entries) form[key] = value
+        }
+        lastApiRequest = {
+          method: request.method,
+          path: url.pathname,
+          query: Object.fromEntries(query),
+          form,
+          contentType: request.headers["content-type"]
+        }
+        // A missing or dead `ndus`: errno -6 (alist/OpenList and seiya's check/login treat -6 as "not logged in").
         if (cookiesOf(request.headers["cookie"]).get("ndus") !== ndus) {
           counters.notLoggedIn += 1
           return json({ errno: -6, request_id: counters.requests })
         }
+        // The session lives in another region: -6 with the region's prefix in a header (OpenList moves its base URL
+        // to `https://<url-domain-prefix>.terabox.com` on such an answer).
         if (region !== prefix) {
-          // The session lives in another region: say so on every call.
           counters.notLoggedIn += 1
           counters.regionMoves += 1
-          return json({ errno: -6, request_id: counters.requests }, { "region-domain-prefix": region ?? "www" })
+          return json({ errno: -6, request_id: counters.requests }, { [regionHeader]: region ?? "www" })
         }
-        if (query.get("app_id") !== "250528" || query.get("web") !== "1") {
+        // Unknown whether the site refuses a call without the common query: switchable, off by default.
+        if (requireCommonQuery && (query.get("app_id") !== "250528" || query.get("web") !== "1")) {
           return json({ errno: 2, errmsg: "param error" })
         }
+        // A missing or stale jsToken: "need verify" (alist and OpenList re-read the page on 4000023; OpenList also
+        // on 4500016; the project's provider notes name 450016). The errno is switchable.
         if (query.get("jsToken") !== jsToken) {
           counters.staleJsToken += 1
           return json({ errno: staleErrno, errmsg: "need verify" })
         }
-        return yield* handler(query)
+        return yield* handler(query, form)
       })
 
     const page = (prefix: string | undefined) =>
@@ -182,24 +256,38 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
         if (fault !== undefined) return fault
         const request = yield* HttpServerRequest.HttpServerRequest
         const origin = prefix === undefined ? origins["www"]! : origins[prefix]!
+        if (homepageRedirect !== undefined) {
+          return HttpServerResponse.empty({ status: 302, headers: { location: homepageRedirect } })
+        }
+        // A dead cookie: a redirect to the login page (seiya reads `Location: /login` as "login required").
         if (cookiesOf(request.headers["cookie"]).get("ndus") !== ndus) {
-          return HttpServerResponse.empty({ status: 302, headers: { location: `${origin}/login?redirect=%2Fmain` } })
+          const location = loginRedirect === "relative" ? "/login" : `${origin}/login?redirect=%2Fmain`
+          return HttpServerResponse.empty({ status: 302, headers: { location } })
+        }
+        // The page of another region: a redirect to that region's host (seiya takes a homepage that lands on another
+        // host as the session's new domain).
+        if (region !== prefix) {
+          counters.regionMoves += 1
+          return HttpServerResponse.empty({
+            status: 302,
+            headers: { location: `${origins[region ?? "www"]!}${new URL(request.url, "http://fake").pathname}` }
+          })
         }
         counters.pages += 1
-        const encoded = encodeURIComponent(`function fn(a){window.jsToken = a};fn("${jsToken}")`)
+        const inEval = tokenInPage && placement !== "templateData"
+        const inTemplate = tokenInPage && placement !== "eval"
+        const encoded = percentEncode(`function fn(a){window.jsToken = a};fn("${jsToken}")`)
         const body = [
           "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>TeraBox</title>",
-          tokenInPage
-            ? templateData({
-              bdstoken: bdstokenInPage ? bdstoken : "",
-              csrf,
-              jsToken: encodeURIComponent(`fn("${jsToken}")`),
-              loginstate: 1,
-              uk
-            })
-            : templateData({ loginstate: 1 }),
+          templateData({
+            bdstoken: bdstokenInPage ? bdstoken : "",
+            csrf,
+            ...(inTemplate ? { jsToken: percentEncode(`fn("${jsToken}")`) } : {}),
+            loginstate: 1,
+            uk
+          }, layout),
           "</head><body><div id=\"app\"></div>",
-          tokenInPage ? `<script>eval(decodeURIComponent(\`${encoded}\`))</script>` : "",
+          inEval ? `<script>eval(decodeURIComponent(\`${encoded}\`))</script>` : "",
           "</body></html>"
         ].join("\n")
         return HttpServerResponse.html(body).pipe(
@@ -222,14 +310,13 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
           server_mtime: 1_700_000_000
         }))
 
-    const filemanager = (query: URLSearchParams) =>
+    // `POST /api/filemanager?opera=…&onnest=fail` with the form field `filelist` (all three maintained clients send it
+    // that way; `async` and `ondup` ride in the form too with alist/OpenList, and are not required).
+    const filemanager = (query: URLSearchParams, form: Readonly<Record<string, string>>) =>
       Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
+        // Unknown whether the site refuses a write without bdstoken: switchable, off by default.
         if (enforce && query.get("bdstoken") !== bdstoken) return json({ errno: 2, errmsg: "bdstoken invalid" })
-        const form = yield* request.urlParamsBody.pipe(
-          Effect.orElseSucceed(() => [] as ReadonlyArray<readonly [string, string]>)
-        )
-        const raw = form.find(([key]) => key === "filelist")?.[1]
+        const raw = form["filelist"]
         let list: Array<unknown>
         try {
           list = JSON.parse(raw ?? "")
@@ -349,6 +436,8 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
       moveRegion: (prefix) => void (region = prefix === "www" ? undefined : prefix),
       removeTokenFromPage: (removed) => void (tokenInPage = !removed),
       setBdstokenEnforcement: (on) => void (enforce = on),
+      lastApiRequest: () => lastApiRequest,
+      redirectHomepageTo: (location) => void (homepageRedirect = location),
       files: () => [...files.values()],
       lastCookie: () => lastCookie
     }

@@ -84,4 +84,40 @@ describe("WhatsGateFake", () => {
       const garbage = yield* post("/send/text", {})
       assert.throws(() => JSON.parse(garbage.text))
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scoped("a POST whose body is not declared application/json: 415 by default, Laravel-style 422, or accepted", () =>
+    Effect.gen(function*() {
+      const payload = JSON.stringify({ sender_device: "100200300", phone: "987654321", message: "hi" })
+      const post = (fake: WhatsGateFake.WhatsGateFake, contentType: string) =>
+        call(
+          HttpClientRequest.post(`${fake.url}/send/text`).pipe(
+            HttpClientRequest.setHeader("Access-Token", "t"),
+            HttpClientRequest.bodyText(payload, contentType)
+          )
+        )
+      const strict = yield* WhatsGateFake.make({ token: "t" })
+      const plain = yield* post(strict, "text/plain")
+      assert.deepStrictEqual([plain.status, JSON.parse(plain.text)], [415, {
+        success: false,
+        message: "Content-Type must be application/json"
+      }])
+      assert.strictEqual((yield* post(strict, "application/x-www-form-urlencoded")).status, 415)
+      assert.strictEqual((yield* post(strict, "application/json; charset=utf-8")).status, 200)
+      assert.strictEqual((yield* post(strict, "application/json")).status, 200)
+      assert.strictEqual(strict.counters.sent, 2)
+      // The token is checked first: a wrong token with a wrong type is still a 403.
+      const anonymous = yield* call(
+        HttpClientRequest.post(`${strict.url}/send/text`).pipe(HttpClientRequest.bodyText(payload, "text/plain"))
+      )
+      assert.strictEqual(anonymous.status, 403)
+
+      const laravel = yield* WhatsGateFake.make({ token: "t", contentTypeCheck: "ignoreBody" })
+      const ignored = yield* post(laravel, "text/plain")
+      assert.strictEqual(ignored.status, 422)
+      assert.deepStrictEqual(Object.keys(JSON.parse(ignored.text).errors).sort(), ["message", "phone", "sender_device"])
+
+      const lenient = yield* WhatsGateFake.make({ token: "t", contentTypeCheck: "off" })
+      assert.strictEqual((yield* post(lenient, "text/plain")).status, 200)
+      assert.deepStrictEqual(lenient.requests().map((r) => r.contentType), ["text/plain"])
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })

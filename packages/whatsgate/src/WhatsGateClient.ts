@@ -10,6 +10,7 @@
  */
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as AuthRequest from "@authfx/core/AuthRequest"
 import * as Keyed from "@authfx/core/Keyed"
 import * as Policy from "@authfx/core/Policy"
 import * as Url from "@authfx/core/Url"
@@ -160,9 +161,13 @@ export const make = (
       )
 
     const get = <A, I>(path: string, schema: Schema.Schema<A, I>) =>
-      reads.get(path).pipe(Effect.flatMap(decode(schema)))
+      reads.get(path, { acceptJson: true }).pipe(Effect.flatMap(decode(schema)))
+    // Always a JSON body declared as such (the documentation: "Content-Type: application/json"), and JSON asked
+    // for, so that a framework that renders errors by `Accept` answers them as JSON too.
     const post = <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) =>
-      writes.execute(HttpClientRequest.bodyUnsafeJson(HttpClientRequest.post(path), body)).pipe(
+      AuthRequest.bodyJson(HttpClientRequest.post(path), provider, body).pipe(
+        Effect.map(HttpClientRequest.acceptJson),
+        Effect.flatMap(writes.execute),
         Effect.flatMap(decode(schema))
       )
     const send = (path: string, body: Record<string, unknown>, device: string | undefined) =>

@@ -282,5 +282,58 @@ describe("WhatsGateClient", () => {
     }))
 })
 
+describe("WhatsGateClient request shapes", () => {
+  it.scoped("every POST declares Content-Type: application/json (the fake refuses anything else); every call asks for JSON", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup({ devices: { "100200300": "connected", "555": "disconnected" } })
+      yield* client.sendText({ phone: "987654321", message: "hello" })
+      yield* client.sendImage({ phone: "987654321", media: "https://example.com/a.png" })
+      yield* client.sendVideo({ phone: "987654321", media: "https://example.com/v.mp4" })
+      yield* client.deleteDevice("555")
+      yield* client.status()
+      const posts = fake.requests().filter((r) => r.method === "POST")
+      assert.deepStrictEqual(posts.map((r) => r.path), [
+        "/api/send/text",
+        "/api/send/image",
+        "/api/send/video",
+        "/api/delete"
+      ])
+      for (const post of posts) assert.strictEqual(post.contentType, "application/json")
+      for (const request of fake.requests()) assert.strictEqual(request.accept, "application/json")
+      assert.strictEqual(fake.counters.sent, 3)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a 415 answer (a server refusing the body's type) is a typed WhatsGateApiError with its message", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup({ clientOptions: { retry: false } })
+      fake.failNext(1, 415, { body: { success: false, message: "Content-Type must be application/json" } })
+      const error = yield* Effect.flip(client.sendText({ phone: "987654321", message: "hello" }))
+      assert.strictEqual(error._tag, "WhatsGateApiError")
+      if (error._tag === "WhatsGateApiError") {
+        assert.deepStrictEqual([error.status, error.description], [415, "Content-Type must be application/json"])
+      }
+      assert.strictEqual(fake.counters.sent, 0)
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a WHATSGATE_URL without /api reaches the API under /api (against the fake)", () =>
+    Effect.gen(function*() {
+      const fake = yield* WhatsGateFake.make()
+      const bare = fake.url.replace(/\/api$/, "")
+      assert.notInclude(bare, "/api")
+      for (const url of [bare, `${bare}/`]) {
+        const context = yield* Layer.build(
+          WhatsGateClient.layer({ url, device: fake.device, token: Effect.succeed(Redacted.make(fake.token())) }).pipe(
+            Layer.provide(Http)
+          )
+        )
+        assert.strictEqual(
+          yield* Context.get(context, WhatsGateClient.WhatsGateClient).sendText({ phone: "987654321", message: "x" }),
+          "Message sent successfully"
+        )
+      }
+      assert.deepStrictEqual(fake.requests().map((r) => r.path), ["/api/send/text", "/api/send/text"])
+    }))
+})
+
 // Keeps the secret-header registration visible in this package's API surface.
 void AuthHttpClient.secretHeaders

@@ -120,7 +120,14 @@ export const buffer = (
     }
     const declared = Number(response.headers["content-length"])
     if (response.headers["content-length"] !== undefined && Number.isFinite(declared)) {
-      if (declared > maxBytes) return Effect.fail(new BodyTooLarge(maxBytes, 0))
+      if (declared > maxBytes) {
+        // Not read, but cancelled: a body left pending would keep its connection (and the server) busy.
+        return response.stream.pipe(
+          Stream.runHead,
+          Effect.ignore,
+          Effect.zipRight(Effect.fail(new BodyTooLarge(maxBytes, 0)))
+        )
+      }
       // Known and within the bound: one read of the bytes, which every accessor of the response then serves.
       return Effect.map(response.arrayBuffer, (bytes) => wrap(response, rendered, new Uint8Array(bytes)))
     }

@@ -1,10 +1,12 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
+import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -30,6 +32,26 @@ export const defaultUrl = "https://www.terabox.com"
 
 export const userAgent =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/143.0.0.0 Safari/537.36"
+
+/**
+ * The domains the web app lives on: a homepage redirect to a host under one of them is a region move. From the
+ * hosts the maintained clients and the seed use (`www.terabox.com`, `www.1024terabox.com`, `jp.`/`dm.terabox.com`)
+ * and Terabox's other web domains.
+ */
+export const defaultAllowedDomains: ReadonlyArray<string> = [
+  "terabox.com",
+  "1024terabox.com",
+  "terabox.app",
+  "teraboxapp.com",
+  "1024tera.com",
+  "4funbox.com",
+  "mirrobox.com",
+  "nephobox.com",
+  "freeterabox.com",
+  "momerybox.com",
+  "tibibox.com",
+  "terabox.fun"
+]
 
 /** The query every API call carries, besides jsToken. */
 export const commonQuery = { app_id: "250528", web: "1", channel: "dubox", clienttype: "0" } as const
@@ -60,6 +82,25 @@ const cookieExpired = (status?: number) =>
     description: "the ndus cookie has expired or was logged out: copy a new one from the browser into TERABOX_NDUS"
   })
 
+/** Runs `effect` with `fetch`'s `redirect: "manual"`, keeping any other `RequestInit` the application set. */
+const manualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(
+    Effect.serviceOption(FetchHttpClient.RequestInit),
+    (init) =>
+      Effect.provideService(effect, FetchHttpClient.RequestInit, {
+        ...(init._tag === "Some" ? init.value : {}),
+        redirect: "manual"
+      })
+  )
+
+const pathOf = (url: string): string => {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return ""
+  }
+}
+
 export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
   Url.validate({ provider, key: "TERABOX_URL", url, example: "https://www.terabox.com", originOnly: true })
 
@@ -73,8 +114,34 @@ export const decodeJson = <A, I>(schema: Schema.Schema<A, I>, response: HttpClie
 
 const decodeErrno = Schema.decodeUnknownOption(Errno)
 
-const regionPrefix = (response: HttpClientResponse.HttpClientResponse): string | undefined =>
-  response.headers["region-domain-prefix"] ?? response.headers["url-domain-prefix"]
+/**
+ * The errnos after which a client fetches a new jsToken: 4000023 ("need verify": alist, OpenList, seiya),
+ * 4500016 (OpenList's check beside 4000023) and 450016 (the same code as the project's provider notes spell it).
+ * Which one the site sends depends on the endpoint; a spurious re-read costs one homepage load, a missed one a
+ * failed call, so every one of them re-reads.
+ */
+export const staleJsTokenErrnos: ReadonlySet<number> = new Set([4000023, 450016, 4500016])
+
+/**
+ * The region a response points to: `region-domain-prefix` (the web app) or `url-domain-prefix` (what alist and
+ * OpenList read on errno -6). Only a DNS label is taken: a header cannot point the session at another domain.
+ */
+export const regionPrefix = (response: HttpClientResponse.HttpClientResponse): string | undefined => {
+  const prefix = response.headers["region-domain-prefix"] ?? response.headers["url-domain-prefix"]
+  return prefix !== undefined && /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(prefix.trim())
+    ? prefix.trim().toLowerCase()
+    : undefined
+}
+
+/** Whether `target` is a host the session may move to: under an allowed domain, never a downgrade to http. */
+export const isAllowedHost = (target: URL, from: string, allowedDomains: ReadonlyArray<string>): boolean => {
+  const host = target.hostname.toLowerCase()
+  const protocolOk = target.protocol === "https:" || target.protocol === new URL(from).protocol
+  return protocolOk && allowedDomains.some((domain) => {
+    const d = domain.toLowerCase().replace(/^\./, "")
+    return host === d || host.endsWith(`.${d}`)
+  })
+}
 
 export const make = (
   options: Options
@@ -94,9 +161,11 @@ export const make = (
       })
     }
     const regionOrigin = options.regionOrigin ?? ((prefix: string) => `https://${prefix}.terabox.com`)
+    const allowedDomains = options.allowedDomains ?? defaultAllowedDomains
     // The platform's client spans record the whole URL, and the jsToken travels
     // in the query: these requests get authfx's own spans instead.
-    const client = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
+    // Pages and answers are read within the 30 s bound of each exchange and bounded in size.
+    const client = AuthHttpClient.bounded(HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true))
     const retry = options.retry === undefined ? Policy.transientSchedule() : options.retry
     /** A region the site told us to move to, for the next renewal. */
     let pendingRegion: string | undefined
@@ -115,18 +184,14 @@ export const make = (
 
     const send = (request: HttpClientRequest.HttpClientRequest) => {
       const once = client.execute(request).pipe(
+        // A redirect is never followed by `fetch` (FetchHttpClient): it would carry the cookie wherever `Location`
+        // points, and hide the `/login` redirect that says the cookie is dead.
+        manualRedirects,
         Effect.mapError(mapPlatformError),
         Effect.tap((response) => Effect.sync(() => keepCookies(response))),
         Effect.flatMap((response) =>
-          response.status === 429 || response.status >= 500
-            ? Effect.fail(
-              AuthError.transportFromStatus(
-                provider,
-                AuthError.describeRequest(response.request),
-                response.status,
-                undefined
-              )
-            )
+          AuthResponse.isTransientStatus(response.status)
+            ? AuthResponse.transientAnswer(provider, response)
             : Effect.succeed(response)
         ),
         Policy.timeout(provider, "30 seconds")
@@ -134,28 +199,55 @@ export const make = (
       return retry === false ? once : once.pipe(Policy.retryTransient(retry))
     }
 
-    /** The homepage with the cookie: its tokens, or why there are none. */
+    /**
+     * The homepage with the cookie: its tokens, a move to another allowed Terabox host, or why there are none.
+     */
     const scrape = (origin: string) =>
       Effect.gen(function*() {
+        const request = `GET ${origin}/main`
         const response = yield* send(
           HttpClientRequest.get(`${origin}/main`).pipe(HttpClientRequest.setHeaders(headers(origin)))
         )
         if (response.status >= 300 && response.status < 400) {
-          const location = response.headers["location"] ?? ""
-          if (/\/login/.test(location)) return yield* cookieExpired(response.status)
+          const raw = response.headers["location"]
+          let target: URL | undefined
+          try {
+            target = raw === undefined ? undefined : new URL(raw, `${origin}/main`)
+          } catch {
+            target = undefined
+          }
+          // A dead cookie: `/login` (seiya compares Location with the relative `/login`; an absolute URL is read too).
+          if (target !== undefined && /^\/(?:[\w-]+\/)?login\b/.test(target.pathname)) {
+            return yield* cookieExpired(response.status)
+          }
+          if (target !== undefined && target.origin !== origin) {
+            // Another Terabox host: the session lives in another region (seiya follows such a redirect as one).
+            if (isAllowedHost(target, origin, allowedDomains)) return { _tag: "Moved" as const, origin: target.origin }
+            return yield* new AuthError.ProtocolError({
+              provider,
+              reason: "UnexpectedStatus",
+              status: response.status,
+              request,
+              description: `the homepage redirected to ${target.host}, which is not an allowed Terabox domain ` +
+                `(allowedDomains): not followed, nothing was sent there`
+            })
+          }
           return yield* new AuthError.ProtocolError({
             provider,
             reason: "UnexpectedStatus",
             status: response.status,
-            request: `GET ${origin}/main`
+            request,
+            description: "the homepage redirected to another page of the same site"
           })
         }
+        // A client that follows redirects itself (HttpClient.followRedirects) lands on the login page.
+        if (/^\/(?:[\w-]+\/)?login\b/.test(pathOf(response.request.url))) return yield* cookieExpired(response.status)
         if (response.status !== 200) {
           return yield* new AuthError.ProtocolError({
             provider,
             reason: "UnexpectedStatus",
             status: response.status,
-            request: `GET ${origin}/main`
+            request
           })
         }
         const html = yield* response.text.pipe(Effect.mapError((error) => AuthError.fromResponseError(provider, error)))
@@ -164,12 +256,12 @@ export const make = (
           return yield* new AuthError.ProtocolError({
             provider,
             reason: "MissingToken",
-            request: `GET ${origin}/main`,
+            request,
             description:
               "the homepage no longer embeds the jsToken where it used to (the site changed?); set TERABOX_JS_TOKEN meanwhile"
           })
         }
-        return tokens
+        return { _tag: "Tokens" as const, jsToken: tokens.jsToken, bdstoken: tokens.bdstoken }
       }).pipe(Effect.withSpan("TeraboxAuth.scrape", { attributes: { "authfx.provider": provider } }))
 
     const apiGet = (
@@ -201,7 +293,7 @@ export const make = (
           if (moved) return { uk: 0, movedTo: regionOrigin(prefix!), stale: false }
           return yield* cookieExpired()
         }
-        if (errno._tag === "Some" && (errno.value.errno === 4000023 || errno.value.errno === 450016)) {
+        if (errno._tag === "Some" && staleJsTokenErrnos.has(errno.value.errno)) {
           return { uk: 0, movedTo: undefined, stale: true }
         }
         return yield* new AuthError.ProtocolError({
@@ -239,7 +331,11 @@ export const make = (
         for (let attempt = 0; attempt < 3; attempt++) {
           if (jsToken === undefined) {
             const tokens = yield* scrape(current)
-            jsToken = Redacted.make(tokens.jsToken!)
+            if (tokens._tag === "Moved") {
+              current = tokens.origin
+              continue
+            }
+            jsToken = Redacted.make(tokens.jsToken)
             if (bdstoken === undefined && tokens.bdstoken !== undefined) bdstoken = Redacted.make(tokens.bdstoken)
           }
           const check = yield* checkLogin(current, jsToken)
@@ -296,13 +392,13 @@ export const make = (
         const json = yield* readJson(response)
         const errno = decodeErrno(json)
         if (errno._tag === "None") return
+        if (staleJsTokenErrnos.has(errno.value.errno)) {
+          return yield* new SessionRejected({
+            code: errno.value.errno,
+            description: "need verify: the jsToken is stale"
+          })
+        }
         switch (errno.value.errno) {
-          case 4000023:
-          case 450016:
-            return yield* new SessionRejected({
-              code: errno.value.errno,
-              description: "need verify: the jsToken is stale"
-            })
           case 31034:
             return yield* new AuthError.TransportError({
               provider,

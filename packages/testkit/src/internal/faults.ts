@@ -21,6 +21,9 @@ export type Fault =
   | { readonly _tag: "Truncate" }
   | { readonly _tag: "InvalidJson" }
   | { readonly _tag: "WrongShape" }
+  | { readonly _tag: "StallBody" }
+  | { readonly _tag: "Oversize"; readonly bytes: number; readonly declareLength: boolean }
+  | { readonly _tag: "Redirect"; readonly location: string; readonly status: number }
 
 /** The fault controls every HTTP fake offers. */
 export interface Faults {
@@ -38,6 +41,20 @@ export interface Faults {
   readonly invalidJsonNext: (n: number) => void
   /** The next `n` requests get `200` with JSON of the wrong shape. */
   readonly wrongShapeNext: (n: number) => void
+  /**
+   * The next `n` requests get `200` headers and the start of a body, then
+   * nothing more until the client gives up (the connection stays open).
+   */
+  readonly stallBodyNext: (n: number) => void
+  /**
+   * The next `n` requests get a `200` JSON body of `bytes` bytes, with or
+   * without a `Content-Length` saying so; writing stops when the client closes.
+   */
+  readonly oversizeNext: (n: number, bytes: number, options?: { readonly declareLength?: boolean }) => void
+  /** The next `n` requests are redirected to `location` (default status 302). */
+  readonly redirectNext: (n: number, location: string, status?: number) => void
+  /** Body bytes the fake wrote for `oversizeNext` faults, summed (what reached the socket before it closed). */
+  readonly oversizeBytesWritten: () => number
   /** Every request waits this long (real time) before it is handled; 0 for none. */
   readonly setDelay: (millis: number) => void
   /** Destroys every open connection now. */
@@ -52,6 +69,7 @@ const liveClock = Clock.make()
 export const makeFaults = () => {
   const queue: Array<Fault> = []
   let delay = 0
+  let oversizeWritten = 0
   let started: FakeServer.Started | undefined
   const push = (n: number, fault: Fault) => {
     for (let i = 0; i < n; i++) queue.push(fault)
@@ -64,6 +82,11 @@ export const makeFaults = () => {
     truncateNext: (n) => push(n, { _tag: "Truncate" }),
     invalidJsonNext: (n) => push(n, { _tag: "InvalidJson" }),
     wrongShapeNext: (n) => push(n, { _tag: "WrongShape" }),
+    stallBodyNext: (n) => push(n, { _tag: "StallBody" }),
+    oversizeNext: (n, bytes, options) =>
+      push(n, { _tag: "Oversize", bytes, declareLength: options?.declareLength ?? false }),
+    redirectNext: (n, location, status) => push(n, { _tag: "Redirect", location, status: status ?? 302 }),
+    oversizeBytesWritten: () => oversizeWritten,
     setDelay: (millis) => void (delay = millis),
     dropConnections: () => Effect.runSync(started?.dropConnections ?? Effect.void),
     clearFaults: () => {
@@ -97,6 +120,42 @@ export const makeFaults = () => {
         return HttpServerResponse.unsafeJson({ unexpected: [1, 2, 3] })
       case "Drop": {
         NodeHttpServerRequest.toServerResponse(request).socket?.destroy()
+        return yield* Effect.never
+      }
+      case "Redirect":
+        return HttpServerResponse.empty({ status: fault.status, headers: { location: fault.location } })
+      case "StallBody": {
+        const response = NodeHttpServerRequest.toServerResponse(request)
+        response.writeHead(200, { "content-type": "application/json", "content-length": "4096" })
+        response.write("{\"success\":")
+        // The rest never comes; the connection is closed when the client gives up or the fake stops.
+        return yield* Effect.never
+      }
+      case "Oversize": {
+        const response = NodeHttpServerRequest.toServerResponse(request)
+        response.writeHead(200, {
+          "content-type": "application/json",
+          ...(fault.declareLength ? { "content-length": String(fault.bytes) } : {})
+        })
+        // A JSON string of `bytes` bytes in 64 KiB writes, each waiting for the socket to drain, so that
+        // what is counted is what the client let through before closing.
+        const chunk = Buffer.alloc(64 * 1024, 0x61)
+        let left = fault.bytes
+        const write = () => {
+          while (left > 0 && !response.destroyed) {
+            const size = Math.min(left, chunk.length)
+            left -= size
+            const ok = response.write(size === chunk.length ? chunk : chunk.subarray(0, size), () => {
+              oversizeWritten += size
+            })
+            if (!ok) {
+              response.once("drain", write)
+              return
+            }
+          }
+          if (left === 0) response.end()
+        }
+        write()
         return yield* Effect.never
       }
       case "Truncate": {
