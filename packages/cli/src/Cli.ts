@@ -15,10 +15,14 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Demo from "./Demo.js"
-import * as Fakes from "./Fakes.js"
+import * as Providers from "./internal/providers.js"
 import * as Style from "./internal/style.js"
-import * as Status from "./Status.js"
+
+// Each command loads its module when it runs: `authfx status` does not import the fakes, `authfx fakes` does not
+// import the providers, and a usage error imports neither.
+const Demo = Effect.promise(() => import("./Demo.js"))
+const Fakes = Effect.promise(() => import("./Fakes.js"))
+const Status = Effect.promise(() => import("./Status.js"))
 
 /**
  * The command ran and its answer is "no": the demo saw a provider misbehave,
@@ -29,13 +33,13 @@ import * as Status from "./Status.js"
  */
 export class CommandFailed extends Data.TaggedError("CommandFailed")<{ readonly reason: string }> {}
 
-const providerArg = Args.choice(Status.providers.map((p) => [p, p] as [string, Status.ProviderName]), {
+const providerArg = Args.choice(Providers.providers.map((p) => [p, p] as [string, Providers.ProviderName]), {
   name: "provider"
 })
 
 const demo = Command.make("demo", { providers: providerArg.pipe(Args.repeated) }, ({ providers }) =>
   Effect.gen(function*() {
-    const result = yield* Demo.run(providers)
+    const result = yield* (yield* Demo).run(providers)
     if (!result.ok) return yield* new CommandFailed({ reason: "some providers did not complete the demo" })
   })).pipe(
     Command.withDescription(
@@ -50,9 +54,10 @@ const fakes = Command.make("fakes", {
   )
 }, ({ env, json }) =>
   Effect.scoped(Effect.gen(function*() {
-    const running = yield* Fakes.startAll
+    const Fake = yield* Fakes
+    const running = yield* Fake.startAll
     const mode = json ? "json" : env ? "env" : "text"
-    yield* Console.log(Fakes.formatAll(running, mode))
+    yield* Console.log(Fake.formatAll(running, mode))
     return yield* Effect.never
   }))).pipe(
     Command.withDescription(
@@ -68,10 +73,10 @@ const statusHelp = HelpDoc.blocks([
   ),
   HelpDoc.h2("ENVIRONMENT"),
   HelpDoc.descriptionList(
-    Status.providers.map((provider): [Span.Span, HelpDoc.HelpDoc] => [
+    Providers.providers.map((provider): [Span.Span, HelpDoc.HelpDoc] => [
       Span.text(provider),
       HelpDoc.p(
-        Status.variables[provider].map((v) => `${v.name}: ${v.description}${v.required ? " (required)" : ""}`).join(
+        Providers.variables[provider].map((v) => `${v.name}: ${v.description}${v.required ? " (required)" : ""}`).join(
           "; "
         )
       )
@@ -89,7 +94,7 @@ const status = Command.make("status", {
   )
 }, ({ json, providers, timeout }) =>
   Effect.gen(function*() {
-    const reports = yield* Status.run({ providers, timeout: Duration.seconds(timeout), json })
+    const reports = yield* (yield* Status).run({ providers, timeout: Duration.seconds(timeout), json })
     if (reports.length === 0) {
       yield* Console.error(
         "no provider is configured: set the variables of at least one (authfx status --help lists them)"

@@ -21,77 +21,31 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import { type ProviderName, providers, variables } from "./internal/providers.js"
 import * as Style from "./internal/style.js"
 
-/**
- * @since 0.1.0
- * @category models
- */
-export const providers = ["nandbox", "nabi", "whatsgate", "gunbot", "terabox"] as const
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type ProviderName = typeof providers[number]
-
-/**
- * One environment variable a provider reads.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Variable {
-  readonly name: string
-  /** Holds a secret: its value is never printed, only its name. */
-  readonly secret: boolean
-  /** `status` cannot check the provider without it. */
-  readonly required: boolean
-  readonly description: string
-}
-
-const variable = (name: string, secret: boolean, required: boolean, description: string): Variable => ({
-  name,
-  secret,
-  required,
-  description
-})
-
-/**
- * The variables each provider reads, in the order `status --help` lists them.
- * The first secret one decides whether a provider counts as configured.
- *
- * @since 0.1.0
- * @category models
- */
-export const variables: Readonly<Record<ProviderName, ReadonlyArray<Variable>>> = {
-  nandbox: [
-    variable("NANDBOX_TOKEN", true, true, "the bot token"),
-    variable("NANDBOX_URL", false, false, "default wss://w1.nandbox.net:5020/nandbox/api/")
-  ],
-  nabi: [
-    variable("NABI_MNEMONIC", true, true, "the TON wallet's 24 words"),
-    variable("NABI_URL", false, true, "the GraphQL endpoint"),
-    variable("NABI_ADDRESS", false, false, "the wallet address the tokens are issued to"),
-    variable("NABI_SIGNATURE_ENCODING", false, false, "hex, the default, or base64")
-  ],
-  whatsgate: [
-    variable("WHATSGATE_ACCESS_TOKEN", true, true, "the Access-Token"),
-    variable("WHATSGATE_URL", false, true, "https://<subdomain>.whatsgate.net/api"),
-    variable("WHATSGATE_DEVICE", false, true, "the device whose status is asked, as a token alone cannot be checked")
-  ],
-  gunbot: [
-    variable("GUNBOT_PASSWORD", true, true, "the GUI password, plain or ENC:"),
-    variable("GUNBOT_URL", false, true, "the Gunbot GUI, e.g. http://localhost:3000"),
-    variable("GUNBOT_WALLET", true, false, "the gunthy wallet, needed to encrypt a plain password")
-  ],
-  terabox: [
-    variable("TERABOX_NDUS", true, true, "the ndus browser cookie"),
-    variable("TERABOX_URL", false, false, "default https://www.terabox.com"),
-    variable("TERABOX_JS_TOKEN", true, false, "optional; read from the homepage otherwise"),
-    variable("TERABOX_BDSTOKEN", true, false, "optional; read from the homepage otherwise")
-  ]
-}
+export {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  type ProviderName,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  providers,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  type Variable,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  variables
+} from "./internal/providers.js"
 
 /** The endpoint a provider talks to when its URL variable is unset. */
 const defaultUrl: Partial<Record<ProviderName, string>> = {
