@@ -37,20 +37,24 @@ const providerArg = Args.choice(Providers.providers.map((p) => [p, p] as [string
   name: "provider"
 })
 
-const demo = Command.make("demo", { providers: providerArg.pipe(Args.repeated) }, ({ providers }) =>
-  Effect.gen(function*() {
-    const result = yield* (yield* Demo).run(providers)
-    if (!result.ok) return yield* new CommandFailed({ reason: "some providers did not complete the demo" })
-  })).pipe(
-    Command.withDescription(
-      "Run each provider's pipeline (all, or the ones named) against its built-in fake, narrated, with a verdict"
-    )
+const demo = Command.make(
+  "demo",
+  { providers: providerArg.pipe(Args.repeated) },
+  ({ providers }) =>
+    Effect.gen(function*() {
+      const result = yield* (yield* Demo).run(providers)
+      if (!result.ok) return yield* new CommandFailed({ reason: "some providers did not complete the demo" })
+    })
+).pipe(
+  Command.withDescription(
+    "Run each provider's pipeline (all, or the ones named) against its built-in fake, narrated, with a verdict"
   )
+)
 
 const fakes = Command.make("fakes", {
   json: Options.boolean("json").pipe(Options.withDescription("one JSON object per line, and nothing else")),
   env: Options.boolean("env").pipe(
-    Options.withDescription("export NAME='value' lines for a POSIX shell: eval \"$(authfx fakes --env)\"")
+    Options.withDescription("export NAME='value' lines that a POSIX shell can eval or source")
   )
 }, ({ env, json }) =>
   Effect.scoped(Effect.gen(function*() {

@@ -15,7 +15,7 @@ import * as DemoNabi from "./internal/demoNabi.js"
 import * as DemoNandbox from "./internal/demoNandbox.js"
 import * as DemoTerabox from "./internal/demoTerabox.js"
 import * as DemoWhatsGate from "./internal/demoWhatsGate.js"
-import type * as Story from "./internal/story.js"
+import * as Story from "./internal/story.js"
 import * as Style from "./internal/style.js"
 
 /**
@@ -73,7 +73,9 @@ export const runAll = (
     const ticker = progress === undefined
       ? undefined
       : yield* Effect.fork(
-        Effect.suspend(() => progress([...running])).pipe(Effect.repeat(Schedule.spaced("80 millis")))
+        Effect.suspend(() =>
+          progress([...running])
+        ).pipe(Effect.repeat(Schedule.spaced("80 millis")))
       )
     const chapters: Array<Chapter> = []
     for (const fiber of fibers) {
@@ -152,8 +154,8 @@ export const table = (chapters: ReadonlyArray<Chapter>, style: Style.Style = Sty
   const header = ["provider", "sessions", "set up by", "rejected", "replayed", "sent", "verdict"]
   const cells = chapters.map((c) => {
     const how = [
-      c.counts.acquired > 0 ? `${c.counts.acquired} ${c.words.acquiredCount}` : "",
-      c.counts.refreshed > 0 ? `${c.counts.refreshed} ${c.words.refreshedCount}` : ""
+      c.counts.acquired > 0 ? Story.count(c.counts.acquired, c.words.acquiredCount) : "",
+      c.counts.refreshed > 0 ? Story.count(c.counts.refreshed, c.words.refreshedCount) : ""
     ].filter((s) => s !== "").join(" + ")
     const passed = c.scenarios.filter((s) => s.ok).length
     return [
@@ -230,7 +232,9 @@ export const run = (
     yield* write(
       ok
         ? style.green(`✓ every provider behaved as expected (${chapters.length} in ${elapsed.toFixed(1)} s)\n`)
-        : style.red(`✗ ${failed} of ${chapters.length} providers did not behave as expected (${elapsed.toFixed(1)} s)\n`)
+        : style.red(
+          `✗ ${failed} of ${chapters.length} providers did not behave as expected (${elapsed.toFixed(1)} s)\n`
+        )
     )
     return { ok, chapters }
   })

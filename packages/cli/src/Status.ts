@@ -317,7 +317,8 @@ export const formatLeft = (millis: number): string => {
 
 const formatTime = (millis: number): string => `${new Date(millis).toISOString().slice(0, 19).replace("T", " ")} UTC`
 
-const until = (at: number, now: number): string => `${formatTime(at)} (${at > now ? `in ${formatLeft(at - now)}` : "expired"})`
+const until = (at: number, now: number): string =>
+  `${formatTime(at)} (${at > now ? `in ${formatLeft(at - now)}` : "expired"})`
 
 /**
  * One provider's report as text: a heading line, then indented facts, as

@@ -62,7 +62,9 @@ export const untilOutput = (
   done: (stdout: string) => boolean,
   options: { readonly env?: Readonly<Record<string, string>>; readonly cwd?: string } = {}
 ) =>
-  Effect.async<{ readonly stdout: string; readonly stderr: string; readonly code: number | null; readonly signal: string | null }>(
+  Effect.async<
+    { readonly stdout: string; readonly stderr: string; readonly code: number | null; readonly signal: string | null }
+  >(
     (resume) => {
       const child = spawn(command, args, {
         env: { ...cleanEnv(), ...options.env },

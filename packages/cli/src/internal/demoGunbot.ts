@@ -11,8 +11,8 @@ const summary = "password login for 3-second JWTs, a new login before each expir
 const words: Story.Words = {
   acquired: "password login",
   refreshed: "renewed",
-  acquiredCount: "password logins",
-  refreshedCount: "renewals"
+  acquiredCount: ["password login", "password logins"],
+  refreshedCount: ["renewal", "renewals"]
 }
 
 /**

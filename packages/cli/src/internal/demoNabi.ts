@@ -12,8 +12,8 @@ const summary = "a TON wallet signs a nonce for 3-second access tokens, renewed 
 const words: Story.Words = {
   acquired: "signed-nonce login",
   refreshed: "renewed with the refresh token",
-  acquiredCount: "signed logins",
-  refreshedCount: "refresh-token renewals"
+  acquiredCount: ["signed login", "signed logins"],
+  refreshedCount: ["refresh-token renewal", "refresh-token renewals"]
 }
 
 const MyProfiles = Schema.Struct({ myProfiles: Schema.Array(Schema.Struct({ id: Schema.String })) })

@@ -15,8 +15,8 @@ const summary = "an authenticated WebSocket that heals itself; the token lives i
 const words: Story.Words = {
   acquired: "authenticated on connect",
   refreshed: "re-authenticated on a new socket",
-  acquiredCount: "connects",
-  refreshedCount: "re-auths on a new socket"
+  acquiredCount: ["connect", "connects"],
+  refreshedCount: ["re-auth on a new socket", "re-auths on a new socket"]
 }
 
 /** Polls `condition` every 5 ms for at most 2 s; says whether it came true. */
@@ -76,7 +76,7 @@ export const demo: Effect.Effect<Story.Chapter> = Effect.scoped(
         const inOrder = texts().join(",") === "hello,queued 1,queued 2,queued 3"
         return {
           ok: inOrder && fake.counters.refused > 0,
-          text: `${fake.counters.refused} connection(s) refused; then delivered in order: ${texts().join(", ")}`
+          text: `${fake.counters.refused} connection(s) refused, then delivered in order: ${texts().join(", ")}`
         }
       })
     )
@@ -89,7 +89,10 @@ export const demo: Effect.Effect<Story.Chapter> = Effect.scoped(
           const s = state()
           return s._tag === "Connected" && s.session.generation === 3
         })
-        return { ok: connected, text: `re-authenticated with the new token (session #${(yield* auth.session).generation})` }
+        return {
+          ok: connected,
+          text: `re-authenticated with the new token (session #${(yield* auth.session).generation})`
+        }
       })
     )
 

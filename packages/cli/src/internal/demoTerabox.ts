@@ -12,8 +12,8 @@ const summary = "only the ndus cookie: jsToken and bdstoken read from the homepa
 const words: Story.Words = {
   acquired: "tokens read from the homepage",
   refreshed: "homepage re-read for new tokens",
-  acquiredCount: "page reads",
-  refreshedCount: "page re-reads"
+  acquiredCount: ["page read", "page reads"],
+  refreshedCount: ["page re-read", "page re-reads"]
 }
 
 /**

@@ -12,8 +12,8 @@ const summary = "a static Access-Token, read from a secret store and re-read whe
 const words: Story.Words = {
   acquired: "token read from the secret store",
   refreshed: "token re-read from the secret store",
-  acquiredCount: "token reads",
-  refreshedCount: "token re-reads"
+  acquiredCount: ["token read", "token reads"],
+  refreshedCount: ["token re-read", "token re-reads"]
 }
 
 /**

@@ -29,7 +29,6 @@ const variable = (name: string, secret: boolean, required: boolean, description:
 /**
  * The variables each provider reads, in the order `status --help` lists them.
  * The first secret one decides whether a provider counts as configured.
-
  */
 export const variables: Readonly<Record<ProviderName, ReadonlyArray<Variable>>> = {
   nandbox: [
@@ -59,4 +58,3 @@ export const variables: Readonly<Record<ProviderName, ReadonlyArray<Variable>>> 
     variable("TERABOX_BDSTOKEN", true, false, "optional; read from the homepage otherwise")
   ]
 }
-

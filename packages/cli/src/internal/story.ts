@@ -11,9 +11,9 @@ export interface Words {
   readonly acquired: string
   /** A new session from the previous one (`Refreshed`). */
   readonly refreshed: string
-  /** The table's name for each, plural: "password logins", "page re-reads". */
-  readonly acquiredCount: string
-  readonly refreshedCount: string
+  /** The table's name for each, singular and plural: ["password login", "password logins"]. */
+  readonly acquiredCount: readonly [string, string]
+  readonly refreshedCount: readonly [string, string]
 }
 
 /** One line under a scenario: an engine event, or what the scenario observed. */
@@ -97,9 +97,9 @@ export const make = (
       Rejected: (e) => `session #${e.generation} rejected by ${e.provider}`,
       Invalidated: (e) => `session #${e.generation} dropped`,
       Failed: (e) =>
-        `${e.operation === "acquire" ? words.acquired : words.refreshed}: attempt ${e.attempt} failed, ${
-          shortError(e.error)
-        }`
+        `${e.operation === "acquire" ? words.acquired : words.refreshed}: attempt ${e.attempt} ${
+          e.error.startsWith("Credentials") ? "refused" : "failed"
+        }, ${shortError(e.error)}`
     })
     yield* auth.events.pipe(
       Stream.runForEach((event) =>
@@ -155,7 +155,11 @@ export const broken = (
   summary,
   url: "",
   words,
-  scenarios: [{ title: "start the fake and the pipeline", ok: false, lines: [{ kind: "result", text: `unexpected ${error._tag}: ${error.message}` }] }],
+  scenarios: [{
+    title: "start the fake and the pipeline",
+    ok: false,
+    lines: [{ kind: "result", text: `unexpected ${error._tag}: ${error.message}` }]
+  }],
   counts: { acquired: 0, refreshed: 0, rejected: 0, replays: 0 },
   requests: { count: 0, unit: "requests" },
   replays: undefined,
@@ -181,3 +185,6 @@ export const typed = (error: { readonly _tag: string; readonly reason?: unknown 
 /** The configuration a fake's `env()` describes, as if those variables were set. */
 export const configFrom = (env: Readonly<Record<string, string>>): ConfigProvider.ConfigProvider =>
   ConfigProvider.fromMap(new Map(Object.entries(env)))
+
+/** `n` and the noun that agrees with it. */
+export const count = (n: number, [one, many]: readonly [string, string]): string => `${n} ${n === 1 ? one : many}`
