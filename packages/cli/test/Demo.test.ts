@@ -43,7 +43,10 @@ describe("authfx demo", () => {
           "–"
         ])
         assert.deepStrictEqual(row(out, "whatsgate").slice(1, 5), ["2", "1 token read + 1 token re-read", "2", "1"])
-        assert.deepStrictEqual(row(out, "gunbot").slice(1, 5), ["3", "3 password logins", "2", "1"])
+        // A first login, one before `exp`, one after the revocation (another proactive one if the machine is slow).
+        const gunbot = row(out, "gunbot")
+        assert.match(gunbot[2]!, /^[34] password logins$/)
+        assert.deepStrictEqual(gunbot.slice(3, 5), ["2", "1"])
         assert.deepStrictEqual(row(out, "terabox").slice(1, 5), ["3", "1 page read + 2 page re-reads", "2", "2"])
         const nabi = row(out, "nabi")
         assert.match(nabi[2]!, /^1 signed login \+ [2-9] refresh-token renewals$/)

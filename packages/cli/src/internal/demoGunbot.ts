@@ -45,7 +45,7 @@ export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = 
         yield* Effect.sleep("2800 millis")
         yield* client.status
         return {
-          ok: fake.counters.rejected === 0 && fake.counters.logins === 2,
+          ok: fake.counters.rejected === 0 && fake.counters.logins >= 2,
           text: `${fake.counters.logins} logins so far, ${fake.counters.rejected} requests refused`
         }
       })
@@ -54,9 +54,16 @@ export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = 
     yield* story.scenario(
       "Gunbot restarts and forgets its tokens: one 401, one new login, the call sent once more",
       Effect.gen(function*() {
+        const [logins, rejected] = [fake.counters.logins, fake.counters.rejected]
         fake.revokeTokens()
         const status = yield* client.status
-        return { ok: fake.counters.logins === 3, text: `Gunbot says "${status.message}"` }
+        // A proactive renewal may land at the same moment on a busy machine: at least one new login, one 401.
+        return {
+          ok: fake.counters.logins > logins && fake.counters.rejected - rejected === 1,
+          text: `${fake.counters.rejected - rejected} refusal, ${
+            fake.counters.logins - logins
+          } new login; Gunbot says "${status.message}"`
+        }
       })
     )
 

@@ -69,7 +69,8 @@ export const demo: Effect.Effect<Story.Chapter> = Effect.scoped(
           [1, 2, 3],
           (n) => Effect.fork(nandbox.send({ method: "sendMessage", text: `queued ${n}` }))
         )
-        yield* Effect.sleep("200 millis")
+        // Keep refusing until the connection has been refused at least once (bounded: waitFor gives up after 2 s).
+        yield* waitFor(() => fake.counters.refused > 0)
         fake.refuseConnections(false)
         yield* Fiber.joinAll(sends)
         yield* waitFor(() => fake.received().length === 4)
