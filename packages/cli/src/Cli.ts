@@ -7,7 +7,6 @@ import * as Args from "@effect/cli/Args"
 import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
-import * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
 import * as Usage from "@effect/cli/Usage"
 import * as Console from "effect/Console"
@@ -69,27 +68,27 @@ const fakes = Command.make("fakes", {
     )
   )
 
-const statusHelp = HelpDoc.blocks([
-  HelpDoc.p(
-    "Authenticate each named provider, or each one whose secret variable is set, concurrently, and say who you are, " +
-      "where, which variables the credential came from and when the session ends. No secret is ever printed. " +
-      "Exits 0 only if every provider checked authenticated."
-  ),
-  HelpDoc.h2("ENVIRONMENT"),
-  HelpDoc.descriptionList(
-    Providers.providers.map((provider): [Span.Span, HelpDoc.HelpDoc] => [
-      Span.text(provider),
-      HelpDoc.p(
+/** The status argument's help lists each provider's variables, one paragraph per provider. */
+const statusProviders = Providers.providers.reduce(
+  (args, provider) =>
+    Args.withDescription(
+      args,
+      `${provider}: ${
         Providers.variables[provider].map((v) => `${v.name}: ${v.description}${v.required ? " (required)" : ""}`).join(
           "; "
         )
-      )
-    ]) as unknown as readonly [[Span.Span, HelpDoc.HelpDoc], ...Array<[Span.Span, HelpDoc.HelpDoc]>]
+      }`
+    ),
+  providerArg.pipe(
+    Args.repeated,
+    Args.withDescription(
+      "The providers to check; by default every one whose secret variable (the first below) is set. The variables:"
+    )
   )
-])
+)
 
 const status = Command.make("status", {
-  providers: providerArg.pipe(Args.repeated),
+  providers: statusProviders,
   json: Options.boolean("json").pipe(Options.withDescription("one JSON object per provider and line, nothing else")),
   timeout: Options.float("timeout").pipe(
     Options.filterMap((seconds) => seconds > 0 ? Option.some(seconds) : Option.none(), "--timeout must be above 0"),
@@ -110,7 +109,12 @@ const status = Command.make("status", {
       yield* Console.log(`\n${reports.length - failed} of ${reports.length} providers authenticated`)
     }
     if (failed > 0) return yield* new CommandFailed({ reason: "not every provider authenticated" })
-  })).pipe(Command.withDescription(statusHelp))
+  })).pipe(
+    Command.withDescription(
+      "Authenticate each provider from the environment, concurrently, and say who you are, where, with which " +
+        "variables and until when; never a secret. Exits 0 only if every provider checked authenticated"
+    )
+  )
 
 /**
  * @since 0.1.0

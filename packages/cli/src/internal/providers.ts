@@ -54,7 +54,7 @@ export const variables: Readonly<Record<ProviderName, ReadonlyArray<Variable>>> 
   terabox: [
     variable("TERABOX_NDUS", true, true, "the ndus browser cookie"),
     variable("TERABOX_URL", false, false, "default https://www.terabox.com"),
-    variable("TERABOX_JS_TOKEN", true, false, "optional; read from the homepage otherwise"),
-    variable("TERABOX_BDSTOKEN", true, false, "optional; read from the homepage otherwise")
+    variable("TERABOX_JS_TOKEN", true, false, "optional, read from the homepage otherwise"),
+    variable("TERABOX_BDSTOKEN", true, false, "optional, read from the homepage otherwise")
   ]
 }
