@@ -48,7 +48,7 @@ describe("authfx usage errors", () => {
 
 describe("authfx help", () => {
   it.live(
-    "status --help lists every provider's variables, without colour in a pipe or with NO_COLOR",
+    "status --help lists every provider's variables, without colour in a pipe",
     () =>
       Effect.gen(function*() {
         const result = yield* authfx(["status", "--help"])

@@ -50,6 +50,7 @@ describe("authfx status against the fakes", () => {
         const result = yield* authfx(["status"], env)
         assert.strictEqual(result.code, 0, result.stdout + result.stderr)
         assert.notMatch(result.stdout, ansi, "colour in a pipe")
+        assert.notInclude(result.stdout, "checking", "a progress line in a pipe")
         for (const fake of running) {
           const text = block(result.stdout, fake.provider)
           assert.match(text, new RegExp(`^✓ ${fake.provider} +${fake.url.replace(/\/$/, "").replace(/[.]/g, "\\.")}`))

@@ -32,18 +32,26 @@ const green = "\u001b[32m"
 
 describe.skipIf(!hasScript)("authfx on a terminal", () => {
   it.live(
-    "status and demo use colour (and a live progress line) on a TTY; NO_COLOR removes the colour",
+    "status, demo and help use colour (status a live progress line) on a TTY; NO_COLOR removes it",
     () =>
       Effect.scoped(Effect.gen(function*() {
         const running = yield* Fakes.startAll
         const whatsgate = running.find((r) => r.provider === "whatsgate")!.env
-        const [status, statusPlain, demo, demoPlain] = yield* Effect.all([
+        const [status, statusPlain, demo, demoPlain, help, helpPlain] = yield* Effect.all([
           onTerminal(["status", "whatsgate"], whatsgate),
           onTerminal(["status", "whatsgate"], { ...whatsgate, NO_COLOR: "1" }),
           onTerminal(["demo", "whatsgate"], {}),
-          onTerminal(["demo", "whatsgate"], { NO_COLOR: "1" })
+          onTerminal(["demo", "whatsgate"], { NO_COLOR: "1" }),
+          onTerminal(["status", "--help"], {}),
+          onTerminal(["status", "--help"], { NO_COLOR: "1" })
         ], { concurrency: 2 })
-        for (const result of [status, statusPlain, demo, demoPlain]) assert.strictEqual(result.code, 0, result.raw)
+        for (const result of [status, statusPlain, demo, demoPlain, help, helpPlain]) {
+          assert.strictEqual(result.code, 0, result.raw)
+        }
+        // @effect/cli's help is styled on a terminal, and plain with NO_COLOR.
+        assert.match(help.raw, /\u001b\[[0-9;]*m/)
+        assert.notMatch(helpPlain.raw, /\u001b\[[0-9;]*m/)
+        assert.include(helpPlain.raw, "NANDBOX_TOKEN")
         assert.include(status.raw, `${green}✓`)
         assert.include(demo.raw, `${green}✓`)
         assert.include(demo.raw, "\u001b[1mwhatsgate\u001b[22m")
