@@ -18,6 +18,7 @@ import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
@@ -249,8 +250,8 @@ export const check = (provider: ProviderName, timeout: Duration.DurationInput): 
     const url = yield* configuredUrl(provider)
     const credentials = yield* credentialSources(provider)
     const problem = yield* configurationProblem(provider)
-    const outcome = problem !== undefined
-      ? Either_left({ tag: "ConfigurationError", reason: undefined, message: problem })
+    const outcome: Either.Either<Identity, NonNullable<Report["error"]>> = problem !== undefined
+      ? Either.left({ tag: "ConfigurationError", reason: undefined, message: problem })
       : yield* identify[provider].pipe(
         Effect.timeoutFail({
           duration: timeout,
@@ -261,20 +262,17 @@ export const check = (provider: ProviderName, timeout: Duration.DurationInput): 
               description: `no answer within ${Duration.format(Duration.decode(timeout))}`
             })
         }),
-        Effect.match({
-          onFailure: (error) =>
-            Either_left({
-              tag: error._tag,
-              reason: typeof error.reason === "string" ? error.reason : undefined,
-              message: describeFailure(provider, error)
-            }),
-          onSuccess: (identity) => ({ _tag: "Right" as const, identity })
-        })
+        Effect.mapError((error) => ({
+          tag: error._tag,
+          reason: typeof error.reason === "string" ? error.reason : undefined,
+          message: describeFailure(provider, error)
+        })),
+        Effect.either
       )
     const checkedAt = yield* Clock.currentTimeMillis
     const common = { provider, credentials, checkedAt, elapsedMillis: checkedAt - started }
-    if (outcome._tag === "Left") {
-      return {
+    return Either.match(outcome, {
+      onLeft: (error): Report => ({
         ...common,
         ok: false,
         url,
@@ -282,23 +280,20 @@ export const check = (provider: ProviderName, timeout: Duration.DurationInput): 
         details: [],
         expiresAt: undefined,
         renewableUntil: undefined,
-        error: outcome.error
-      }
-    }
-    const identity = outcome.identity
-    return {
-      ...common,
-      ok: true,
-      url: identity.url ?? url,
-      account: identity.account,
-      details: identity.details ?? [],
-      expiresAt: identity.expiresAt,
-      renewableUntil: identity.renewableUntil,
-      error: undefined
-    }
+        error
+      }),
+      onRight: (identity): Report => ({
+        ...common,
+        ok: true,
+        url: identity.url ?? url,
+        account: identity.account,
+        details: identity.details ?? [],
+        expiresAt: identity.expiresAt,
+        renewableUntil: identity.renewableUntil,
+        error: undefined
+      })
+    })
   })
-
-const Either_left = (error: NonNullable<Report["error"]>) => ({ _tag: "Left" as const, error })
 
 /**
  * A duration as a person reads it: `42s`, `29m 58s`, `6d 23h`.
