@@ -4,14 +4,24 @@
  * @since 0.1.0
  */
 import * as Args from "@effect/cli/Args"
+import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
+import * as Usage from "@effect/cli/Usage"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Demo from "./Demo.js"
-import * as Fakes from "./Fakes.js"
-import * as Status from "./Status.js"
+import * as Option from "effect/Option"
+import * as Providers from "./internal/providers.js"
+import * as Style from "./internal/style.js"
+
+// Each command loads its module when it runs: `authfx status` does not import the fakes, `authfx fakes` does not
+// import the providers, and a usage error imports neither.
+const Demo = Effect.promise(() => import("./Demo.js"))
+const Fakes = Effect.promise(() => import("./Fakes.js"))
+const Status = Effect.promise(() => import("./Status.js"))
 
 /**
  * The command ran and its answer is "no": the demo saw a provider misbehave,
@@ -22,41 +32,89 @@ import * as Status from "./Status.js"
  */
 export class CommandFailed extends Data.TaggedError("CommandFailed")<{ readonly reason: string }> {}
 
-const demo = Command.make("demo", {}, () =>
-  Effect.gen(function*() {
-    yield* Console.log("authfx demo — each provider's pipeline against its loopback fake\n")
-    const rows = yield* Demo.run
-    yield* Console.log(Demo.table(rows))
-    if (!Demo.allOk(rows)) return yield* new CommandFailed({ reason: "some providers did not complete the demo" })
-  })).pipe(Command.withDescription("Run every provider's pipeline against the built-in fakes, narrated"))
+const providerArg = Args.choice(Providers.providers.map((p) => [p, p] as [string, Providers.ProviderName]), {
+  name: "provider"
+})
+
+const demo = Command.make(
+  "demo",
+  { providers: providerArg.pipe(Args.repeated) },
+  ({ providers }) =>
+    Effect.gen(function*() {
+      const result = yield* (yield* Demo).run(providers)
+      if (!result.ok) return yield* new CommandFailed({ reason: "some providers did not complete the demo" })
+    })
+).pipe(
+  Command.withDescription(
+    "Run each provider's pipeline (all, or the ones named) against its built-in fake, narrated, with a verdict"
+  )
+)
 
 const fakes = Command.make("fakes", {
-  json: Options.boolean("json").pipe(Options.withDescription("one JSON object per line"))
-}, ({ json }) =>
+  json: Options.boolean("json").pipe(Options.withDescription("one JSON object per line, and nothing else")),
+  env: Options.boolean("env").pipe(
+    Options.withDescription("export NAME='value' lines that a POSIX shell can eval or source")
+  )
+}, ({ env, json }) =>
   Effect.scoped(Effect.gen(function*() {
-    const running = yield* Fakes.startAll
-    for (const fake of running) yield* Console.log(Fakes.format(fake, json))
-    if (!json) yield* Console.log("\nthe fakes run until interrupted (Ctrl-C)")
+    const Fake = yield* Fakes
+    const running = yield* Fake.startAll
+    const mode = json ? "json" : env ? "env" : "text"
+    yield* Console.log(Fake.formatAll(running, mode))
     return yield* Effect.never
   }))).pipe(
-    Command.withDescription("Start every provider's fake on loopback and print how to authenticate against each")
+    Command.withDescription(
+      "Start every provider's fake on loopback and print how to authenticate against each; runs until Ctrl-C"
+    )
   )
 
-const provider = Args.choice(Status.providers.map((p) => [p, p] as [string, Status.ProviderName]), { name: "provider" })
-  .pipe(
-    Args.repeated
+/** The status argument's help lists each provider's variables, one paragraph per provider. */
+const statusProviders = Providers.providers.reduce(
+  (args, provider) =>
+    Args.withDescription(
+      args,
+      `${provider}: ${
+        Providers.variables[provider].map((v) => `${v.name}: ${v.description}${v.required ? " (required)" : ""}`).join(
+          "; "
+        )
+      }`
+    ),
+  providerArg.pipe(
+    Args.repeated,
+    Args.withDescription(
+      "The providers to check; by default every one whose secret variable (the first below) is set. The variables:"
+    )
   )
+)
 
-const status = Command.make("status", { providers: provider }, ({ providers }) =>
+const status = Command.make("status", {
+  providers: statusProviders,
+  json: Options.boolean("json").pipe(Options.withDescription("one JSON object per provider and line, nothing else")),
+  timeout: Options.float("timeout").pipe(
+    Options.filterMap((seconds) => seconds > 0 ? Option.some(seconds) : Option.none(), "--timeout must be above 0"),
+    Options.withDefault(10),
+    Options.withDescription("seconds to wait for each provider (default 10)")
+  )
+}, ({ json, providers, timeout }) =>
   Effect.gen(function*() {
-    const results = yield* Status.run(providers)
-    if (results.length === 0) {
-      yield* Console.log("no provider is configured: set the environment variables of at least one (see README)")
+    const reports = yield* (yield* Status).run({ providers, timeout: Duration.seconds(timeout), json })
+    if (reports.length === 0) {
+      yield* Console.error(
+        "no provider is configured: set the variables of at least one (authfx status --help lists them)"
+      )
       return yield* new CommandFailed({ reason: "nothing to check" })
     }
-    for (const result of results) yield* Console.log(Status.format(result))
-    if (results.some((r) => !r.ok)) return yield* new CommandFailed({ reason: "not every provider authenticated" })
-  })).pipe(Command.withDescription("Authenticate each configured provider from the environment and say who you are"))
+    const failed = reports.filter((r) => !r.ok).length
+    if (!json && reports.length > 1) {
+      yield* Console.log(`\n${reports.length - failed} of ${reports.length} providers authenticated`)
+    }
+    if (failed > 0) return yield* new CommandFailed({ reason: "not every provider authenticated" })
+  })).pipe(
+    Command.withDescription(
+      "Authenticate each provider from the environment, concurrently, and say who you are, where, with which " +
+        "variables and until when; never a secret. Exits 0 only if every provider checked authenticated"
+    )
+  )
 
 /**
  * @since 0.1.0
@@ -67,8 +125,61 @@ export const command = Command.make("authfx").pipe(
   Command.withSubcommands([demo, fakes, status])
 )
 
+const subcommands: Record<string, Usage.Usage> = {
+  demo: Command.getUsage(demo),
+  fakes: Command.getUsage(fakes),
+  status: Command.getUsage(status)
+}
+
+/**
+ * The usage lines of the subcommand `args` name (or of `authfx`), for a
+ * message after a bad argument.
+ *
+ * @since 0.1.0
+ * @category help
+ */
+export const usage = (args: ReadonlyArray<string>): string => {
+  const sub = args.find((arg) => !arg.startsWith("-"))
+  const target = sub !== undefined && sub in subcommands ? subcommands[sub]! : undefined
+  const lines = (target === undefined ? Object.values(subcommands) : [target]).flatMap((usage) =>
+    Usage.enumerate(usage, CliConfig.defaultConfig).map((span) =>
+      `authfx ${Style.strip(HelpDoc.toAnsiText(HelpDoc.p(span))).trim()}`
+    )
+  )
+  const more = target === undefined ? "authfx --help" : `authfx ${sub} --help`
+  return `usage: ${lines.join("\n       ")}\n(${more} says more)`
+}
+
 /**
  * @since 0.1.0
  * @category commands
  */
 export const run = Command.run(command, { name: "authfx", version: "0.1.0" })
+
+/**
+ * A console that writes colour only where it may (a terminal, no `NO_COLOR`):
+ * `@effect/cli` colours its help and errors unconditionally.
+ *
+ * @since 0.1.0
+ * @category help
+ */
+export const console = (base: Console.Console): Console.Console => {
+  const out = Style.colourFor(process.stdout)
+  const err = Style.colourFor(process.stderr)
+  const clean = (keep: boolean) => (args: ReadonlyArray<unknown>) =>
+    keep ? args : args.map((a) => typeof a === "string" ? Style.strip(a) : a)
+  return {
+    ...base,
+    log: (...args) => base.log(...clean(out)(args)),
+    info: (...args) => base.info(...clean(out)(args)),
+    error: (...args) => base.error(...clean(err)(args)),
+    warn: (...args) => base.warn(...clean(err)(args)),
+    unsafe: {
+      ...base.unsafe,
+      log: (...args) => base.unsafe.log(...clean(out)(args)),
+      info: (...args) => base.unsafe.info(...clean(out)(args)),
+      error: (...args) => base.unsafe.error(...clean(err)(args)),
+      warn: (...args) => base.unsafe.warn(...clean(err)(args))
+    }
+  }
+}

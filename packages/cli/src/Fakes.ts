@@ -49,5 +49,40 @@ export const format = (running: Running, json: boolean): string =>
   json
     ? JSON.stringify({ provider: running.provider, url: running.url, env: running.env })
     : `${running.provider.padEnd(10)} ${running.url}\n${
-      Object.entries(running.env).map(([key, value]) => `           ${key}=${value}`).join("\n")
+      Object.entries(running.env).map(([key, value]) => `           ${key}=${shellQuote(value)}`).join("\n")
     }`
+
+/**
+ * `value` as one POSIX shell word: in single quotes, each `'` written `'\''`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const shellQuote = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`
+
+/**
+ * `export NAME='value'` for each variable, so that `eval "$(authfx fakes --env)"`
+ * sets them in a POSIX shell.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const formatEnv = (running: Running): string =>
+  [
+    `# ${running.provider} fake at ${running.url}`,
+    ...Object.entries(running.env).map(([key, value]) => `export ${key}=${shellQuote(value)}`)
+  ].join("\n")
+
+/**
+ * Everything `authfx fakes` prints once the fakes are up: JSON lines and
+ * nothing else, shell lines, or text with a closing hint.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const formatAll = (running: ReadonlyArray<Running>, mode: "json" | "env" | "text"): string =>
+  mode === "json"
+    ? running.map((fake) => format(fake, true)).join("\n")
+    : mode === "env"
+    ? [...running.map(formatEnv), "# the fakes run until this command is interrupted (Ctrl-C)"].join("\n")
+    : [...running.map((fake) => format(fake, false)), "", "the fakes run until interrupted (Ctrl-C)"].join("\n")

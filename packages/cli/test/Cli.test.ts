@@ -1,125 +1,145 @@
 import { assert, describe, it } from "@effect/vitest"
-import { mnemonicNew } from "@ton/crypto"
 import * as Effect from "effect/Effect"
-import { execFile, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import { execFile } from "node:child_process"
 import * as Fakes from "../src/Fakes.js"
+import * as Status from "../src/Status.js"
+import { ansi, authfx, bin, cleanEnv, root, untilOutput } from "./run.js"
 
-const bin = fileURLToPath(new URL("../bin/authfx.mjs", import.meta.url))
-
-/** Runs `authfx ...args` in its own process with exactly `env` added. */
-const authfx = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>>) =>
-  Effect.async<{ readonly code: number; readonly output: string }>((resume) => {
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !/^(NANDBOX|NABI|WHATSGATE|GUNBOT|TERABOX)_/.test(key))
-    )
+/** Runs `script` in bash with `args` as $1…, in a clean environment. */
+const bash = (script: string, args: ReadonlyArray<string> = []) =>
+  Effect.async<{ readonly code: number; readonly stdout: string; readonly stderr: string }>((resume) => {
     execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { ...clean, ...env }, timeout: 60_000 },
+      "bash",
+      ["-c", script, "bash", ...args],
+      { env: cleanEnv(), timeout: 90_000 },
       (error, stdout, stderr) =>
-        resume(
-          Effect.succeed({
-            code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
-            output: stdout + stderr
-          })
-        )
+        resume(Effect.succeed({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }))
     )
   })
 
-/** A wrong value of each provider's secret, of the right shape. */
-const wrong = (
-  provider: string,
-  env: Readonly<Record<string, string>>,
-  otherMnemonic: string
-): Record<string, string> => {
-  switch (provider) {
-    case "nandbox":
-      return { NANDBOX_TOKEN: `${env["NANDBOX_TOKEN"]!.split(":")[0]}:0:WrongWrongWrongWrongWrongWrong` }
-    case "nabi":
-      // Another key with the fake's address would be a ConfigurationError (the address is bound to the key):
-      // the other key's own derived wallet, unknown to the fake, is what gets refused.
-      return { NABI_MNEMONIC: otherMnemonic, NABI_ADDRESS: "" }
-    case "whatsgate":
-      return { WHATSGATE_ACCESS_TOKEN: "wg_wrongwrongwrongwrongwrong" }
-    case "gunbot":
-      return { GUNBOT_PASSWORD: "wrong-password-for-gunbot" }
-    default:
-      return { TERABOX_NDUS: "Y2YqaCTe_wrongwrongwrongwrongwrong" }
-  }
-}
-
-const secretVars = [
-  "NANDBOX_TOKEN",
-  "NABI_MNEMONIC",
-  "WHATSGATE_ACCESS_TOKEN",
-  "GUNBOT_PASSWORD",
-  "GUNBOT_WALLET",
-  "TERABOX_NDUS"
-]
-
-describe("authfx status against the fakes", () => {
+describe("authfx usage errors", () => {
+  const cases = [
+    [["status", "foo"], "Expected one of the following cases: nandbox, nabi, whatsgate, gunbot, terabox"],
+    [["bogus"], "Invalid subcommand for authfx - use one of 'demo', 'fakes', 'status'"],
+    [["status", "--timeout", "0"], "--timeout must be above 0"],
+    [["fakes", "--jsn"], "Received unknown argument: '--jsn'"]
+  ] as const
   it.live(
-    "each provider: the fake's env authenticates (exit 0); a wrong secret fails typed (exit 1); no secret printed",
+    `${cases.map(([args]) => `authfx ${args.join(" ")}`).join("; ")}: a message and the usage, exit 2`,
     () =>
-      Effect.scoped(Effect.gen(function*() {
-        const running = yield* Fakes.startAll
-        const otherMnemonic = (yield* Effect.promise(() => mnemonicNew(24))).join(" ")
-        yield* Effect.forEach(running, (fake) =>
-          Effect.gen(function*() {
-            const right = yield* authfx(["status", fake.provider], fake.env)
-            assert.strictEqual(right.code, 0, right.output)
-            assert.match(right.output, new RegExp(`✓ ${fake.provider}`))
-            const bad = wrong(fake.provider, fake.env, otherMnemonic)
-            const failed = yield* authfx(["status", fake.provider], { ...fake.env, ...bad })
-            assert.strictEqual(failed.code, 1, failed.output)
-            assert.match(failed.output, new RegExp(`✗ ${fake.provider} +(CredentialsRejected|CredentialsMissing): `))
-            for (const key of secretVars) {
-              for (const value of [fake.env[key], bad[key]]) {
-                if (value === undefined) continue
-                // Words of a mnemonic, tokens and passwords, and their secret parts.
-                const secret = key === "NANDBOX_TOKEN" ? value.split(":")[2]! : value
-                assert.notInclude(right.output, secret, `${key} printed`)
-                assert.notInclude(failed.output, secret, `${key} printed`)
-              }
-            }
-          }), { concurrency: 2 })
-      })),
-    120_000
+      Effect.forEach(cases, ([args, message]) =>
+        Effect.gen(function*() {
+          const result = yield* authfx(args)
+          assert.strictEqual(result.code, 2, result.stderr)
+          assert.strictEqual(result.stdout, "")
+          assert.include(result.stderr, message)
+          assert.match(result.stderr, /\nusage: authfx /)
+          const sub = args[0] === "bogus" ? undefined : args[0]
+          if (sub !== undefined) assert.match(result.stderr, new RegExp(`usage: authfx ${sub} `))
+          // No parser dump, no log line, no colour in a pipe.
+          assert.notInclude(result.stderr, "{")
+          assert.notInclude(result.stderr, "ERROR")
+          assert.notMatch(result.stderr, ansi)
+          assert.isBelow(result.stderr.trim().split("\n").length, 8, result.stderr)
+        }), { concurrency: 2, discard: true }),
+    60_000
+  )
+})
+
+describe("authfx help", () => {
+  it.live(
+    "status --help lists every provider's variables, without colour in a pipe",
+    () =>
+      Effect.gen(function*() {
+        const result = yield* authfx(["status", "--help"])
+        assert.strictEqual(result.code, 0)
+        assert.notMatch(result.stdout, ansi)
+        for (const provider of Status.providers) {
+          for (const v of Status.variables[provider]) assert.include(result.stdout, v.name)
+        }
+        assert.include(result.stdout, "--timeout")
+        assert.include(result.stdout, "--json")
+      }),
+    30_000
   )
 
-  it.live("with nothing configured: a message and exit 1", () =>
+  it.live("--version answers", () =>
     Effect.gen(function*() {
-      const result = yield* authfx(["status"], {})
-      assert.strictEqual(result.code, 1)
-      assert.include(result.output, "no provider is configured")
+      const result = yield* authfx(["--version"])
+      assert.strictEqual(result.code, 0)
+      assert.match(result.stdout, /^\d+\.\d+\.\d+\n$/)
     }), 30_000)
 })
 
-describe("authfx fakes --json", () => {
-  it.live("prints one JSON object per provider, then closes cleanly on SIGINT", () =>
-    Effect.async<void>((resume) => {
-      const child = spawn(process.execPath, [bin, "fakes", "--json"], { stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      child.stdout.on("data", (chunk) => {
-        output += chunk.toString()
-        if (output.split("\n").filter((l) => l.startsWith("{")).length === 5) child.kill("SIGINT")
-      })
-      child.on("exit", (code, signal) => {
-        try {
-          const lines = output.trim().split("\n")
-          const parsed = lines.map((line) => JSON.parse(line))
-          assert.deepStrictEqual(parsed.map((p) => p.provider), ["nandbox", "nabi", "whatsgate", "gunbot", "terabox"])
-          for (const p of parsed) {
-            assert.deepStrictEqual(Object.keys(p), ["provider", "url", "env"])
-            assert.match(p.url, /^(ws|http):\/\/127\.0\.0\.1:\d+/)
-          }
-          assert.include(Object.keys(parsed[0].env), "NANDBOX_TOKEN")
-          assert.isTrue(code === 0 || code === 130 || signal === "SIGINT", `exit ${code} ${signal}`)
-          resume(Effect.void)
-        } catch (error) {
-          resume(Effect.die(error))
+const providerLines = (stdout: string) => stdout.split("\n").filter((line) => line !== "")
+
+describe("authfx fakes", () => {
+  it.live(
+    "--json prints one JSON object per line and nothing else, then closes cleanly on SIGINT",
+    () =>
+      Effect.gen(function*() {
+        const result = yield* untilOutput(
+          process.execPath,
+          [bin, "fakes", "--json"],
+          (out) => providerLines(out).length >= 5
+        )
+        const parsed = providerLines(result.stdout).map((line) => JSON.parse(line))
+        assert.deepStrictEqual(parsed.map((p) => p.provider), ["nandbox", "nabi", "whatsgate", "gunbot", "terabox"])
+        for (const p of parsed) {
+          assert.deepStrictEqual(Object.keys(p), ["provider", "url", "env"])
+          assert.match(p.url, /^(ws|http):\/\/127\.0\.0\.1:\d+/)
         }
-      })
+        assert.include(Object.keys(parsed[0].env), "NANDBOX_TOKEN")
+        assert.isTrue(result.code === 0 || result.code === 130 || result.signal === "SIGINT", `${result.code}`)
+      }),
+    60_000
+  )
+
+  it.live(
+    "the README's `npx -y pnpm@10.34.9 --silent authfx fakes --json` prints only JSON lines",
+    () =>
+      Effect.gen(function*() {
+        const result = yield* untilOutput(
+          "npx",
+          ["-y", "pnpm@10.34.9", "--silent", "authfx", "fakes", "--json"],
+          (out) => providerLines(out).length >= 5,
+          { cwd: root }
+        )
+        const lines = providerLines(result.stdout)
+        assert.strictEqual(lines.length, 5, result.stdout + result.stderr)
+        for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line)
+      }),
+    90_000
+  )
+
+  it.live(
+    "--env prints lines bash can eval, after which status authenticates against every fake",
+    () =>
+      Effect.gen(function*() {
+        const result = yield* untilOutput(
+          process.execPath,
+          [bin, "fakes", "--env"],
+          (out) => out.includes("# the fakes run until")
+        )
+        for (const line of providerLines(result.stdout)) assert.match(line, /^(# .*|export [A-Z_]+='[^']*')$/)
+        // The fakes are gone with that process: start them again here and print their variables the same way.
+        const again = yield* Effect.scoped(Effect.gen(function*() {
+          const running = yield* Fakes.startAll
+          const text = Fakes.formatAll(running, "env")
+          return yield* bash(`eval "$1" && exec "$2" "$3" status --timeout 30`, [text, process.execPath, bin])
+        }))
+        assert.strictEqual(again.code, 0, again.stdout + again.stderr)
+        assert.include(again.stdout, "5 of 5 providers authenticated")
+      }),
+    90_000
+  )
+
+  it.live("shell quoting survives quotes, spaces, dollars, backticks and newlines", () =>
+    Effect.gen(function*() {
+      const nasty = `it's "a" $HOME \`id\` \\n\nline two; rm -rf /tmp/nothing #`
+      const text = Fakes.formatEnv({ provider: "x", url: "http://127.0.0.1:1", env: { NASTY: nasty, PLAIN: "abc" } })
+      const result = yield* bash(`eval "$1" && printf '%s' "$NASTY" && printf '|%s' "$PLAIN"`, [text])
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.strictEqual(result.stdout, `${nasty}|abc`)
     }), 30_000)
 })

@@ -5,11 +5,16 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import type { DemoRow } from "../Demo.js"
-import { failedRow } from "./demoWhatsGate.js"
-import { narrate, step } from "./narrate.js"
+import * as Story from "./story.js"
 
-const label = "terabox"
+const provider = "terabox"
+const summary = "only the ndus cookie: jsToken and bdstoken read from the homepage, re-read when refused"
+const words: Story.Words = {
+  acquired: "tokens read from the homepage",
+  refreshed: "homepage re-read for new tokens",
+  acquiredCount: ["page read", "page reads"],
+  refreshedCount: ["page re-read", "page re-reads"]
+}
 
 /**
  * Terabox against its fake: only the `ndus` cookie given (tokens read from the
@@ -17,7 +22,7 @@ const label = "terabox"
  * region move followed, a write carrying bdstoken, and an expired cookie as a
  * typed failure.
  */
-export const demo: Effect.Effect<DemoRow, never, HttpClient.HttpClient> = Effect.scoped(
+export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Effect.scoped(
   Effect.gen(function*() {
     const fake = yield* TeraboxFake.make({ uname: "authfx_demo", enforceBdstoken: true })
     const context = yield* Layer.build(
@@ -26,42 +31,53 @@ export const demo: Effect.Effect<DemoRow, never, HttpClient.HttpClient> = Effect
         ndus: Redacted.make(fake.ndus()),
         regionOrigin: (prefix) => fake.regionOrigins[prefix] ?? `https://${prefix}.terabox.com`
       })
-    ).pipe(Effect.orDie)
+    )
     const terabox = Context.get(context, TeraboxClient.TeraboxClient)
-    const tally = yield* narrate(label, Context.get(context, TeraboxAuth.TeraboxAuth))
+    const story = yield* Story.make(Context.get(context, TeraboxAuth.TeraboxAuth), words)
 
-    yield* step(label, `fake at ${fake.url}; only the ndus cookie is configured`)
-    const info = yield* terabox.userInfo
-    const files = yield* terabox.list("/docs")
-    yield* step(
-      label,
-      `jsToken and bdstoken read from the homepage; user ${info.uname}; /docs has ${files.length} files`
+    yield* story.scenario(
+      "read the tokens from the homepage, then who am I and what is in /docs",
+      Effect.gen(function*() {
+        const info = yield* terabox.userInfo
+        const files = yield* terabox.list("/docs")
+        return { ok: fake.counters.pages === 1, text: `user ${info.uname}; /docs has ${files.length} files` }
+      })
     )
 
-    yield* step(label, "Terabox rotates the jsToken")
-    fake.rotateJsToken()
-    const quota = yield* terabox.quota
-    yield* step(label, `  → "need verify" answered once, page re-read, call replayed: ${quota.used} bytes used`)
+    yield* story.scenario(
+      "Terabox rotates the jsToken: \"need verify\" once, the page re-read, the call sent once more",
+      Effect.gen(function*() {
+        fake.rotateJsToken()
+        const quota = yield* terabox.quota
+        return { ok: fake.counters.pages === 2, text: `${quota.used} bytes used` }
+      })
+    )
 
-    yield* step(label, "the session is moved to another region")
-    fake.moveRegion("dm")
-    yield* terabox.rename("/docs/notes.txt", "todo.txt")
-    yield* step(label, `  → moved to the dm origin; rename done with bdstoken (enforced by this fake)`)
+    yield* story.scenario(
+      "the session moves to another region; a rename carries bdstoken",
+      Effect.gen(function*() {
+        fake.moveRegion("dm")
+        yield* terabox.rename("/docs/notes.txt", "todo.txt")
+        return { ok: fake.counters.writes === 1, text: "followed to the dm origin; renamed (bdstoken enforced)" }
+      })
+    )
 
-    yield* step(label, "the ndus cookie expires")
-    fake.expireCookie()
-    const outcome = yield* terabox.list("/").pipe(Effect.match({ onFailure: (e) => e, onSuccess: () => undefined }))
-    if (outcome === undefined) return failedRow(label, { _tag: "Unexpected", message: "a dead cookie was accepted" })
-    yield* step(label, `  → ${outcome._tag}: ${outcome.message}`)
+    yield* story.scenario(
+      "the ndus cookie expires: typed CredentialsRejected saying to renew it",
+      Effect.gen(function*() {
+        fake.expireCookie()
+        const outcome = yield* terabox.list("/").pipe(Effect.flip)
+        return { ok: outcome._tag === "CredentialsRejected", text: Story.typed(outcome) }
+      }).pipe(Effect.catchAll(() => Effect.succeed({ ok: false, text: "a dead cookie was accepted" })))
+    )
 
-    const ok = outcome._tag === "CredentialsRejected" && fake.counters.pages === 3 && fake.counters.writes === 1
-    return {
-      provider: label,
-      ...tally,
-      requests: fake.counters.requests,
-      outcome: ok
-        ? "ok (typed CredentialsRejected shown)"
-        : `unexpected: ${outcome._tag}, ${fake.counters.pages} page reads`
-    }
-  }).pipe(Effect.catchAll((error) => Effect.succeed(failedRow(label, error))))
+    return Story.chapter(story, {
+      provider,
+      summary,
+      url: fake.url,
+      words,
+      requests: { count: fake.counters.requests, unit: "HTTP" },
+      replays: true
+    })
+  }).pipe(Effect.catchAll((error) => Effect.succeed(Story.broken(provider, summary, words, error))))
 )

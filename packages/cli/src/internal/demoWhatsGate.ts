@@ -5,17 +5,23 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import type { DemoRow } from "../Demo.js"
-import { narrate, step } from "./narrate.js"
+import * as Story from "./story.js"
 
-const label = "whatsgate"
+const provider = "whatsgate"
+const summary = "a static Access-Token, read from a secret store and re-read when WhatsGate refuses it"
+const words: Story.Words = {
+  acquired: "token read from the secret store",
+  refreshed: "token re-read from the secret store",
+  acquiredCount: ["token read", "token reads"],
+  refreshedCount: ["token re-read", "token re-reads"]
+}
 
 /**
  * WhatsGate against its fake: authenticated calls, a token regenerated in the
  * dashboard and rotated in the secret store (one re-read, one replay), then
  * regenerated without rotation (a typed failure, nothing more sent).
  */
-export const demo: Effect.Effect<DemoRow, never, HttpClient.HttpClient> = Effect.scoped(
+export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Effect.scoped(
   Effect.gen(function*() {
     const fake = yield* WhatsGateFake.make()
     // The secret store the application reads its token from.
@@ -26,45 +32,53 @@ export const demo: Effect.Effect<DemoRow, never, HttpClient.HttpClient> = Effect
         device: fake.device,
         token: Effect.sync(() => Redacted.make(secret.value))
       })
-    ).pipe(Effect.orDie)
+    )
     const client = Context.get(context, WhatsGateClient.WhatsGateClient)
-    const tally = yield* narrate(label, Context.get(context, WhatsGateAuth.WhatsGateAuth))
+    const story = yield* Story.make(Context.get(context, WhatsGateAuth.WhatsGateAuth), words)
 
-    yield* step(label, `fake at ${fake.url}; device ${fake.device}`)
-    const status = yield* client.status()
-    const sent = yield* client.sendText({ phone: "987654321", message: "Hello from authfx" })
-    yield* step(label, `device ${status}; sendText → ${sent}`)
+    yield* story.scenario(
+      `ask device ${fake.device}'s status and send a message`,
+      Effect.gen(function*() {
+        const status = yield* client.status()
+        const sent = yield* client.sendText({ phone: "987654321", message: "Hello from authfx" })
+        return { ok: true, text: `device ${status}; sendText: ${sent}` }
+      })
+    )
 
-    yield* step(label, "the token is regenerated in the dashboard and rotated in the secret store")
-    secret.value = fake.regenerateToken()
-    yield* client.sendText({ phone: "987654321", message: "after the rotation" })
-    yield* step(label, `  → recovered: ${fake.counters.rejected} rejection, token re-read once, request replayed once`)
+    yield* story.scenario(
+      "the token is regenerated in the dashboard and the new one put in the secret store",
+      Effect.gen(function*() {
+        secret.value = fake.regenerateToken()
+        yield* client.sendText({ phone: "987654321", message: "after the rotation" })
+        return {
+          ok: fake.counters.rejected === 1,
+          text: `${fake.counters.rejected} refusal, token re-read, the message sent once more and delivered`
+        }
+      })
+    )
 
-    yield* step(label, "the token is regenerated again, but the secret store is not updated")
-    fake.regenerateToken()
-    const before = fake.counters.requests
-    const failure = yield* client.status().pipe(Effect.match({ onFailure: (e) => e, onSuccess: () => undefined }))
-    yield* client.status().pipe(Effect.ignore)
-    if (failure === undefined) return failedRow(label, { _tag: "Unexpected", message: "the dead token was accepted" })
-    yield* step(label, `  → ${failure._tag}: ${failure.message}`)
-    yield* step(label, `  → a second call sent ${fake.counters.requests - before - 1} request(s) with the dead token`)
+    yield* story.scenario(
+      "regenerated again, the store keeps the old token: typed failure, nothing more sent with it",
+      Effect.gen(function*() {
+        fake.regenerateToken()
+        const failure = yield* client.status().pipe(Effect.flip)
+        const before = fake.counters.requests
+        yield* client.status().pipe(Effect.ignore)
+        const more = fake.counters.requests - before
+        return {
+          ok: failure._tag === "CredentialsRejected" && more <= 1,
+          text: `${Story.typed(failure)}; the next call sent ${more} request(s) with the dead token`
+        }
+      }).pipe(Effect.catchAll(() => Effect.succeed({ ok: false, text: "the dead token was accepted" })))
+    )
 
-    return {
-      provider: label,
-      ...tally,
-      requests: fake.counters.requests,
-      outcome: failure._tag === "CredentialsRejected"
-        ? "ok (typed CredentialsRejected shown)"
-        : `unexpected ${failure._tag}`
-    }
-  }).pipe(Effect.catchAll((error) => Effect.succeed(failedRow(label, error))))
+    return Story.chapter(story, {
+      provider,
+      summary,
+      url: fake.url,
+      words,
+      requests: { count: fake.counters.requests, unit: "HTTP" },
+      replays: true
+    })
+  }).pipe(Effect.catchAll((error) => Effect.succeed(Story.broken(provider, summary, words, error))))
 )
-
-export const failedRow = (provider: string, error: { readonly _tag: string; readonly message: string }): DemoRow => ({
-  provider,
-  logins: 0,
-  refreshes: 0,
-  replays: 0,
-  requests: 0,
-  outcome: `FAILED ${error._tag}: ${error.message}`
-})
