@@ -28,14 +28,12 @@ const send = (response: ServerResponse, status: number, body: string | Uint8Arra
   void response.writeHead(status, { "content-type": type, "cache-control": "no-store" }).end(body)
 
 const program = Effect.gen(function*() {
-  let controls: {
-    readonly nabi: NabiFake.NabiFake
-    readonly nandbox: NandboxFake.NandboxFake
-  } | undefined
+  // Filled once the fakes are up (they need the page's origin, known once this server listens).
+  const controls: { current?: { readonly nabi: NabiFake.NabiFake; readonly nandbox: NandboxFake.NandboxFake } } = {}
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://page")
     if (url.pathname === "/control/nabi/expire-access-tokens" && request.method === "POST") {
-      controls?.nabi.expireAccessTokens()
+      controls.current?.nabi.expireAccessTokens()
       return send(response, 204, "")
     }
     if (url.pathname === "/control/counters") {
@@ -43,9 +41,9 @@ const program = Effect.gen(function*() {
         response,
         200,
         JSON.stringify({
-          nabi: controls?.nabi.counters,
-          nandbox: controls?.nandbox.counters,
-          nandboxReceived: controls?.nandbox.received()
+          nabi: controls.current?.nabi.counters,
+          nandbox: controls.current?.nandbox.counters,
+          nandboxReceived: controls.current?.nandbox.received()
         })
       )
     }
@@ -84,7 +82,7 @@ const program = Effect.gen(function*() {
     const terabox = yield* TeraboxFake.make({ uname: "authfx_fake_user" })
     return { nabi, nandbox, whatsgate, gunbot, terabox }
   }).pipe(Effect.provideService(FakeServer.Cors, [page]))
-  controls = fakes
+  controls.current = fakes
   console.log(JSON.stringify({
     page,
     control: `${page}/control`,

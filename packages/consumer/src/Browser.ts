@@ -164,3 +164,14 @@ export const sizesTable = (rows: ReadonlyArray<Size>): Array<string> => [
   "| --- | --- | --- | --- |",
   ...rows.map((row) => `| ${row.name} | ${kib(row.alone.bytes)} | ${kib(row.alone.gzip)} | ${kib(row.whole.gzip)} |`)
 ]
+
+/** How much of a package's bundle (alone) is third-party code, as `281.0 KiB (91%)`. */
+export const thirdParty = (rows: ReadonlyArray<Size>, name: string): string => {
+  const row = rows.find((r) => r.name === name)
+  if (row === undefined) return "n/a"
+  const total = Object.values(row.alone.byPackage).reduce((a, b) => a + b, 0)
+  const others = Object.entries(row.alone.byPackage)
+    .filter(([pkg]) => !pkg.startsWith("@authfx/") && pkg !== "<stdin>")
+    .reduce((sum, [, bytes]) => sum + bytes, 0)
+  return `${kib(others)} (${Math.round((others / Math.max(total, 1)) * 100)}%)`
+}

@@ -49,9 +49,12 @@ const binary = (name: Name): string | undefined => {
       ], "bin/bun")
     case "deno":
       return resolveBeside("deno", [`@deno/${process.platform}-${process.arch}-glibc`], "deno")
-    case "chromium":
-      return [process.env["AUTHFX_CHROMIUM"], "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .find((path) => path !== undefined && path !== "" && existsSync(path))
+    case "chromium": {
+      // AUTHFX_CHROMIUM, when set, is the only candidate: a wrong path is reported, not silently replaced.
+      const chosen = process.env["AUTHFX_CHROMIUM"]
+      return (chosen !== undefined && chosen !== "" ? [chosen] : ["/usr/bin/chromium", "/usr/bin/chromium-browser"])
+        .find((path) => existsSync(path))
+    }
   }
 }
 

@@ -159,7 +159,8 @@ describe("the packed packages, installed with npm into an app outside the worksp
       it("the guard reports a Node builtin that lands in a bundle, with its importer", async () => {
         const bundle = await Browser.bundle({
           cwd: app.dir,
-          contents: `import { readFileSync } from "node:fs"; import { hostname } from "os"; console.log(readFileSync, hostname)`
+          contents:
+            `import { readFileSync } from "node:fs"; import { hostname } from "os"; console.log(readFileSync, hostname)`
         })
         assert.deepStrictEqual(bundle.nodeImports, [
           "node:fs (imported by <stdin>)",

@@ -43,17 +43,24 @@ const start = async (config: PageConfig) => {
   const runtime = ManagedRuntime.make(Layer.merge(NabiLive, NandboxLive))
 
   // What the session engine did, as the page shows it: no event carries a secret.
-  runtime.runFork(Effect.flatMap(NabiAuth.NabiAuth, (auth) =>
-    Stream.runForEach(auth.events, (event) =>
-      Effect.sync(() => {
-        const item = document.createElement("li")
-        item.textContent = `${event._tag} (generation ${"generation" in event ? event.generation : "-"})`
-        document.getElementById("events")?.append(item)
-        if (event._tag === "Refreshed") show("nabi-renewal", `renewed by refresh token (generation ${event.generation})`)
-      }))))
+  runtime.runFork(
+    Effect.flatMap(NabiAuth.NabiAuth, (auth) =>
+      Stream.runForEach(auth.events, (event) =>
+        Effect.sync(() => {
+          const item = document.createElement("li")
+          item.textContent = `${event._tag} (generation ${"generation" in event ? event.generation : "-"})`
+          document.getElementById("events")?.append(item)
+          if (event._tag === "Refreshed") {
+            show("nabi-renewal", `renewed by refresh token (generation ${event.generation})`)
+          }
+        })))
+  )
 
   /** Runs a button's action; the body says when it is done, for the test to wait on. */
-  const action = <E>(name: string, effect: Effect.Effect<void, E, ManagedRuntime.ManagedRuntime.Context<typeof runtime>>) =>
+  const action = <E>(
+    name: string,
+    effect: Effect.Effect<void, E, ManagedRuntime.ManagedRuntime.Context<typeof runtime>>
+  ) =>
     document.getElementById(name)?.addEventListener("click", () => {
       document.body.setAttribute(`data-${name}`, "running")
       runtime.runPromise(
@@ -73,38 +80,44 @@ const start = async (config: PageConfig) => {
     show("nabi-profiles", myProfiles.map((p) => `${p.id}: ${p.name}`).join(", "))
   })
 
-  action("connect", Effect.gen(function*() {
-    const session = yield* Effect.flatMap(NabiAuth.NabiAuth, (auth) => auth.session)
-    // Logged on purpose: the tokens are Redacted, so the console shows `<redacted>`.
-    yield* Effect.log("nabi session", session)
-    show("nabi-status", `authenticated: wallet ${session.address}`)
-    yield* loadProfiles
-    const bot = yield* Effect.flatMap(NandboxAuth.NandboxAuth, (auth) => auth.session)
-    yield* Effect.log("nandbox session", bot)
-    show("nandbox-status", `authenticated: bot ${bot.name}`)
-    const nandbox = yield* NandboxConnection.NandboxConnection
-    yield* nandbox.send({ method: "sendMessage", chat_id: "90091", text: "hello from a browser" })
-    show("nandbox-sent", "sendMessage written on the authenticated socket")
-  }))
+  action(
+    "connect",
+    Effect.gen(function*() {
+      const session = yield* Effect.flatMap(NabiAuth.NabiAuth, (auth) => auth.session)
+      // Logged on purpose: the tokens are Redacted, so the console shows `<redacted>`.
+      yield* Effect.log("nabi session", session)
+      show("nabi-status", `authenticated: wallet ${session.address}`)
+      yield* loadProfiles
+      const bot = yield* Effect.flatMap(NandboxAuth.NandboxAuth, (auth) => auth.session)
+      yield* Effect.log("nandbox session", bot)
+      show("nandbox-status", `authenticated: bot ${bot.name}`)
+      const nandbox = yield* NandboxConnection.NandboxConnection
+      yield* nandbox.send({ method: "sendMessage", chat_id: "90091", text: "hello from a browser" })
+      show("nandbox-sent", "sendMessage written on the authenticated socket")
+    })
+  )
 
   action("profiles", loadProfiles)
 
-  action("rename-other", Effect.gen(function*() {
-    const nabi = yield* NabiClient.NabiClient
-    const outcome = yield* nabi.query(
-      "mutation Rename($id: ID!) { updateProfile(request: { id: $id, name: \"mine now\" }) { id } }",
-      { id: "p-other" },
-      Updated
-    ).pipe(
-      Effect.as("renamed: no error"),
-      Effect.catchTag("ProfileMismatch", (error) =>
-        Effect.as(
-          Effect.logWarning("refused", error),
-          `typed error: ProfileMismatch (${error.reason}): ${error.address} does not own ${error.profile}`
-        ))
-    )
-    show("nabi-mismatch", outcome)
-  }))
+  action(
+    "rename-other",
+    Effect.gen(function*() {
+      const nabi = yield* NabiClient.NabiClient
+      const outcome = yield* nabi.query(
+        "mutation Rename($id: ID!) { updateProfile(request: { id: $id, name: \"mine now\" }) { id } }",
+        { id: "p-other" },
+        Updated
+      ).pipe(
+        Effect.as("renamed: no error"),
+        Effect.catchTag("ProfileMismatch", (error) =>
+          Effect.as(
+            Effect.logWarning("refused", error),
+            `typed error: ProfileMismatch (${error.reason}): ${error.address} does not own ${error.profile}`
+          ))
+      )
+      show("nabi-mismatch", outcome)
+    })
+  )
 
   document.body.dataset["ready"] = "true"
 }

@@ -7,16 +7,21 @@ import * as Layer from "effect/Layer"
 import { envWith, main } from "./main.js"
 
 const client = (overrides: Readonly<Record<string, string>>) =>
-  GunbotClient.layerConfig({ retry: false }).pipe(Layer.provide(FetchHttpClient.layer), Layer.provide(envWith(overrides)))
-
-main(Effect.gen(function*() {
-  const session = yield* Effect.flatMap(GunbotAuth.GunbotAuth, (auth) => auth.session)
-  console.log(`authenticated: token expires ${session.claims?.exp ?? "never"}`)
-  const status = yield* Effect.flatMap(GunbotClient.GunbotClient, (gunbot) => gunbot.status)
-  console.log(`call: status ${status.message}`)
-  return yield* Effect.flatMap(GunbotClient.GunbotClient, (gunbot) => gunbot.status).pipe(
-    Effect.provide(client({ GUNBOT_PASSWORD: "a-password-nobody-configured" })),
-    Effect.as("none"),
-    Effect.catchTag("CredentialsRejected", (error) => Effect.succeed(`CredentialsRejected (${error.reason})`))
+  GunbotClient.layerConfig({ retry: false }).pipe(
+    Layer.provide(FetchHttpClient.layer),
+    Layer.provide(envWith(overrides))
   )
-}).pipe(Effect.provide(client({}))))
+
+main(
+  Effect.gen(function*() {
+    const session = yield* Effect.flatMap(GunbotAuth.GunbotAuth, (auth) => auth.session)
+    console.log(`authenticated: token expires ${session.claims?.exp ?? "never"}`)
+    const status = yield* Effect.flatMap(GunbotClient.GunbotClient, (gunbot) => gunbot.status)
+    console.log(`call: status ${status.message}`)
+    return yield* Effect.flatMap(GunbotClient.GunbotClient, (gunbot) => gunbot.status).pipe(
+      Effect.provide(client({ GUNBOT_PASSWORD: "a-password-nobody-configured" })),
+      Effect.as("none"),
+      Effect.catchTag("CredentialsRejected", (error) => Effect.succeed(`CredentialsRejected (${error.reason})`))
+    )
+  }).pipe(Effect.provide(client({})))
+)

@@ -13,16 +13,18 @@ const connection = (overrides: Readonly<Record<string, string>>) =>
     Layer.provide(envWith(overrides))
   )
 
-main(Effect.gen(function*() {
-  const session = yield* Effect.flatMap(NandboxAuth.NandboxAuth, (auth) => auth.session)
-  console.log(`authenticated: bot ${session.name}`)
-  const nandbox = yield* NandboxConnection.NandboxConnection
-  yield* nandbox.send({ method: "sendMessage", chat_id: "90091", text: `hello from ${runtime()}` })
-  console.log("call: sendMessage written on the authenticated socket")
-  const botId = (process.env["NANDBOX_TOKEN"] ?? "").split(":")[0]
-  return yield* Effect.flatMap(NandboxAuth.NandboxAuth, (auth) => auth.session).pipe(
-    Effect.provide(connection({ NANDBOX_TOKEN: `${botId}:0:a0token0nobody0issued000000000` })),
-    Effect.as("none"),
-    Effect.catchTag("CredentialsRejected", (error) => Effect.succeed(`CredentialsRejected (${error.reason})`))
-  )
-}).pipe(Effect.provide(connection({}))))
+main(
+  Effect.gen(function*() {
+    const session = yield* Effect.flatMap(NandboxAuth.NandboxAuth, (auth) => auth.session)
+    console.log(`authenticated: bot ${session.name}`)
+    const nandbox = yield* NandboxConnection.NandboxConnection
+    yield* nandbox.send({ method: "sendMessage", chat_id: "90091", text: `hello from ${runtime()}` })
+    console.log("call: sendMessage written on the authenticated socket")
+    const botId = (process.env["NANDBOX_TOKEN"] ?? "").split(":")[0]
+    return yield* Effect.flatMap(NandboxAuth.NandboxAuth, (auth) => auth.session).pipe(
+      Effect.provide(connection({ NANDBOX_TOKEN: `${botId}:0:a0token0nobody0issued000000000` })),
+      Effect.as("none"),
+      Effect.catchTag("CredentialsRejected", (error) => Effect.succeed(`CredentialsRejected (${error.reason})`))
+    )
+  }).pipe(Effect.provide(connection({})))
+)

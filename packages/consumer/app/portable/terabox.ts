@@ -18,14 +18,16 @@ const client = (overrides: Readonly<Record<string, string>>) =>
     Layer.provide(envWith(overrides))
   )
 
-main(Effect.gen(function*() {
-  const session = yield* Effect.flatMap(TeraboxAuth.TeraboxAuth, (auth) => auth.session)
-  console.log(`authenticated: account ${session.uk}`)
-  const info = yield* Effect.flatMap(TeraboxClient.TeraboxClient, (terabox) => terabox.userInfo)
-  console.log(`call: user ${info.uname}`)
-  return yield* Effect.flatMap(TeraboxClient.TeraboxClient, (terabox) => terabox.userInfo).pipe(
-    Effect.provide(client({ TERABOX_NDUS: "Y2YqaCTe-a-cookie-nobody-issued" })),
-    Effect.as("none"),
-    Effect.catchTag("CredentialsRejected", (error) => Effect.succeed(`CredentialsRejected (${error.reason})`))
-  )
-}).pipe(Effect.provide(client({}))))
+main(
+  Effect.gen(function*() {
+    const session = yield* Effect.flatMap(TeraboxAuth.TeraboxAuth, (auth) => auth.session)
+    console.log(`authenticated: account ${session.uk}`)
+    const info = yield* Effect.flatMap(TeraboxClient.TeraboxClient, (terabox) => terabox.userInfo)
+    console.log(`call: user ${info.uname}`)
+    return yield* Effect.flatMap(TeraboxClient.TeraboxClient, (terabox) => terabox.userInfo).pipe(
+      Effect.provide(client({ TERABOX_NDUS: "Y2YqaCTe-a-cookie-nobody-issued" })),
+      Effect.as("none"),
+      Effect.catchTag("CredentialsRejected", (error) => Effect.succeed(`CredentialsRejected (${error.reason})`))
+    )
+  }).pipe(Effect.provide(client({})))
+)

@@ -9,15 +9,17 @@ import { envWith, main } from "./main.js"
 const client = (overrides: Readonly<Record<string, string>>) =>
   WhatsGateClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer), Layer.provide(envWith(overrides)))
 
-main(Effect.gen(function*() {
-  yield* Effect.flatMap(WhatsGateAuth.WhatsGateAuth, (auth) => auth.session)
-  const status = yield* Effect.flatMap(WhatsGateClient.WhatsGateClient, (whatsgate) => whatsgate.status())
-  console.log(`authenticated: device is ${status}`)
-  const balance = yield* Effect.flatMap(WhatsGateClient.WhatsGateClient, (whatsgate) => whatsgate.balance())
-  console.log(`call: balance ${JSON.stringify(balance)}`)
-  return yield* Effect.flatMap(WhatsGateClient.WhatsGateClient, (whatsgate) => whatsgate.status()).pipe(
-    Effect.provide(client({ WHATSGATE_ACCESS_TOKEN: "wg-a-token-nobody-issued" })),
-    Effect.as("none"),
-    Effect.catchTag("CredentialsRejected", (error) => Effect.succeed(`CredentialsRejected (${error.reason})`))
-  )
-}).pipe(Effect.provide(client({}))))
+main(
+  Effect.gen(function*() {
+    yield* Effect.flatMap(WhatsGateAuth.WhatsGateAuth, (auth) => auth.session)
+    const status = yield* Effect.flatMap(WhatsGateClient.WhatsGateClient, (whatsgate) => whatsgate.status())
+    console.log(`authenticated: device is ${status}`)
+    const balance = yield* Effect.flatMap(WhatsGateClient.WhatsGateClient, (whatsgate) => whatsgate.balance())
+    console.log(`call: balance ${JSON.stringify(balance)}`)
+    return yield* Effect.flatMap(WhatsGateClient.WhatsGateClient, (whatsgate) => whatsgate.status()).pipe(
+      Effect.provide(client({ WHATSGATE_ACCESS_TOKEN: "wg-a-token-nobody-issued" })),
+      Effect.as("none"),
+      Effect.catchTag("CredentialsRejected", (error) => Effect.succeed(`CredentialsRejected (${error.reason})`))
+    )
+  }).pipe(Effect.provide(client({})))
+)
