@@ -221,6 +221,7 @@ const program = Effect.gen(function*() {
     `- @authfx/nabi: ${
       BrowserReport.thirdParty(bundles, "@authfx/nabi")
     } of its minified size is @ton/core, @ton/crypto and their dependencies (tweetnacl, jssha), which also need a \`Buffer\` global in browsers.`,
+    "- `@effect/platform` whole includes the Scalar and Swagger UIs that `HttpApi` embeds (about 5 MB minified).",
     "",
     "## What limits the missed targets",
     "",
