@@ -113,7 +113,7 @@ describe("the packed packages, installed with npm into an app outside the worksp
 
     afterAll(() => fakes?.stop())
 
-    /** Runs a portable program with the fakes' environment; its output, with what the fakes saw if it fails. */
+    /** Runs a portable program with the fakes' environment and returns its output (its output and error if it fails). */
     const runProgram = async (command: string, args: ReadonlyArray<string>) =>
       app.exec(command, args, { ...fakes.env, DENO_NO_UPDATE_CHECK: "1" })
 
@@ -137,7 +137,6 @@ describe("the packed packages, installed with npm into an app outside the worksp
             "run",
             "--allow-net=127.0.0.1",
             "--allow-env",
-            "--allow-read",
             join("out", "portable", `${provider}.js`)
           ])
           assert.match(out, /^runtime: deno \d/m)
