@@ -6,15 +6,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { envWith, main } from "./main.js"
 
-// fetch follows redirects by default; Terabox answers a dead cookie with a redirect to /login, which the
-// client must see to say `CookieExpired` (followed, it reads the login page and finds no jsToken).
-const fetchNoRedirects = FetchHttpClient.layer.pipe(
-  Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" }))
-)
-
 const client = (overrides: Readonly<Record<string, string>>) =>
   TeraboxClient.layerConfig({ retry: false }).pipe(
-    Layer.provide(fetchNoRedirects),
+    Layer.provide(FetchHttpClient.layer),
     Layer.provide(envWith(overrides))
   )
 
