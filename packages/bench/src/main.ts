@@ -2,6 +2,7 @@
  * `pnpm bench`: each figure measured side by side in one run, written to
  * BENCHMARKS.md at the repository root with the machine, versions and date.
  */
+import * as BrowserReport from "@authfx/consumer/Browser"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
 import { readFileSync, writeFileSync } from "node:fs"
@@ -32,7 +33,7 @@ const CYCLES = Number(process.env["AUTHFX_BENCH_CYCLES"] ?? 1_000_000)
 
 const program = Effect.gen(function*() {
   const log = (text: string) => Effect.sync(() => console.log(text))
-  const steps = 9
+  const steps = 10
   yield* log(`1/${steps} cached-session hit in an Effect loop`)
   const hit = yield* Engine.cachedHit
   yield* log(`2/${steps} engine footprint: heap per idle instance (100,000), build cost, open/close cycles`)
@@ -56,7 +57,9 @@ const program = Effect.gen(function*() {
   const octokitCycles = yield* Effect.promise(() => Keyed.octokitCycles(CYCLES, 1_000))
   yield* log(`8/${steps} authfx --version from the packed CLI (build, pack, npm install first)`)
   const cli = yield* Effect.promise(() => Cli.versionStartup())
-  yield* log(`9/${steps} writing BENCHMARKS.md`)
+  yield* log(`9/${steps} browser bundle sizes of the packed packages (esbuild)`)
+  const bundles = yield* Effect.promise(() => Cli.bundleSizes())
+  yield* log(`10/${steps} writing BENCHMARKS.md`)
 
   const authfx = contest[0]!
   const peers = contest.slice(1)
@@ -208,6 +211,17 @@ const program = Effect.gen(function*() {
     } concurrent token requests on a cold client, except where the peer has no token accessor (axios): there it is ${
       Contest.stampedeSize(Peers.all[Peers.all.length - 1]!)
     } API calls on a client without a token, each meeting a 401.`,
+    "",
+    "## Browser bundle sizes",
+    "",
+    "Each package's whole public API (`export *`) from the packed tarballs, bundled by esbuild for browsers (minified; gzip at zlib's default level); `@effect/platform` beside it, whole and the part an authfx app provides. \"minified\" leaves out what the app has anyway (`effect`, and `@effect/platform` for authfx's packages); the last column bundles them too. No package brings a Node builtin (the consumer test fails if one does).",
+    "",
+    ...BrowserReport.sizesTable(bundles),
+    "",
+    `- @authfx/nabi: ${
+      BrowserReport.thirdParty(bundles, "@authfx/nabi")
+    } of its minified size is @ton/core, @ton/crypto and their dependencies (tweetnacl, jssha), which also need a \`Buffer\` global in browsers.`,
+    "- `@effect/platform` whole includes the Scalar and Swagger UIs that `HttpApi` embeds (about 5 MB minified).",
     "",
     "## What limits the missed targets",
     "",

@@ -15,6 +15,9 @@ export const packages = ["core", "whatsgate", "gunbot", "nabi", "nandbox", "tera
 /** The peers a user installs beside a provider package; the same ranges as the READMEs' install lines. */
 export const peers = ["effect@^3.22", "@effect/platform@^0.97", "@effect/platform-node@^0.108"] as const
 
+/** What the browser page adds, as a TON dApp does: `Buffer` for @ton/core (see `app/browser/polyfill.ts`). */
+export const pageDependencies = ["buffer@6.0.3"] as const
+
 export const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)))
 const pnpm = ["-y", "pnpm@10.34.9"]
 
@@ -44,7 +47,12 @@ export interface App {
   readonly exec: (command: string, args: ReadonlyArray<string>, env?: Record<string, string>) => Promise<string>
 }
 
-/** Builds every package, packs each, and installs the tarballs into a new app in the system's temp folder. */
+/**
+ * Builds every package, packs each, and installs the tarballs into a new app in the system's temp folder.
+ * The app's programs (`app/`): one per provider under Node (`app/*.ts`), one per provider for any runtime
+ * (`app/portable/*.ts`: fetch and the global WebSocket), the browser page (`app/browser/`) and the fakes
+ * process the last two run against (`app/fakes.ts`).
+ */
 export const install = async (): Promise<App> => {
   await run("npx", [...pnpm, "-r", "--filter", "./packages/*", "build"], { cwd: root })
   const base = mkdtempSync(join(tmpdir(), "authfx-consumer-"))
@@ -66,6 +74,7 @@ export const install = async (): Promise<App> => {
     "--loglevel=error",
     ...tarballs,
     ...peers,
+    ...pageDependencies,
     "typescript@~5.9.3",
     "@types/node@^20.19.0"
   ], { cwd: dir })

@@ -1,11 +1,58 @@
-import { assert, beforeAll, describe, it } from "@effect/vitest"
-import { writeFileSync } from "node:fs"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { chromium } from "playwright-core"
+import * as Browser from "../src/Browser.js"
 import * as Consumer from "../src/Consumer.js"
+import * as Fakes from "../src/Fakes.js"
+import * as Runtimes from "../src/Runtimes.js"
 
 const programs = ["gunbot", "whatsgate", "terabox", "nabi", "nandbox"] as const
 
+/** The typed error each portable program provokes: a wrong credential, or (Nabi) a profile of another wallet. */
+const typedErrors: Record<(typeof programs)[number], RegExp> = {
+  gunbot: /^typed error: CredentialsRejected \(WrongPassword\)$/m,
+  whatsgate: /^typed error: CredentialsRejected \(InvalidToken\)$/m,
+  terabox: /^typed error: CredentialsRejected \(CookieExpired\)$/m,
+  nabi: /^typed error: ProfileMismatch \(NotOwner p-other\)$/m,
+  nandbox: /^typed error: CredentialsRejected \(InvalidToken\)$/m
+}
+
+/** Screenshots and reports of this test, kept after the run. */
+const output = fileURLToPath(new URL("../test-output", import.meta.url))
+
+// Found before the tests are collected, so that a missing runtime decides between a failing test and a skip.
+const [bun, deno, chromiumBrowser] = await Promise.all([
+  Runtimes.find("bun"),
+  Runtimes.find("deno"),
+  Runtimes.find("chromium")
+])
+
+/**
+ * A runtime that is missing fails its tests, loudly, unless `AUTHFX_SKIP_RUNTIMES` names it: then they are
+ * skipped and the reason is printed.
+ */
+const describeRuntime = (runtime: Runtimes.Runtime, title: string, body: (command: string) => void) => {
+  if (runtime._tag === "Found") return describe(`${title} (${runtime.version})`, () => body(runtime.command))
+  if (Runtimes.skipped(runtime.name)) {
+    console.warn(`\n*** SKIPPED (AUTHFX_SKIP_RUNTIMES): ${title}: ${runtime.why}\n`)
+    return describe.skip(title, () => body(""))
+  }
+  return describe(title, () => {
+    it(`${runtime.name} is installed and starts`, () => {
+      assert.fail(`${runtime.why} (set AUTHFX_SKIP_RUNTIMES=${runtime.name} to skip these tests on purpose)`)
+    })
+  })
+}
+
 let app: Consumer.App
+let compiled: Promise<string> | undefined
+/** The NodeNext build of the app's programs into `out/`, once, for every test that runs them. */
+const compile = () => {
+  writeFileSync(join(app.dir, "tsconfig.json"), JSON.stringify(Consumer.tsconfig("NodeNext")))
+  return compiled ??= app.exec("npx", ["tsc", "-p", "tsconfig.json"])
+}
 
 describe("the packed packages, installed with npm into an app outside the workspace", () => {
   beforeAll(async () => {
@@ -13,8 +60,7 @@ describe("the packed packages, installed with npm into an app outside the worksp
   })
 
   it("type-check with strict settings and skipLibCheck: false, moduleResolution NodeNext", async () => {
-    writeFileSync(join(app.dir, "tsconfig.json"), JSON.stringify(Consumer.tsconfig("NodeNext")))
-    await app.exec("npx", ["tsc", "-p", "tsconfig.json"])
+    await compile()
   })
 
   it("type-check with strict settings and skipLibCheck: false, moduleResolution Bundler", async () => {
@@ -24,6 +70,7 @@ describe("the packed packages, installed with npm into an app outside the worksp
 
   for (const provider of programs) {
     it(`${provider}: authenticates, makes a call and catches a typed error under plain node`, async () => {
+      await compile()
       const output = await app.exec(process.execPath, [join("out", `${provider}.js`)])
       assert.match(output, /^authenticated: /m)
       assert.match(output, /^typed error: CredentialsRejected/m)
@@ -51,5 +98,169 @@ describe("the packed packages, installed with npm into an app outside the worksp
     const demo = await app.exec(join("node_modules", ".bin", "authfx"), ["demo"])
     assert.match(demo, /gunbot/)
     assert.notMatch(demo, /tsx/)
+  })
+
+  describe("under other runtimes, against the testkit fakes in a Node process", () => {
+    let fakes: Fakes.Running
+    const page = () => join(app.dir, "page")
+
+    beforeAll(async () => {
+      await compile()
+      mkdirSync(page(), { recursive: true })
+      mkdirSync(output, { recursive: true })
+      fakes = await Fakes.start(app, page())
+    })
+
+    afterAll(() => fakes?.stop())
+
+    /** Runs a portable program with the fakes' environment and returns its output (its output and error if it fails). */
+    const runProgram = async (command: string, args: ReadonlyArray<string>) =>
+      app.exec(command, args, { ...fakes.env, DENO_NO_UPDATE_CHECK: "1" })
+
+    describeRuntime(bun, "Bun", (command) => {
+      for (const provider of programs) {
+        it(`${provider}: authenticates, makes a call and catches a typed error`, async () => {
+          const out = await runProgram(command, [join("out", "portable", `${provider}.js`)])
+          assert.match(out, /^runtime: bun \d/m)
+          assert.match(out, /^authenticated: /m)
+          assert.match(out, /^call: /m)
+          assert.match(out, typedErrors[provider])
+        })
+      }
+    })
+
+    describeRuntime(deno, "Deno", (command) => {
+      for (const provider of programs) {
+        it(`${provider}: authenticates, makes a call and catches a typed error`, async () => {
+          // Only what the programs need: loopback sockets and the environment.
+          const out = await runProgram(command, [
+            "run",
+            "--allow-net=127.0.0.1",
+            "--allow-env",
+            join("out", "portable", `${provider}.js`)
+          ])
+          assert.match(out, /^runtime: deno \d/m)
+          assert.match(out, /^authenticated: /m)
+          assert.match(out, /^call: /m)
+          assert.match(out, typedErrors[provider])
+        })
+      }
+    })
+
+    it("the nandbox frames of each runtime reached the fake on an authenticated socket", async () => {
+      const { nandboxReceived } = await fakes.counters()
+      const texts = nandboxReceived.map((frame) => String(frame["text"]))
+      if (bun._tag === "Found") assert.isTrue(texts.some((t) => t.startsWith("hello from bun")), texts.join("; "))
+      if (deno._tag === "Found") assert.isTrue(texts.some((t) => t.startsWith("hello from deno")), texts.join("; "))
+    })
+
+    describe("browser bundles (esbuild, platform browser)", () => {
+      it("the guard reports a Node builtin that lands in a bundle, with its importer", async () => {
+        const bundle = await Browser.bundle({
+          cwd: app.dir,
+          contents:
+            `import { readFileSync } from "node:fs"; import { hostname } from "os"; console.log(readFileSync, hostname)`
+        })
+        assert.deepStrictEqual(bundle.nodeImports, [
+          "node:fs (imported by <stdin>)",
+          "os (imported by <stdin>)"
+        ])
+      })
+
+      it("no provider package pulls a Node builtin into a browser bundle; sizes beside @effect/platform's", async () => {
+        const sizes = await Browser.sizes(app.dir)
+        for (const size of sizes) {
+          assert.deepStrictEqual(size.alone.nodeImports, [], `${size.name} brings Node builtins into a browser bundle`)
+          assert.deepStrictEqual(size.whole.nodeImports, [], `${size.name} brings Node builtins into a browser bundle`)
+          assert.isAbove(size.alone.gzip, 0)
+        }
+        const table = Browser.sizesTable(sizes).join("\n")
+        writeFileSync(join(output, "bundle-sizes.md"), `${table}\n`)
+        console.log(`\nbrowser bundle sizes (also in test-output/bundle-sizes.md):\n${table}\n`)
+      })
+    })
+
+    describeRuntime(chromiumBrowser, "a browser page in headless Chromium", (command) => {
+      it("Nabi through a wallet's TonSigner and nandbox through the browser's WebSocket: authenticated, renewed by refresh token, a typed ProfileMismatch, no secret in the console", async () => {
+        const bundle = await Browser.bundle({
+          cwd: app.dir,
+          entry: join("app", "browser", "page.ts"),
+          outfile: join(page(), "page.js")
+        })
+        assert.deepStrictEqual(bundle.nodeImports, [], "a Node builtin landed in the page's bundle")
+        copyFileSync(join(app.dir, "app", "browser", "index.html"), join(page(), "index.html"))
+        console.log(
+          `page bundle: ${(bundle.bytes / 1024).toFixed(1)} KiB minified, ${(bundle.gzip / 1024).toFixed(1)} KiB gzip`
+        )
+
+        // Chromium runs as root in CI: no sandbox there.
+        const browser = await chromium.launch({ executablePath: command, args: ["--no-sandbox"], timeout: 30_000 })
+        try {
+          const tab = await browser.newPage()
+          tab.setDefaultTimeout(15_000)
+          const consoleText: Array<string> = []
+          const pageErrors: Array<string> = []
+          tab.on("console", (message) => void consoleText.push(`${message.type()}: ${message.text()}`))
+          tab.on("pageerror", (error) => void pageErrors.push(error.message))
+          await tab.addInitScript((config) => {
+            ;(globalThis as { authfxPageConfig?: unknown }).authfxPageConfig = config
+          }, {
+            nabiUrl: fakes.env["NABI_URL"]!,
+            nandboxUrl: fakes.env["NANDBOX_URL"]!,
+            nandboxToken: fakes.env["NANDBOX_TOKEN"]!,
+            wallet: fakes.wallet
+          })
+          await tab.goto(fakes.page)
+          await tab.waitForSelector("body[data-ready=true]", { state: "attached" })
+          const press = async (button: string) => {
+            await tab.click(`#${button}`)
+            await tab.waitForSelector(`body[data-${button}=done], body[data-${button}=failed]`, { state: "attached" })
+            const error = await tab.textContent("#error")
+            assert.strictEqual(await tab.getAttribute("body", `data-${button}`), "done", `${button}: ${error}`)
+          }
+          const text = async (id: string) => (await tab.textContent(`#${id}`)) ?? ""
+
+          await press("connect")
+          assert.strictEqual(await text("nabi-status"), `authenticated: wallet ${fakes.wallet.address}`)
+          assert.strictEqual(await text("nabi-profiles"), "p-wallet: profile p-wallet")
+          assert.strictEqual(await text("nandbox-status"), "authenticated: bot authfx fake bot")
+          assert.strictEqual(await text("nandbox-sent"), "sendMessage written on the authenticated socket")
+          const before = await fakes.counters()
+
+          // The server expires every access token: the next call meets a 401 and renews by refresh token,
+          // without asking the wallet to sign again.
+          await fakes.expireNabiAccessTokens()
+          await press("profiles")
+          assert.match(await text("nabi-renewal"), /^renewed by refresh token \(generation 2\)$/)
+          assert.strictEqual(await text("nabi-profiles"), "p-wallet: profile p-wallet")
+          const after = await fakes.counters()
+          assert.strictEqual(after.nabi["refreshes"]! - before.nabi["refreshes"]!, 1)
+          assert.strictEqual(after.nabi["logins"], before.nabi["logins"], "a renewal must not sign in again")
+
+          await press("rename-other")
+          assert.strictEqual(
+            await text("nabi-mismatch"),
+            `typed error: ProfileMismatch (NotOwner): ${fakes.wallet.address} does not own p-other`
+          )
+          assert.isTrue(after.nandboxReceived.some((frame) => frame["text"] === "hello from a browser"))
+
+          await tab.screenshot({ path: join(output, "browser-page.png"), fullPage: true })
+
+          // The page logs both sessions and the refused call on purpose: what it logged must hold no secret.
+          const logged = consoleText.join("\n")
+          assert.match(logged, /nabi session/)
+          assert.match(logged, /<redacted>/)
+          const shown = (await tab.textContent("body")) ?? ""
+          for (const where of [logged, shown]) {
+            assert.notInclude(where, fakes.env["NANDBOX_TOKEN"]!.split(":")[2]!)
+            assert.notInclude(where, fakes.wallet.jwk.d)
+            assert.notMatch(where, /eyJ[\w-]+\.eyJ[\w-]+\./, "a JWT (Nabi's access or refresh token)")
+          }
+          assert.deepStrictEqual(pageErrors, [])
+        } finally {
+          await browser.close()
+        }
+      })
+    })
   })
 })
