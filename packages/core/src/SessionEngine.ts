@@ -31,6 +31,7 @@ import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Random from "effect/Random"
+import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -174,7 +175,8 @@ interface Entry<S> {
   /** A background renewal of this entry is running or has given up. */
   renewing: boolean
   /** The fiber that sleeps until the renewal is due, if any. */
-  timer: Fiber.RuntimeFiber<unknown, unknown> | undefined
+  /** Cancels the pending renewal's timer. */
+  timer: (() => void) | undefined
 }
 
 type Operation = "acquire" | "refresh"
@@ -353,16 +355,34 @@ export const make = <P extends Provider.Any, R = never>(
         if (operation === "refresh") yield* Metric.increment(metrics.refreshes)
         else if (operation === "acquire") yield* Metric.increment(metrics.acquisitions)
         if (Number.isFinite(expiresAt)) yield* Metric.set(metrics.secondsToExpiry, lifetime / 1000)
-        if (Number.isFinite(refreshAt)) {
-          next.timer = yield* fork(Effect.interruptible(renewWhenDue(next)))
-        }
+        if (Number.isFinite(refreshAt)) next.timer = yield* schedule(next)
         return next
       })
 
     const replace = (next: Entry<S> | undefined) => {
       const previous = entry
       entry = next
-      if (previous?.timer !== undefined) previous.timer.unsafeInterruptAsFork(FiberId.none)
+      if (previous?.timer !== undefined) previous.timer()
+    }
+
+    // The renewal's timer. On the live clock it is a plain platform timer that forks the renewal when it fires
+    // (a few hundred bytes per idle engine, where a sleeping fiber costs about 8 KiB); any other clock (TestClock,
+    // a user's own) gets a fiber that sleeps on that clock, so that time there moves only when that clock does.
+    const scheduler = liveScheduler(clock)
+    const runtime = scheduler === undefined ? undefined : yield* Effect.runtime<never>()
+    const schedule = (due: Entry<S>): Effect.Effect<() => void> => {
+      if (scheduler === undefined || runtime === undefined) {
+        return Effect.map(
+          fork(Effect.interruptible(renewWhenDue(due))),
+          (fiber) => () => fiber.unsafeInterruptAsFork(FiberId.none)
+        )
+      }
+      return Effect.sync(() => {
+        const cancel = scheduler.unsafeSchedule(() => {
+          if (claimRenewal(due)) track(Runtime.runFork(runtime)(renewInBackground(due)))
+        }, Duration.millis(Math.max(0, due.refreshAt - clock.unsafeCurrentTimeMillis())))
+        return () => void cancel()
+      })
     }
 
     const storeTimeout = Duration.toMillis(options.persistence?.timeout ?? Duration.seconds(3))
@@ -624,6 +644,19 @@ export const make = <P extends Provider.Any, R = never>(
       events
     } satisfies Authenticated<P> as Authenticated<P>
   })
+
+/**
+ * The platform timer behind Effect's live clock, when `clock` is that clock;
+ * `undefined` for any other (a `TestClock`, a user's clock).
+ */
+const liveScheduler = (clock: Clock.Clock): Clock.ClockScheduler | undefined => {
+  const candidate = (clock as { readonly scheduler?: unknown }).scheduler
+  if (typeof candidate !== "function" || "adjust" in clock) return undefined
+  const scheduler = Effect.runSync(candidate.call(clock) as Effect.Effect<unknown>)
+  return typeof scheduler === "object" && scheduler !== null && "unsafeSchedule" in scheduler
+    ? scheduler as Clock.ClockScheduler
+    : undefined
+}
 
 const describe = (cause: Cause.Cause<unknown>): string => {
   const failure = Option.getOrUndefined(Cause.failureOption(cause))
