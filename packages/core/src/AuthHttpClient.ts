@@ -253,65 +253,73 @@ export const make = <P extends Provider.Any, E = never>(
   const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
   const redacted = options.redactedHeaders ?? secretHeaders
   const transientStatuses = options.transientStatuses ?? true
-  // The session that signed the request now running in this fiber: the request
-  // object itself is replaced on its way out (tracing headers, user mappings),
-  // so it cannot serve as the key.
-  const signedWith = FiberRef.unsafeMake<Provider.Session<P> | undefined>(undefined)
-
   const secretParams = options.secretUrlParams ?? []
   const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024
-  const traced = secretParams.length === 0 ? client : HttpClient.withTracerDisabledWhen(client, () => true)
-  const signed = HttpClient.mapRequestEffect(
-    traced,
-    (request) =>
-      Effect.flatMap(
-        auth.session,
-        (session) => Effect.as(FiberRef.set(signedWith, session), options.sign(request, session))
-      )
-  )
+  const base = secretParams.length === 0 ? client : HttpClient.withTracerDisabledWhen(client, () => true)
+  const classify = options.classify
 
   const mapPlatformError = (error: HttpClientError.HttpClientError): TransportError | ProtocolError =>
     error._tag === "RequestError" ? fromRequestError(provider, error) : fromResponseError(provider, error)
 
-  return HttpClient.transformResponse(signed, (execute) => {
-    // A redirect is never followed by the platform client: with `fetch` (Bun, Deno, browsers) a followed
-    // redirect would carry the credential to wherever `Location` points. The 3xx comes back to the provider's
-    // classification, as it does with Node's client.
-    const effect = withoutRedirects(execute)
+  // The header names to redact join the platform's (for its spans and renderings) only where they are not
+  // already there: an application that sets them once pays nothing per request.
+  let seenNames: ReadonlyArray<string | RegExp> | undefined
+  let extendedNames: ReadonlyArray<string | RegExp> = []
+  const withRedactedNames = <A, E1, R>(effect: Effect.Effect<A, E1, R>): Effect.Effect<A, E1, R> =>
+    Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (current) => {
+      if (current !== seenNames) {
+        seenNames = current
+        extendedNames = appendNames(current, redacted)
+      }
+      return extendedNames === current ? effect : Effect.locally(effect, Headers.currentRedactedNames, extendedNames)
+    })
+
+  /** Reads the body within the exchange and counts it against the bound. */
+  const readBody = (response: HttpClientResponse.HttpClientResponse) =>
+    BoundedResponse.buffer(
+      response,
+      maxBytes,
+      BoundedResponse.sanitizeRequest(response.request, redacted, secretParams)
+    ).pipe(
+      Effect.catchIf(
+        (e): e is BoundedResponse.BodyTooLarge => e instanceof BoundedResponse.BodyTooLarge,
+        (e) =>
+          Effect.fail(
+            new ProtocolError({
+              provider,
+              reason: "TooLarge",
+              status: response.status,
+              request: describeRequest(response.request),
+              description: `the body is larger than ${e.limit} bytes; the rest was not read`
+            })
+          )
+      )
+    )
+
+  const mapError = (error: unknown) =>
+    Effect.fail(
+      (error as any)?._tag === "RequestError" || (error as any)?._tag === "ResponseError"
+        ? mapPlatformError(error as HttpClientError.HttpClientError)
+        : error as Provider.Error<P>
+    )
+
+  /** The exchange of one request: signed with the current session, retried, replayed once after a rejection. */
+  const exchange = (request: HttpClientRequest.HttpClientRequest) => {
+    // The session that signed this request's current attempt, for the rejection to name: attempts of one
+    // request run one after the other, and each request has its own.
+    let signedWith: Provider.Session<P> | undefined
+    const signed = Effect.flatMap(auth.session, (session) => {
+      signedWith = session
+      // A redirect is never followed by the platform client: with `fetch` (Bun, Deno, browsers) a followed
+      // redirect would carry the credential to wherever `Location` points. The 3xx comes back to the provider's
+      // classification, as it does with Node's client.
+      return withoutRedirects(base.execute(options.sign(request, session)))
+    })
     // The body is read within the exchange (so the timeout covers it, and a stalled body cannot hang the
     // caller), counted against the bound, and the response rebuilt from it around a request that renders
     // without the credential.
-    const read = Number.isFinite(maxBytes)
-      ? Effect.flatMap(effect, (response) =>
-        BoundedResponse.buffer(
-          response,
-          maxBytes,
-          BoundedResponse.sanitizeRequest(response.request, redacted, secretParams)
-        ).pipe(
-          Effect.catchIf(
-            (e): e is BoundedResponse.BodyTooLarge => e instanceof BoundedResponse.BodyTooLarge,
-            (e) =>
-              Effect.fail(
-                new ProtocolError({
-                  provider,
-                  reason: "TooLarge",
-                  status: response.status,
-                  request: describeRequest(response.request),
-                  description: `the body is larger than ${e.limit} bytes; the rest was not read`
-                })
-              )
-          )
-        ))
-      : effect
-    const sent = read.pipe(
-      Effect.catchAll((error) =>
-        Effect.fail(
-          (error as any)?._tag === "RequestError" || (error as any)?._tag === "ResponseError"
-            ? mapPlatformError(error as HttpClientError.HttpClientError)
-            : error as Provider.Error<P>
-        )
-      )
-    )
+    const read = Number.isFinite(maxBytes) ? Effect.flatMap(signed, readBody) : signed
+    const sent = Effect.catchAll(read, mapError)
     const bounded = timeout === undefined ? sent : Effect.timeoutFail(sent, {
       duration: timeout,
       onTimeout: () =>
@@ -321,7 +329,6 @@ export const make = <P extends Provider.Any, E = never>(
           description: `no answer within ${Duration.format(timeout)}`
         })
     })
-    const classify = options.classify
     const attempt = Effect.flatMap(bounded, (response): Effect.Effect<
       HttpClientResponse.HttpClientResponse,
       Provider.Error<P> | E | TransportError | ProtocolError | Rejection<Provider.Session<P> | undefined>
@@ -330,14 +337,14 @@ export const make = <P extends Provider.Any, E = never>(
         return transientAnswer(provider, response)
       }
       if (classify === undefined) return Effect.succeed(response)
-      return Effect.flatMap(FiberRef.get(signedWith), (session) =>
-        classify(response).pipe(
-          Effect.catchIf(
-            (e): e is SessionRejected => e instanceof SessionRejected,
-            (rejected) => Effect.fail(new Rejection({ session, rejected }))
-          ),
-          Effect.as(response)
-        ))
+      const session = signedWith
+      return classify(response).pipe(
+        Effect.catchIf(
+          (e): e is SessionRejected => e instanceof SessionRejected,
+          (rejected) => Effect.fail(new Rejection({ session, rejected }))
+        ),
+        Effect.as(response)
+      )
     })
     // The schedule's machinery is only set up once an attempt has failed: the
     // common path, a first attempt that succeeds, pays nothing for it.
@@ -376,7 +383,7 @@ export const make = <P extends Provider.Any, E = never>(
             )
           )
         )),
-      Effect.locallyWith(Headers.currentRedactedNames, (current) => appendNames(current, redacted)),
+      withRedactedNames,
       (effect) =>
         secretParams.length === 0 ? effect : effect.pipe(
           Effect.tap((response) =>
@@ -389,5 +396,10 @@ export const make = <P extends Provider.Any, E = never>(
           Effect.withSpan(`${provider}.request`, { kind: "client", attributes: { "authfx.provider": provider } })
         )
     ) as Effect.Effect<HttpClientResponse.HttpClientResponse, AuthHttpClientError<P, E>>
-  }) as HttpClient.HttpClient.With<AuthHttpClientError<P, E>>
+  }
+
+  return HttpClient.makeWith(
+    (request: Effect.Effect<HttpClientRequest.HttpClientRequest>) => Effect.flatMap(request, exchange),
+    Effect.succeed
+  ) as HttpClient.HttpClient.With<AuthHttpClientError<P, E>>
 }
