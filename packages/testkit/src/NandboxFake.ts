@@ -85,6 +85,8 @@ export interface ConnectionRecord {
   readonly frames: Array<Record<string, unknown>>
   authenticated: boolean
   closed: boolean
+  /** The close code, once closed (1009 when the client found a frame too large). */
+  closeCode: number | undefined
 }
 
 /**
@@ -177,11 +179,18 @@ export const make = (options: Options = {}): Effect.Effect<NandboxFake, never, S
 
     const onConnection = (socket: WebSocket) => {
       counters.connections += 1
-      const record: ConnectionRecord = { id: counters.connections, frames: [], authenticated: false, closed: false }
+      const record: ConnectionRecord = {
+        id: counters.connections,
+        frames: [],
+        authenticated: false,
+        closed: false,
+        closeCode: undefined
+      }
       records.push(record)
       live.set(socket, record)
-      socket.on("close", () => {
+      socket.on("close", (code) => {
         record.closed = true
+        record.closeCode = code
         live.delete(socket)
       })
       // The document: "the first request over the WebSocket session must always be an authentication request".
