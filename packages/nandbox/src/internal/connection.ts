@@ -166,6 +166,16 @@ const decodeOk = Schema.decodeUnknownEither(TokenAuthOk)
 const decodeError = Schema.decodeUnknownEither(ErrorFrame)
 const decodeInbound = Schema.decodeUnknownEither(InboundFrame)
 
+/** `TokenAuthOk`'s decoding without the Schema machinery, for the well-formed answer; `undefined` otherwise. */
+const readTokenAuthOk = (frame: Record<string, unknown>): typeof TokenAuthOk.Type | undefined => {
+  const { ID, date, name, reference } = frame
+  if (typeof ID !== "string" && !(typeof ID === "number" && Number.isInteger(ID))) return undefined
+  if (name !== undefined && typeof name !== "string") return undefined
+  if (reference !== undefined && typeof reference !== "number") return undefined
+  if (date !== undefined && typeof date !== "number") return undefined
+  return { method: "TOKEN_AUTH_OK", ID, name: name ?? "", reference, date }
+}
+
 /** UTF-8 length of `text`, counted only as far as `limit` needs. */
 const exceeds = (text: string, limit: number): boolean => {
   if (text.length > limit) return true
@@ -217,7 +227,7 @@ export const make = (
     const maxFrameSize = options.maxFrameSize ?? defaultMaxFrameSize
     const sockets = new Set<Attempt>()
     const lives = new WeakMap<NandboxSession, Attempt>()
-    // Created after the socket is started; a frame published before it exists has no subscriber anyway.
+    // Created with the first subscription: a frame published before it would have no subscriber anyway.
     let inbound: PubSub.PubSub<InboundFrame> | undefined
     let generation = 0
     let scopeClosed = false
@@ -280,15 +290,23 @@ export const make = (
       const method = (json as { readonly method?: unknown }).method
       if (attempt.session === undefined) {
         if (method === "TOKEN_AUTH_OK") {
-          const ok = decodeOk(json)
-          if (Either.isLeft(ok)) return abandon(attempt, AuthError.fromParseError({ provider, error: ok.left }))
+          // The answer is checked field by field as `TokenAuthOk` describes it; only a frame that fails the check
+          // runs the Schema decoder, for the typed error that says what is wrong.
+          let ok = readTokenAuthOk(json as Record<string, unknown>)
+          if (ok === undefined) {
+            const decoded = decodeOk(json)
+            if (Either.isLeft(decoded)) {
+              return abandon(attempt, AuthError.fromParseError({ provider, error: decoded.left }))
+            }
+            ok = decoded.right
+          }
           generation += 1
           attempt.authenticatedAt = attempt.lastInbound
           const session: NandboxSession = {
-            botId: String(ok.right.ID),
-            name: ok.right.name,
-            reference: ok.right.reference,
-            date: ok.right.date,
+            botId: String(ok.ID),
+            name: ok.name,
+            reference: ok.reference,
+            date: ok.date,
             generation
           }
           attempt.session = session
@@ -336,7 +354,10 @@ export const make = (
     const unexpected = (attempt: Attempt, what: string): void => {
       log(`sent ${what}; ignored`)
       if (attempt.session === undefined) {
-        abandon(attempt, new AuthError.ProtocolError({ provider, reason: "UnexpectedFrame", request, description: what }))
+        abandon(
+          attempt,
+          new AuthError.ProtocolError({ provider, reason: "UnexpectedFrame", request, description: what })
+        )
       }
     }
 
@@ -466,17 +487,11 @@ export const make = (
         return restore(Deferred.await(attempt.answer)).pipe(
           Effect.onExit((exit) => {
             disarm(attempt)
-            if (Exit.isSuccess(exit)) return keepAlive(attempt)
-            abandon(attempt, undefined)
+            if (Exit.isFailure(exit)) abandon(attempt, undefined)
             return Effect.void
           })
         )
-      }).pipe(
-        Effect.withSpan("NandboxAuth.connect", {
-          attributes: { "authfx.provider": provider },
-          captureStackTrace: false
-        })
-      )
+      })
 
     /** Keep-alive: a PING when nothing has arrived for `pingAfter`, until the socket ends. */
     const keepAlive = (attempt: Attempt): Effect.Effect<void> =>
@@ -518,9 +533,8 @@ export const make = (
     const stableAfter = Duration.toMillis(options.stableAfter ?? Duration.seconds(5))
     const reconnect = options.reconnect ?? defaultReconnect
     const fibers = yield* FiberSet.make<unknown, unknown>()
-    const published = yield* PubSub.unbounded<InboundFrame>()
-    inbound = published
-    const queue = yield* Queue.dropping<Pending>(options.queueCapacity ?? 1_000)
+    // Created with the first frame sent, with the writer: a connection that only listens has neither.
+    let queue: Queue.Queue<Pending> | undefined
     const state = yield* SubscriptionRef.make<State>({ _tag: "Connecting" })
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
@@ -532,7 +546,9 @@ export const make = (
     const acquireSocket = (token: Redacted.Redacted<string>): Effect.Effect<NandboxSession, NandboxAuthError> =>
       Effect.suspend(() => {
         if (scopeClosed) return Effect.interrupt
-        const attempt = early !== undefined && Redacted.value(early.token) === Redacted.value(token) ? early : start(token)
+        const attempt = early !== undefined && Redacted.value(early.token) === Redacted.value(token)
+          ? early
+          : start(token)
         if (early !== undefined) {
           if (attempt !== early) abandon(early, undefined)
           early = undefined
@@ -577,8 +593,11 @@ export const make = (
       while (true) {
         const exit = yield* Effect.exit(auth.session)
         if (Exit.isSuccess(exit)) {
+          // The callers waiting for this session go first; the bookkeeping below is not on their path.
+          yield* Effect.yieldNow()
           const live = lives.get(exit.value)!
           attempt = 0
+          yield* keepAlive(live)
           yield* SubscriptionRef.set(state, { _tag: "Connected", session: exit.value })
           const { error, revoked } = yield* Deferred.await(live.closed)
           const lived = clock.unsafeCurrentTimeMillis() - live.authenticatedAt
@@ -618,46 +637,48 @@ export const make = (
     })
 
     /** The live connection to write on next, or the permanent failure. */
-    const nextConnection = state.changes.pipe(
-      Stream.filterMap((s): Option.Option<Either.Either<Attempt, NandboxAuthError>> => {
-        if (s._tag === "Failed") return Option.some(Either.left(s.error))
-        if (s._tag !== "Connected") return Option.none()
-        const live = lives.get(s.session)
-        return live === undefined || live.stopped ? Option.none() : Option.some(Either.right(live))
-      }),
-      Stream.runHead,
-      Effect.flatMap((head) => Option.isSome(head) ? Effect.succeed(head.value) : Effect.never)
+    const nextConnection = Effect.suspend(() =>
+      state.changes.pipe(
+        Stream.filterMap((s): Option.Option<Either.Either<Attempt, NandboxAuthError>> => {
+          if (s._tag === "Failed") return Option.some(Either.left(s.error))
+          if (s._tag !== "Connected") return Option.none()
+          const live = lives.get(s.session)
+          return live === undefined || live.stopped ? Option.none() : Option.some(Either.right(live))
+        }),
+        Stream.runHead,
+        Effect.flatMap((head) => Option.isSome(head) ? Effect.succeed(head.value) : Effect.never)
+      )
     )
 
     /** Delivers queued frames in order, each once, waiting for re-authentication when disconnected. */
-    const deliver = Effect.gen(function*() {
-      let head: Pending | undefined
-      while (true) {
-        const pending: Pending = head ?? (yield* Queue.take(queue))
-        head = pending
-        const target = yield* nextConnection
-        if (Either.isLeft(target)) {
-          const error: SendError = target.left
-          yield* Deferred.fail(pending.done, error)
-          for (const rest of yield* Queue.takeAll(queue)) yield* Deferred.fail(rest.done, error)
-          head = undefined
-          continue
+    const deliver = (queue: Queue.Queue<Pending>) =>
+      Effect.gen(function*() {
+        let head: Pending | undefined
+        while (true) {
+          const pending: Pending = head ?? (yield* Queue.take(queue))
+          head = pending
+          const target = yield* nextConnection
+          if (Either.isLeft(target)) {
+            const error: SendError = target.left
+            yield* Deferred.fail(pending.done, error)
+            for (const rest of yield* Queue.takeAll(queue)) yield* Deferred.fail(rest.done, error)
+            head = undefined
+            continue
+          }
+          if (write(target.right, pending.text)) {
+            yield* Deferred.succeed(pending.done, void 0)
+            head = undefined
+          } else {
+            // The socket went away: keep the frame, and wait for the next one.
+            yield* Deferred.await(target.right.closed)
+          }
         }
-        if (write(target.right, pending.text)) {
-          yield* Deferred.succeed(pending.done, void 0)
-          head = undefined
-        } else {
-          // The socket went away: keep the frame, and wait for the next one.
-          yield* Deferred.await(target.right.closed)
-        }
-      }
-    })
-
+      })
     yield* FiberSet.run(fibers, supervise)
-    // The writer starts with the first frame sent: a connection that only listens never forks it.
-    let delivering: Fiber.RuntimeFiber<unknown, unknown> | undefined
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
+        if (inbound !== undefined) yield* PubSub.shutdown(inbound)
+        if (queue === undefined) return
         for (const rest of yield* Queue.takeAll(queue)) {
           yield* Deferred.fail(
             rest.done,
@@ -682,7 +703,13 @@ export const make = (
         if (typeof text !== "string") {
           return yield* new NandboxSendError({ provider, reason: "Unencodable", method: methodOf(frame) })
         }
-        if (delivering === undefined) delivering = yield* FiberSet.run(fibers, deliver)
+        if (queue === undefined) {
+          const created = yield* Queue.dropping<Pending>(options.queueCapacity ?? 1_000)
+          if (queue === undefined) {
+            queue = created
+            yield* FiberSet.run(fibers, deliver(created))
+          }
+        }
         const done = yield* Deferred.make<void, SendError>()
         const queued = yield* Queue.offer(queue, { frame, text, done })
         if (!queued) return yield* new NandboxSendError({ provider, reason: "QueueFull", method: methodOf(frame) })
@@ -693,7 +720,13 @@ export const make = (
       auth,
       connection: {
         send,
-        inbound: Stream.fromPubSub(published),
+        inbound: Stream.unwrap(
+          Effect.suspend(() =>
+            inbound !== undefined
+              ? Effect.succeed(inbound)
+              : Effect.map(PubSub.unbounded<InboundFrame>(), (created) => inbound ??= created)
+          ).pipe(Effect.map((pubsub) => Stream.fromPubSub(pubsub)))
+        ),
         state
       }
     }
