@@ -96,7 +96,10 @@ describe("nandbox hardening: bounded frames", () => {
         }).pipe(Layer.provide(NodeSocket.layerWebSocketConstructor))
       )
       const error = yield* failureOf(Context.get(context, NandboxAuth.NandboxAuth).session)
-      assert.deepStrictEqual([error._tag, error._tag === "ProtocolError" && error.reason], ["ProtocolError", "TooLarge"])
+      assert.deepStrictEqual([error._tag, error._tag === "ProtocolError" && error.reason], [
+        "ProtocolError",
+        "TooLarge"
+      ])
       record("TOKEN_AUTH_OK of 1 MiB + 1 byte of padding", `${error._tag}(TooLarge) from session`, 1)
 
       const small = yield* setup({}, { maxFrameSize: 1_024 })
