@@ -9,9 +9,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
@@ -469,6 +468,14 @@ export const make = (
         return Effect.void
       })
 
+    /** Forks `effect` as a daemon tracked by this connection (no `FiberSet`: a plain `Set` and one finalizer). */
+    const fork = <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.map(Effect.forkDaemon(Effect.interruptible(effect)), (fiber) => {
+        running.add(fiber)
+        fiber.addObserver(() => running.delete(fiber))
+        return fiber
+      })
+
     /** (Re)starts the watchdog of `attempt`, in a fiber of its own (a plain sleep). */
     const arm = (attempt: Attempt): void => {
       attempt.timer?.unsafeInterruptAsFork(FiberId.none)
@@ -495,8 +502,7 @@ export const make = (
 
     /** Keep-alive: a PING when nothing has arrived for `pingAfter`, until the socket ends. */
     const keepAlive = (attempt: Attempt): Effect.Effect<void> =>
-      FiberSet.run(
-        fibers,
+      fork(
         Effect.gen(function*() {
           let lastPing = 0
           while (true) {
@@ -532,7 +538,9 @@ export const make = (
     const pingAfter = Duration.toMillis(options.pingAfter ?? Duration.seconds(30))
     const stableAfter = Duration.toMillis(options.stableAfter ?? Duration.seconds(5))
     const reconnect = options.reconnect ?? defaultReconnect
-    const fibers = yield* FiberSet.make<unknown, unknown>()
+    /** Fibers this connection started (supervisor, writer, keep-alives); interrupted when its scope closes. */
+    const running = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
+    yield* Effect.addFinalizer(() => Fiber.interruptAll(running))
     // Created with the first frame sent, with the writer: a connection that only listens has neither.
     let queue: Queue.Queue<Pending> | undefined
     const state = yield* SubscriptionRef.make<State>({ _tag: "Connecting" })
@@ -674,7 +682,7 @@ export const make = (
           }
         }
       })
-    yield* FiberSet.run(fibers, supervise)
+    yield* fork(supervise)
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         if (inbound !== undefined) yield* PubSub.shutdown(inbound)
@@ -707,7 +715,7 @@ export const make = (
           const created = yield* Queue.dropping<Pending>(options.queueCapacity ?? 1_000)
           if (queue === undefined) {
             queue = created
-            yield* FiberSet.run(fibers, deliver(created))
+            yield* fork(deliver(created))
           }
         }
         const done = yield* Deferred.make<void, SendError>()
