@@ -596,7 +596,17 @@ export const make = (
 
     /** Keeps one authenticated socket: reconnects at once after a stable connection, with backoff otherwise. */
     const supervise = Effect.gen(function*() {
-      const driver = yield* Schedule.driver(reconnect)
+      // Made at the first reconnection: a connection that never drops never needs it.
+      let driverMade: Schedule.ScheduleDriver<unknown, unknown> | undefined
+      const driver = {
+        next: (input: unknown) =>
+          Effect.suspend(() =>
+            driverMade !== undefined
+              ? driverMade.next(input)
+              : Effect.flatMap(Schedule.driver(reconnect), (made) => (driverMade = made).next(input))
+          ),
+        reset: Effect.suspend(() => driverMade === undefined ? Effect.void : driverMade.reset)
+      }
       let attempt = 0
       while (true) {
         const exit = yield* Effect.exit(auth.session)
