@@ -415,14 +415,14 @@ export const make = (
       ws.addEventListener("open", () => {
         attempt.openedAt = clock.unsafeCurrentTimeMillis()
         if (attempt.stopped) return
-        // From now on the deadline is `authTimeout` after the open.
-        if (attempt.timer !== undefined) arm(attempt)
         try {
           // The one place the token leaves Redacted: the TOKEN_AUTH frame, the first frame of every socket.
           ws.send(JSON.stringify({ method: "TOKEN_AUTH", token: Redacted.value(token), rem: true }))
         } catch {
-          abandon(attempt, new AuthError.TransportError({ provider, reason: "Network", request }))
+          return abandon(attempt, new AuthError.TransportError({ provider, reason: "Network", request }))
         }
+        // From now on the deadline is `authTimeout` after the open (re-armed once the frame is on its way).
+        if (attempt.timer !== undefined) arm(attempt)
       })
       ws.addEventListener("message", (event) => onFrame(attempt, event.data))
       ws.addEventListener("error", () => {
