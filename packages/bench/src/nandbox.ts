@@ -106,3 +106,14 @@ export const connect = Effect.scoped(Effect.gen(function*() {
     sdk: sdk === undefined ? undefined : median(sdk)
   }
 }))
+
+// `node --import tsx src/nandbox.ts` runs this figure alone (the rest of `pnpm bench` takes minutes).
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  Effect.runPromise(connect).then((figures) => {
+    const ratio = (a: number, b: number | undefined) => b === undefined ? "n/a" : (a / b).toFixed(2)
+    console.log(JSON.stringify(figures))
+    console.log(
+      `authfx / SDK ${ratio(figures.authfx, figures.sdk)}×, authfx / raw ws ${ratio(figures.authfx, figures.raw)}×`
+    )
+  })
+}

@@ -44,9 +44,10 @@ export type NandboxAuthError =
 export interface Nandbox extends Provider.Provider<"nandbox", NandboxSession, NandboxAuthError> {}
 
 /**
- * A frame could not be sent: the outbound queue is full, or the connection
- * layer was closed. (A permanent authentication failure fails `send` with that
- * failure itself.)
+ * A frame could not be sent: the outbound queue is full, the connection
+ * layer was closed, or JSON cannot encode the frame (a `bigint`, a cycle; send
+ * 64-bit ids as strings, as received). (A permanent authentication failure
+ * fails `send` with that failure itself.)
  *
  * @since 0.1.0
  * @category errors
@@ -55,7 +56,7 @@ export class NandboxSendError extends Schema.TaggedError<NandboxSendError>("@aut
   "NandboxSendError",
   {
     provider: Schema.Literal("nandbox"),
-    reason: Schema.Literal("QueueFull", "Closed"),
+    reason: Schema.Literal("QueueFull", "Closed", "Unencodable"),
     method: Schema.String
   }
 ) {
@@ -65,6 +66,8 @@ export class NandboxSendError extends Schema.TaggedError<NandboxSendError>("@aut
   override get message(): string {
     return this.reason === "QueueFull"
       ? `nandbox: the outbound queue is full; ${this.method} was not queued`
+      : this.reason === "Unencodable"
+      ? `nandbox: JSON cannot encode the frame (a bigint or a cycle); ${this.method} was not queued`
       : `nandbox: the connection was closed; ${this.method} was not sent`
   }
 }
@@ -88,7 +91,9 @@ export interface OutboundFrame {
 
 /**
  * A frame received after authentication: a JSON object, routed by its `method`
- * (a frame without one is an error report).
+ * (a frame without one is an error report). Every inbound frame is decoded with
+ * this schema before it is published; one that does not match (a `method` that
+ * is not a string) is logged and dropped.
  *
  * @since 0.1.0
  * @category schemas

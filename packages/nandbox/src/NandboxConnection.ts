@@ -13,6 +13,9 @@
  *   the authenticated socket; frames sent while disconnected wait for the next
  *   authentication. A full queue or a permanent failure fails `send`, typed.
  * - A `PING` goes out when nothing has arrived for `pingAfter` (30 s).
+ * - Inbound frames are bounded (`maxFrameSize`, 1 MiB: over it, `ProtocolError`
+ *   `TooLarge` and the socket closed) and decoded with `InboundFrame` before
+ *   they are published; `send` of a value JSON cannot encode fails typed.
  *
  * @since 0.1.0
  */
@@ -90,6 +93,12 @@ export interface Options {
   readonly stableAfter?: Duration.DurationInput | undefined
   /** Frames waiting for a connection, at most (default 1,000). */
   readonly queueCapacity?: number | undefined
+  /**
+   * The largest inbound frame accepted, in UTF-8 bytes (default 1 MiB). A larger frame is not parsed: the socket is
+   * closed (code 1009), nothing more is read from it, and the connection reconnects; the `ProtocolError` (reason
+   * `TooLarge`) fails the authentication it interrupted, or shows as the `cause` of the `Reconnecting` state.
+   */
+  readonly maxFrameSize?: number | undefined
 }
 
 /**

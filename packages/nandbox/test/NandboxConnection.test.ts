@@ -292,7 +292,7 @@ describe("NandboxConnection", () => {
         yield* until(() => state()._tag === "Failed", "Failed state")
         seen.push(state(), yield* Effect.flip(connection.send({ method: "x" })))
       }).pipe(Effect.provide(capture.layer))
-      assert.isTrue(capture.spans.some((s) => s.name === "NandboxAuth.connect"))
+      assert.isTrue(capture.spans.some((s) => s.name === "NandboxAuth.acquire"))
       yield* SecretScan.assertClean(secrets, { capture, values: seen })
     })))
 })

@@ -5,8 +5,22 @@
  * `TOKEN_AUTH_OK` or `{"method":"error","code":"100099"}`, `PING` tolerated
  * without a reply, a regenerated token killing live sessions.
  *
- * Undocumented behaviour is switchable: whether the server closes the socket
- * right after a `100099` (`closeOnReject`).
+ * Rules and where they come from:
+ * - `TOKEN_AUTH` first: nandbox's authentication document says "the first request over the WebSocket session must
+ *   always be an authentication request", and every official SDK (JS `nandbox-bot-api` 1.2.19
+ *   `InternalWebSocket.on.open`, Java `NandboxClient.InternalWebSocket.onConnect`, Python `on_open`) sends
+ *   `TOKEN_AUTH` as soon as the socket opens, before anything else; their keep-alive `PING` starts only after
+ *   `TOKEN_AUTH_OK` (Java's `PingThread`). What the real server does with another frame first is not documented:
+ *   `beforeAuth` chooses between the documented "unauthorized" answer (`100099`, default) and a close with 1008
+ *   (policy violation, RFC 6455 section 7.4.1) without an answer.
+ * - `rem` as a boolean (all SDKs) or the string `"true"` (the document's example): both accepted.
+ * - `TOKEN_AUTH_OK` carries `ID` as the string the document shows (`idAsNumber` sends the JSON number a client
+ *   must also survive).
+ * - A regenerated token is refused at once and kills the sessions authenticated with it (the document: "generating
+ *   a new token will immediately invalidate any previously issued token").
+ *
+ * Undocumented behaviour is switchable: whether the server closes the socket right after a `100099`
+ * (`closeOnReject`), and what it does with a first frame that is not `TOKEN_AUTH` (`beforeAuth`).
  *
  * @since 0.1.0
  */
@@ -33,6 +47,12 @@ export interface Options {
   readonly idAsNumber?: boolean | undefined
   /** Close the socket right after answering `100099` (default false: keep it open). */
   readonly closeOnReject?: boolean | undefined
+  /**
+   * What a frame other than `TOKEN_AUTH` gets on a socket that is not authenticated (a `PING` or a text that is
+   * not JSON included): `"error"` answers `{"method":"error","code":"100099"}`, the document's unauthorized answer
+   * (then closes if `closeOnReject`); `"close"` closes the socket with 1008 and no answer. Default `"error"`.
+   */
+  readonly beforeAuth?: "error" | "close" | undefined
 }
 
 /**
@@ -51,6 +71,8 @@ export interface Counters {
   pings: number
   /** Frames other than `TOKEN_AUTH` and `PING` received from authenticated sessions. */
   frames: number
+  /** Frames other than `TOKEN_AUTH` received on sockets that were not authenticated (refused per `beforeAuth`). */
+  beforeAuth: number
 }
 
 /**
@@ -63,6 +85,8 @@ export interface ConnectionRecord {
   readonly frames: Array<Record<string, unknown>>
   authenticated: boolean
   closed: boolean
+  /** The close code, once closed (1009 when the client found a frame too large). */
+  closeCode: number | undefined
 }
 
 /**
@@ -92,6 +116,22 @@ export interface NandboxFake {
   /** Sends a JSON frame to every authenticated session. */
   readonly broadcast: (frame: Record<string, unknown>) => void
   readonly setCloseOnReject: (on: boolean) => void
+  readonly setBeforeAuth: (mode: "error" | "close") => void
+  /** Sends `text` as it is, as one text frame, to every authenticated session (oversized or odd frames). */
+  readonly sendRaw: (text: string) => void
+  /** Extra fields added to every later `TOKEN_AUTH_OK` (e.g. padding that makes the answer oversized). */
+  readonly setAuthOkExtra: (fields: Readonly<Record<string, unknown>>) => void
+}
+
+const parseObject = (text: string): Record<string, unknown> | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ? parsed as Record<string, unknown>
+      : undefined
+  } catch {
+    return undefined
+  }
 }
 
 const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join("")
@@ -109,9 +149,19 @@ export const make = (options: Options = {}): Effect.Effect<NandboxFake, never, S
     const botName = options.botName ?? "authfx test bot"
     let token = `${botId}:0:${secret()}`
     let closeOnReject = options.closeOnReject ?? false
+    let beforeAuth = options.beforeAuth ?? "error"
     let refuse = false
     let authDelay = 0
-    const counters: Counters = { connections: 0, refused: 0, authentications: 0, rejections: 0, pings: 0, frames: 0 }
+    let authOkExtra: Readonly<Record<string, unknown>> = {}
+    const counters: Counters = {
+      connections: 0,
+      refused: 0,
+      authentications: 0,
+      rejections: 0,
+      pings: 0,
+      frames: 0,
+      beforeAuth: 0
+    }
     const records: Array<ConnectionRecord> = []
     const received: Array<Record<string, unknown>> = []
     const live = new Map<WebSocket, ConnectionRecord>()
@@ -129,23 +179,30 @@ export const make = (options: Options = {}): Effect.Effect<NandboxFake, never, S
 
     const onConnection = (socket: WebSocket) => {
       counters.connections += 1
-      const record: ConnectionRecord = { id: counters.connections, frames: [], authenticated: false, closed: false }
+      const record: ConnectionRecord = {
+        id: counters.connections,
+        frames: [],
+        authenticated: false,
+        closed: false,
+        closeCode: undefined
+      }
       records.push(record)
       live.set(socket, record)
-      socket.on("close", () => {
+      socket.on("close", (code) => {
         record.closed = true
+        record.closeCode = code
         live.delete(socket)
       })
+      // The document: "the first request over the WebSocket session must always be an authentication request".
+      const unauthenticated = () => {
+        counters.beforeAuth += 1
+        if (beforeAuth === "close") return socket.close(1008, "TOKEN_AUTH first")
+        reject(socket, record)
+      }
       socket.on("message", (data, isBinary) => {
-        if (isBinary) return
-        let frame: Record<string, unknown>
-        try {
-          const parsed = JSON.parse(data.toString("utf8"))
-          if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return
-          frame = parsed
-        } catch {
-          return
-        }
+        // Binary or not a JSON object: refused if unauthenticated, ignored otherwise.
+        const frame = isBinary ? undefined : parseObject(data.toString("utf8"))
+        if (frame === undefined) return record.authenticated ? undefined : unauthenticated()
         record.frames.push(frame)
         if (frame["method"] === "TOKEN_AUTH") {
           const rem = frame["rem"]
@@ -160,7 +217,8 @@ export const make = (options: Options = {}): Effect.Effect<NandboxFake, never, S
               name: botName,
               ID: botId,
               reference: Date.now() * 10 + counters.authentications,
-              date: Date.now()
+              date: Date.now(),
+              ...authOkExtra
             })
             if (socket.readyState === socket.OPEN) {
               socket.send(options.idAsNumber === true ? ok.replace(`"ID":"${botId}"`, `"ID":${botId}`) : ok)
@@ -168,13 +226,10 @@ export const make = (options: Options = {}): Effect.Effect<NandboxFake, never, S
           }
           return authDelay > 0 ? void setTimeout(answer, authDelay) : answer()
         }
+        if (!record.authenticated) return unauthenticated()
         if (frame["method"] === "PING") {
           counters.pings += 1
           return
-        }
-        if (!record.authenticated) {
-          // The first request must be TOKEN_AUTH: anything else is unauthorized.
-          return reject(socket, record)
         }
         counters.frames += 1
         received.push(frame)
@@ -243,6 +298,13 @@ export const make = (options: Options = {}): Effect.Effect<NandboxFake, never, S
           if (record.authenticated) send(socket, frame)
         }
       },
-      setCloseOnReject: (on) => void (closeOnReject = on)
+      setCloseOnReject: (on) => void (closeOnReject = on),
+      setBeforeAuth: (mode) => void (beforeAuth = mode),
+      sendRaw: (text) => {
+        for (const [socket, record] of live) {
+          if (record.authenticated && socket.readyState === socket.OPEN) socket.send(text)
+        }
+      },
+      setAuthOkExtra: (fields) => void (authOkExtra = fields)
     }
   })

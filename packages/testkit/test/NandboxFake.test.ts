@@ -45,6 +45,52 @@ describe("NandboxFake", () => {
       assert.deepStrictEqual(JSON.parse(inbox[0]!), { method: "error", code: "100099" })
     })))
 
+  it.live("beforeAuth error: anything but TOKEN_AUTH first (a PING, a text that is not JSON) gets 100099", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const fake = yield* NandboxFake.make()
+      const { inbox, ws } = yield* connect(fake.url)
+      ws.send(JSON.stringify({ method: "PING" }))
+      ws.send("not json")
+      yield* settle
+      assert.deepStrictEqual(inbox.map((text) => JSON.parse(text)), [
+        { method: "error", code: "100099" },
+        { method: "error", code: "100099" }
+      ])
+      assert.deepStrictEqual([fake.counters.beforeAuth, fake.counters.pings], [2, 0])
+      // The socket stays open: the document says to re-authenticate with a valid token.
+      ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: true, token: fake.token() }))
+      yield* settle
+      assert.strictEqual(JSON.parse(inbox[2]!).method, "TOKEN_AUTH_OK")
+      ws.close()
+    })))
+
+  it.live("beforeAuth close: a first frame other than TOKEN_AUTH closes the socket with 1008 and no answer", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const fake = yield* NandboxFake.make({ beforeAuth: "close" })
+      const { inbox, ws } = yield* connect(fake.url)
+      const closed = Effect.async<number>((resume) => void ws.on("close", (code) => resume(Effect.succeed(code))))
+      ws.send(JSON.stringify({ method: "sendMessage", text: "hi" }))
+      assert.strictEqual(yield* closed, 1008)
+      assert.deepStrictEqual([inbox.length, fake.counters.beforeAuth, fake.received().length], [0, 1, 0])
+    })))
+
+  it.live("TOKEN_AUTH_OK extra fields and raw frames reach authenticated sessions only", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const fake = yield* NandboxFake.make()
+      fake.setAuthOkExtra({ padding: "x".repeat(10) })
+      const authed = yield* connect(fake.url)
+      const other = yield* connect(fake.url)
+      authed.ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: true, token: fake.token() }))
+      yield* settle
+      fake.sendRaw("{\"method\":\"message\",\"n\":1}")
+      yield* settle
+      assert.strictEqual(JSON.parse(authed.inbox[0]!).padding, "x".repeat(10))
+      assert.deepStrictEqual(JSON.parse(authed.inbox[1]!), { method: "message", n: 1 })
+      assert.strictEqual(other.inbox.length, 0)
+      authed.ws.close()
+      other.ws.close()
+    })))
+
   it.live("refuses connections at the upgrade while asked to", () =>
     Effect.scoped(Effect.gen(function*() {
       const fake = yield* NandboxFake.make()

@@ -4,17 +4,18 @@ import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
 import * as Socket from "@effect/platform/Socket"
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import * as FiberSet from "effect/FiberSet"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -22,7 +23,7 @@ import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import {
   ErrorFrame,
-  type InboundFrame,
+  InboundFrame,
   type Nandbox,
   type NandboxAuthError,
   NandboxSendError,
@@ -37,6 +38,9 @@ export const provider = "nandbox"
 
 export const defaultUrl = "wss://w1.nandbox.net:5020/nandbox/api/"
 
+/** Default largest inbound frame, in UTF-8 bytes: 1 MiB. */
+export const defaultMaxFrameSize = 1_048_576
+
 export type TokenSource = import("../NandboxConnection.js").TokenSource
 
 export type Options = import("../NandboxConnection.js").Options
@@ -45,7 +49,13 @@ export type Options = import("../NandboxConnection.js").Options
 export type State =
   | { readonly _tag: "Connecting" }
   | { readonly _tag: "Connected"; readonly session: NandboxSession }
-  | { readonly _tag: "Reconnecting"; readonly attempt: number; readonly error: string | undefined }
+  | {
+    readonly _tag: "Reconnecting"
+    readonly attempt: number
+    readonly error: string | undefined
+    /** Why the last socket ended or the last attempt failed, when it was an error (e.g. `TooLarge`). */
+    readonly cause?: NandboxAuthError | undefined
+  }
   | { readonly _tag: "Failed"; readonly error: NandboxAuthError }
 
 export interface Connection {
@@ -54,15 +64,35 @@ export interface Connection {
   readonly state: SubscriptionRef.SubscriptionRef<State>
 }
 
-/** One live, authenticated socket. */
-interface Live {
-  readonly session: NandboxSession
+/** How a socket ended: `revoked` when nandbox sent `100099` on it; `error` when the client closed it for a fault. */
+interface Ended {
+  readonly revoked: boolean
+  readonly error: NandboxAuthError | undefined
+}
+
+/**
+ * One socket, from its creation to its end: the callbacks of the platform `WebSocket` drive it directly (no fiber
+ * per frame, no fiber until `TOKEN_AUTH_OK`), so authenticating costs little more than a bare socket.
+ */
+interface Attempt {
+  readonly ws: globalThis.WebSocket
   readonly token: Redacted.Redacted<string>
-  readonly write: (chunk: string | Socket.CloseEvent) => Effect.Effect<void, Socket.SocketError>
-  /** Completes when the socket is gone; `revoked` when nandbox sent `100099` on it. */
-  readonly closed: Deferred.Deferred<{ readonly revoked: boolean }>
-  readonly isClosed: () => boolean
-  readonly openedAt: number
+  readonly answer: Deferred.Deferred<NandboxSession, NandboxAuthError>
+  readonly closed: Deferred.Deferred<Ended>
+  readonly startedAt: number
+  openedAt: number | undefined
+  authenticatedAt: number
+  lastInbound: number
+  session: NandboxSession | undefined
+  /** Set once the client gave up on the socket (closing it): later frames are not read. */
+  stopped: boolean
+  revoked: boolean
+  error: NandboxAuthError | undefined
+  isClosed: boolean
+  /** Whether `answer` is complete. */
+  answered: boolean
+  /** The running `watchdog`, while someone waits for the answer. */
+  timer: Fiber.RuntimeFiber<void> | undefined
 }
 
 interface Pending {
@@ -83,6 +113,11 @@ export const defaultReconnect: Schedule.Schedule<unknown, unknown> = Schedule.ex
 const isPermanent = (error: NandboxAuthError) =>
   error._tag === "CredentialsRejected" || error._tag === "CredentialsMissing" || error._tag === "ConfigurationError"
 
+/**
+ * The URL as the socket will use it: `ws:`/`wss:` only (a WHATWG `WebSocket` would quietly turn `http:` into `ws:`,
+ * the `ws` package would refuse it), no fragment (a `WebSocket` throws on one). The string is handed to the
+ * socket unchanged, so what was checked is what is dialled.
+ */
 export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
   Url.validate({
     provider,
@@ -93,31 +128,80 @@ export const validateUrl = (url: string): Effect.Effect<string, AuthError.Config
     trimTrailingSlash: false
   })
 
+/** `url` as errors show it: scheme, host, port and path; never user info or a query. */
+export const displayUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+  } catch {
+    return "(invalid URL)"
+  }
+}
+
+const checkToken = (token: Redacted.Redacted<string>): Either.Either<Redacted.Redacted<string>, NandboxAuthError> => {
+  const value = Redacted.value(token).trim()
+  if (value.length === 0) {
+    return Either.left(
+      new AuthError.CredentialsMissing({ provider, reason: "Empty", description: "NANDBOX_TOKEN is empty" })
+    )
+  }
+  if (!TOKEN.test(value)) {
+    return Either.left(
+      new AuthError.ConfigurationError({
+        provider,
+        reason: "Invalid",
+        key: "NANDBOX_TOKEN",
+        description: "expected <bot id>:0:<secret>"
+      })
+    )
+  }
+  return Either.right(token)
+}
+
 const readToken = (source: TokenSource): Effect.Effect<Redacted.Redacted<string>, NandboxAuthError> =>
-  (Redacted.isRedacted(source) ? Effect.succeed(source) : source).pipe(
-    Effect.flatMap((token): Effect.Effect<Redacted.Redacted<string>, NandboxAuthError> => {
-      const value = Redacted.value(token).trim()
-      if (value.length === 0) {
-        return Effect.fail(
-          new AuthError.CredentialsMissing({ provider, reason: "Empty", description: "NANDBOX_TOKEN is empty" })
-        )
-      }
-      if (!TOKEN.test(value)) {
-        return Effect.fail(
-          new AuthError.ConfigurationError({
-            provider,
-            reason: "Invalid",
-            key: "NANDBOX_TOKEN",
-            description: "expected <bot id>:0:<secret>"
-          })
-        )
-      }
-      return Effect.succeed(token)
-    })
-  )
+  Redacted.isRedacted(source) ? checkToken(source) : Effect.flatMap(source, checkToken)
 
 const decodeOk = Schema.decodeUnknownEither(TokenAuthOk)
 const decodeError = Schema.decodeUnknownEither(ErrorFrame)
+const decodeInbound = Schema.decodeUnknownEither(InboundFrame)
+
+/** `TokenAuthOk`'s decoding without the Schema machinery, for the well-formed answer; `undefined` otherwise. */
+const readTokenAuthOk = (frame: Record<string, unknown>): typeof TokenAuthOk.Type | undefined => {
+  const { ID, date, name, reference } = frame
+  if (typeof ID !== "string" && !(typeof ID === "number" && Number.isInteger(ID))) return undefined
+  if (name !== undefined && typeof name !== "string") return undefined
+  if (reference !== undefined && typeof reference !== "number") return undefined
+  if (date !== undefined && typeof date !== "number") return undefined
+  return { method: "TOKEN_AUTH_OK", ID, name: name ?? "", reference, date }
+}
+
+/** UTF-8 length of `text`, counted only as far as `limit` needs. */
+const exceeds = (text: string, limit: number): boolean => {
+  if (text.length > limit) return true
+  if (text.length * 3 <= limit) return false
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) bytes += 1
+    else if (c < 0x800) bytes += 2
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4
+      i++
+    } else bytes += 3
+    if (bytes > limit) return true
+  }
+  return false
+}
+
+const methodOf = (frame: OutboundFrame): string =>
+  frame !== null && typeof frame === "object" && typeof frame.method === "string" ? frame.method : "(no method)"
+
+const sizeOf = (data: unknown): number => {
+  if (typeof data === "string") return data.length
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength
+  if (typeof Blob !== "undefined" && data instanceof Blob) return data.size
+  return 0
+}
 
 /**
  * Builds the authenticated connection and its `Authenticated<Nandbox>`: a
@@ -133,216 +217,365 @@ export const make = (
 > =>
   Effect.gen(function*() {
     const url = yield* validateUrl(options.url ?? defaultUrl)
+    const request = `WS ${displayUrl(url)}`
     const constructor = yield* Socket.WebSocketConstructor
-    const openTimeout = options.openTimeout ?? Duration.seconds(10)
-    const authTimeout = options.authTimeout ?? Duration.seconds(10)
+    const clock = yield* Effect.clock
+    const runtime = yield* Effect.runtime<never>()
+    const openTimeout = Duration.toMillis(options.openTimeout ?? Duration.seconds(10))
+    const authTimeout = Duration.toMillis(options.authTimeout ?? Duration.seconds(10))
+    const maxFrameSize = options.maxFrameSize ?? defaultMaxFrameSize
+    const sockets = new Set<Attempt>()
+    const lives = new WeakMap<NandboxSession, Attempt>()
+    // Created with the first subscription: a frame published before it would have no subscriber anyway.
+    let inbound: PubSub.PubSub<InboundFrame> | undefined
+    let generation = 0
+    let scopeClosed = false
+
+    const log = (message: string): void =>
+      void Runtime.runFork(runtime)(
+        Effect.logWarning(`nandbox: ${message}`).pipe(Effect.annotateLogs("authfx.provider", provider))
+      )
+
+    const answer = (attempt: Attempt, exit: Exit.Exit<NandboxSession, NandboxAuthError>): void => {
+      if (attempt.answered) return
+      attempt.answered = true
+      Deferred.unsafeDone(attempt.answer, exit)
+    }
+
+    /** Stops reading `attempt` and closes its socket; a pending answer fails with `error`. */
+    const abandon = (attempt: Attempt, error: NandboxAuthError | undefined, code = 1000, reason = "closing") => {
+      if (error !== undefined) answer(attempt, Exit.fail(error))
+      if (attempt.stopped) return
+      attempt.stopped = true
+      if (error !== undefined) attempt.error = error
+      try {
+        attempt.ws.close(code, reason)
+      } catch {
+        // A browser refuses codes other than 1000 and 3000-4999 from a client.
+        try {
+          attempt.ws.close(1000, reason)
+        } catch {
+          // already closing
+        }
+      }
+    }
+
+    const onFrame = (attempt: Attempt, data: unknown): void => {
+      if (attempt.stopped) return
+      attempt.lastInbound = clock.unsafeCurrentTimeMillis()
+      if (typeof data !== "string" ? sizeOf(data) > maxFrameSize : exceeds(data, maxFrameSize)) {
+        // Bounded memory: the frame is dropped, the socket closed (1009: message too big), nothing more read.
+        const error = new AuthError.ProtocolError({
+          provider,
+          reason: "TooLarge",
+          request,
+          description: `a frame over the ${maxFrameSize}-byte maximum (maxFrameSize)`
+        })
+        log(`a frame over the ${maxFrameSize}-byte maximum; closing the socket`)
+        return abandon(attempt, error, 1009, "frame too large")
+      }
+      if (typeof data !== "string") return log("a binary frame; ignored")
+      let json: unknown
+      try {
+        // 64-bit identifiers (`ID`, user and chat ids) would be rounded by a plain JSON.parse.
+        json = parseFrame(data)
+      } catch {
+        return unexpected(attempt, "a frame that is not JSON")
+      }
+      if (typeof json !== "object" || json === null || Array.isArray(json)) {
+        return unexpected(attempt, "a frame that is not a JSON object")
+      }
+      // Routed on `method` first: only the frame that matters is decoded with its schema.
+      const method = (json as { readonly method?: unknown }).method
+      if (attempt.session === undefined) {
+        if (method === "TOKEN_AUTH_OK") {
+          // The answer is checked field by field as `TokenAuthOk` describes it; only a frame that fails the check
+          // runs the Schema decoder, for the typed error that says what is wrong.
+          let ok = readTokenAuthOk(json as Record<string, unknown>)
+          if (ok === undefined) {
+            const decoded = decodeOk(json)
+            if (Either.isLeft(decoded)) {
+              return abandon(attempt, AuthError.fromParseError({ provider, error: decoded.left }))
+            }
+            ok = decoded.right
+          }
+          generation += 1
+          attempt.authenticatedAt = attempt.lastInbound
+          const session: NandboxSession = {
+            botId: String(ok.ID),
+            name: ok.name,
+            reference: ok.reference,
+            date: ok.date,
+            generation
+          }
+          attempt.session = session
+          lives.set(session, attempt)
+          answer(attempt, Exit.succeed(session))
+          return
+        }
+        if (method === "error") {
+          const error = decodeError(json)
+          const code = Either.isRight(error) ? String(error.right.code) : undefined
+          return abandon(
+            attempt,
+            code === "100099"
+              ? new AuthError.CredentialsRejected({
+                provider,
+                reason: "InvalidToken",
+                code: 100099,
+                description: "nandbox refused the token: it is wrong, revoked or regenerated"
+              })
+              : new AuthError.ProtocolError({
+                provider,
+                reason: "UnexpectedFrame",
+                request,
+                ...(code !== undefined ? { code } : {}),
+                description: "an error instead of TOKEN_AUTH_OK"
+              })
+          )
+        }
+        // Anything else before TOKEN_AUTH_OK is not for this client yet.
+        return
+      }
+      if (method === "error") {
+        const error = decodeError(json)
+        if (Either.isRight(error) && String(error.right.code) === "100099") {
+          // The token was regenerated: this session is dead.
+          attempt.revoked = true
+          return abandon(attempt, undefined)
+        }
+      }
+      const frame = decodeInbound(json)
+      if (Either.isLeft(frame)) return log("a frame that does not match InboundFrame (method is not a string); dropped")
+      if (inbound !== undefined) Runtime.runSyncExit(runtime)(PubSub.publish(inbound, frame.right))
+    }
+
+    const unexpected = (attempt: Attempt, what: string): void => {
+      log(`sent ${what}; ignored`)
+      if (attempt.session === undefined) {
+        abandon(
+          attempt,
+          new AuthError.ProtocolError({ provider, reason: "UnexpectedFrame", request, description: what })
+        )
+      }
+    }
+
+    /** Creates the socket now; `TOKEN_AUTH` goes out the moment it opens. */
+    const start = (token: Redacted.Redacted<string>): Attempt => {
+      const now = clock.unsafeCurrentTimeMillis()
+      const deferred = Deferred.unsafeMake<NandboxSession, NandboxAuthError>(FiberId.none)
+      const closed = Deferred.unsafeMake<Ended>(FiberId.none)
+      let ws: globalThis.WebSocket
+      try {
+        ws = constructor(url)
+      } catch {
+        Deferred.unsafeDone(
+          deferred,
+          Exit.fail(new AuthError.TransportError({ provider, reason: "Network", request }))
+        )
+        Deferred.unsafeDone(closed, Exit.succeed({ revoked: false, error: undefined }))
+        return {
+          ws: undefined as unknown as globalThis.WebSocket,
+          token,
+          answer: deferred,
+          closed,
+          startedAt: now,
+          openedAt: undefined,
+          authenticatedAt: now,
+          lastInbound: now,
+          session: undefined,
+          stopped: true,
+          revoked: false,
+          error: undefined,
+          isClosed: true,
+          answered: true,
+          timer: undefined
+        }
+      }
+      const attempt: Attempt = {
+        ws,
+        token,
+        answer: deferred,
+        closed,
+        startedAt: now,
+        openedAt: undefined,
+        authenticatedAt: now,
+        lastInbound: now,
+        session: undefined,
+        stopped: false,
+        revoked: false,
+        error: undefined,
+        isClosed: false,
+        answered: false,
+        timer: undefined
+      }
+      sockets.add(attempt)
+      ws.binaryType = "arraybuffer"
+      let failed = false
+      ws.addEventListener("open", () => {
+        attempt.openedAt = clock.unsafeCurrentTimeMillis()
+        if (attempt.stopped) return
+        try {
+          // The one place the token leaves Redacted: the TOKEN_AUTH frame, the first frame of every socket.
+          ws.send(JSON.stringify({ method: "TOKEN_AUTH", token: Redacted.value(token), rem: true }))
+        } catch {
+          return abandon(attempt, new AuthError.TransportError({ provider, reason: "Network", request }))
+        }
+        // From now on the deadline is `authTimeout` after the open (re-armed once the frame is on its way).
+        if (attempt.timer !== undefined) arm(attempt)
+      })
+      ws.addEventListener("message", (event) => onFrame(attempt, event.data))
+      ws.addEventListener("error", () => {
+        failed = true
+      })
+      ws.addEventListener("close", (event) => {
+        attempt.isClosed = true
+        attempt.stopped = true
+        sockets.delete(attempt)
+        if (!attempt.answered) {
+          answer(
+            attempt,
+            Exit.fail(
+              failed && event.code === 1006
+                ? new AuthError.TransportError({ provider, reason: "Network", request })
+                : new AuthError.TransportError({ provider, reason: "Closed", request, code: event.code })
+            )
+          )
+        }
+        Deferred.unsafeDone(closed, Exit.succeed({ revoked: attempt.revoked, error: attempt.error }))
+      })
+      return attempt
+    }
+
+    /** Ends the wait for `TOKEN_AUTH_OK`: the socket must open within `openTimeout`, then answer within `authTimeout`. */
+    const watchdog = (attempt: Attempt): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (attempt.session !== undefined || attempt.stopped) return Effect.void
+        const now = clock.unsafeCurrentTimeMillis()
+        const due = attempt.openedAt === undefined
+          ? attempt.startedAt + openTimeout - now
+          : attempt.openedAt + authTimeout - now
+        if (due > 0) return Effect.zipRight(Effect.sleep(Duration.millis(due)), watchdog(attempt))
+        abandon(
+          attempt,
+          new AuthError.TransportError({
+            provider,
+            reason: "Timeout",
+            request,
+            description: attempt.openedAt === undefined ? "the socket did not open in time" : "no answer to TOKEN_AUTH"
+          })
+        )
+        return Effect.void
+      })
+
+    /** Forks `effect` as a daemon tracked by this connection (no `FiberSet`: a plain `Set` and one finalizer). */
+    const fork = <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.map(Effect.forkDaemon(Effect.interruptible(effect)), (fiber) => {
+        running.add(fiber)
+        fiber.addObserver(() => running.delete(fiber))
+        return fiber
+      })
+
+    /** (Re)starts the watchdog of `attempt`, in a fiber of its own (a plain sleep). */
+    const arm = (attempt: Attempt): void => {
+      attempt.timer?.unsafeInterruptAsFork(FiberId.none)
+      attempt.timer = Runtime.runFork(runtime)(watchdog(attempt))
+    }
+
+    const disarm = (attempt: Attempt): void => {
+      attempt.timer?.unsafeInterruptAsFork(FiberId.none)
+      attempt.timer = undefined
+    }
+
+    /** Waits for the answer of `attempt`: the session once `TOKEN_AUTH_OK` is decoded. */
+    const connect = (attempt: Attempt): Effect.Effect<NandboxSession, NandboxAuthError> =>
+      Effect.uninterruptibleMask((restore) => {
+        arm(attempt)
+        return restore(Deferred.await(attempt.answer)).pipe(
+          Effect.onExit((exit) => {
+            disarm(attempt)
+            if (Exit.isFailure(exit)) abandon(attempt, undefined)
+            return Effect.void
+          })
+        )
+      })
+
+    /** Keep-alive: a PING when nothing has arrived for `pingAfter`, until the socket ends. */
+    const keepAlive = (attempt: Attempt): Effect.Effect<void> =>
+      fork(
+        Effect.gen(function*() {
+          let lastPing = 0
+          while (true) {
+            const now = clock.unsafeCurrentTimeMillis()
+            const due = Math.max(attempt.lastInbound, lastPing) + pingAfter - now
+            if (due > 0) {
+              yield* Effect.sleep(Duration.millis(due))
+              continue
+            }
+            lastPing = now
+            write(attempt, "{\"method\":\"PING\"}")
+          }
+        }).pipe(Effect.raceFirst(Deferred.await(attempt.closed)), Effect.interruptible)
+      ).pipe(Effect.asVoid)
+
+    /** Writes on an open socket; false when it is not open any more. */
+    const write = (attempt: Attempt, text: string): boolean => {
+      if (attempt.stopped || attempt.ws.readyState !== 1) return false
+      try {
+        attempt.ws.send(text)
+        return true
+      } catch {
+        return false
+      }
+    }
+
+    // The socket first: with a token given as a value, the connection starts before the engine and its fibers are
+    // built, and the first acquisition adopts it.
+    let early: Attempt | undefined
+    if (Redacted.isRedacted(options.token) && Either.isRight(checkToken(options.token))) {
+      early = start(options.token)
+    }
     const pingAfter = Duration.toMillis(options.pingAfter ?? Duration.seconds(30))
     const stableAfter = Duration.toMillis(options.stableAfter ?? Duration.seconds(5))
     const reconnect = options.reconnect ?? defaultReconnect
-    const fibers = yield* FiberSet.make<unknown, unknown>()
-    const inbound = yield* PubSub.unbounded<InboundFrame>()
-    const queue = yield* Queue.dropping<Pending>(options.queueCapacity ?? 1_000)
+    /** Fibers this connection started (supervisor, writer, keep-alives); interrupted when its scope closes. */
+    const running = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
+    yield* Effect.addFinalizer(() => Fiber.interruptAll(running))
+    // Created with the first frame sent, with the writer: a connection that only listens has neither.
+    let queue: Queue.Queue<Pending> | undefined
     const state = yield* SubscriptionRef.make<State>({ _tag: "Connecting" })
-    const lives = new WeakMap<NandboxSession, Live>()
-    let generation = 0
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        scopeClosed = true
+        for (const attempt of sockets) abandon(attempt, undefined)
+      })
+    )
 
-    /** Opens a socket, sends `TOKEN_AUTH` first, and waits for the answer. */
-    const connect = (token: Redacted.Redacted<string>): Effect.Effect<NandboxSession, NandboxAuthError> =>
-      Effect.gen(function*() {
-        const socket = yield* Socket.makeWebSocket(url, { openTimeout, closeCodeIsError: () => true }).pipe(
-          Effect.provideService(Socket.WebSocketConstructor, constructor)
-        )
-        const write = yield* Effect.scoped(socket.writer)
-        const answer = yield* Deferred.make<NandboxSession, NandboxAuthError>()
-        const closed = yield* Deferred.make<{ readonly revoked: boolean }>()
-        let authenticated = false
-        let revoked = false
-        let isClosed = false
-        let lastInbound = yield* Clock.currentTimeMillis
-
-        // Writing waits for the socket to be open: a socket that never opened is
-        // already over, so the close races its end.
-        const closeSocket = write(new Socket.CloseEvent(1000, "closing")).pipe(
-          Effect.ignore,
-          Effect.raceFirst(Deferred.await(closed))
-        )
-
-        const onFrame = (data: string | Uint8Array): Effect.Effect<void> =>
-          Effect.gen(function*() {
-            lastInbound = yield* Clock.currentTimeMillis
-            if (typeof data !== "string") return
-            let json: unknown
-            try {
-              // 64-bit identifiers (`ID`, user and chat ids) would be rounded by a plain JSON.parse.
-              json = parseFrame(data)
-            } catch {
-              return yield* unexpected("a frame that is not JSON")
-            }
-            if (typeof json !== "object" || json === null || Array.isArray(json)) {
-              return yield* unexpected("a frame that is not a JSON object")
-            }
-            const frame = json as InboundFrame
-            const error = decodeError(json)
-            if (Either.isRight(error)) {
-              const code = String(error.right.code)
-              if (!authenticated) {
-                yield* Deferred.fail(
-                  answer,
-                  code === "100099"
-                    ? new AuthError.CredentialsRejected({
-                      provider,
-                      reason: "InvalidToken",
-                      code: 100099,
-                      description: "nandbox refused the token: it is wrong, revoked or regenerated"
-                    })
-                    : new AuthError.ProtocolError({
-                      provider,
-                      reason: "UnexpectedFrame",
-                      code,
-                      description: "an error instead of TOKEN_AUTH_OK"
-                    })
-                )
-                return yield* closeSocket
-              }
-              if (code === "100099") {
-                // The token was regenerated: this session is dead.
-                revoked = true
-                return yield* closeSocket
-              }
-            }
-            if (!authenticated) {
-              const ok = decodeOk(json)
-              if (Either.isLeft(ok)) {
-                if (frame.method === "TOKEN_AUTH_OK") {
-                  yield* Deferred.fail(answer, AuthError.fromParseError({ provider, error: ok.left }))
-                  return yield* closeSocket
-                }
-                return
-              }
-              authenticated = true
-              generation += 1
-              yield* Deferred.succeed(answer, {
-                botId: String(ok.right.ID),
-                name: ok.right.name,
-                reference: ok.right.reference,
-                date: ok.right.date,
-                generation
-              })
-              return
-            }
-            yield* PubSub.publish(inbound, frame)
-          })
-
-        const unexpected = (what: string) =>
-          Effect.gen(function*() {
-            yield* Effect.logWarning(`nandbox sent ${what}; ignored`).pipe(
-              Effect.annotateLogs("authfx.provider", provider)
-            )
-            if (!authenticated) {
-              yield* Deferred.fail(
-                answer,
-                new AuthError.ProtocolError({ provider, reason: "UnexpectedFrame", description: what })
-              )
-              yield* closeSocket
-            }
-          })
-
-        // The one place the token leaves Redacted: the TOKEN_AUTH frame.
-        const tokenAuth = JSON.stringify({ method: "TOKEN_AUTH", token: Redacted.value(token), rem: true })
-
-        yield* FiberSet.run(
-          fibers,
-          socket.runRaw(onFrame, { onOpen: Effect.ignore(write(tokenAuth)) }).pipe(
-            Effect.exit,
-            Effect.flatMap((exit) =>
-              Effect.gen(function*() {
-                const reason = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
-                yield* Deferred.fail(
-                  answer,
-                  Option.match(reason, {
-                    onNone: () => new AuthError.TransportError({ provider, reason: "Closed", request: `WS ${url}` }),
-                    onSome: (error) =>
-                      error.reason === "OpenTimeout"
-                        ? new AuthError.TransportError({
-                          provider,
-                          reason: "Timeout",
-                          request: `WS ${url}`,
-                          description: "the socket did not open in time"
-                        })
-                        : new AuthError.TransportError({
-                          provider,
-                          reason: error.reason === "Close" ? "Closed" : "Network",
-                          request: `WS ${url}`,
-                          ...(error.reason === "Close" ? { code: error.code } : {})
-                        })
-                  })
-                )
-                isClosed = true
-                yield* Deferred.succeed(closed, { revoked })
-              })
-            ),
-            Effect.onInterrupt(() =>
-              Effect.suspend(() => {
-                isClosed = true
-                return Deferred.succeed(closed, { revoked })
-              })
-            )
-          )
-        )
-
-        const session = yield* Deferred.await(answer).pipe(
-          Effect.timeoutFail({
-            duration: authTimeout,
-            onTimeout: () =>
-              new AuthError.TransportError({
-                provider,
-                reason: "Timeout",
-                request: `WS ${url}`,
-                description: "no answer to TOKEN_AUTH"
-              })
-          }),
-          Effect.tapError(() => closeSocket)
-        )
-        const openedAt = yield* Clock.currentTimeMillis
-        lives.set(session, { session, token, write: (text) => write(text), closed, isClosed: () => isClosed, openedAt })
-
-        // Keep-alive: a PING when nothing has arrived for `pingAfter`.
-        yield* FiberSet.run(
-          fibers,
-          Effect.gen(function*() {
-            let lastPing = 0
-            while (true) {
-              const now = yield* Clock.currentTimeMillis
-              const idleSince = Math.max(lastInbound, lastPing)
-              const due = idleSince + pingAfter - now
-              if (due > 0) {
-                yield* Effect.sleep(Duration.millis(due))
-                continue
-              }
-              lastPing = now
-              yield* Effect.ignore(write(JSON.stringify({ method: "PING" })))
-            }
-          }).pipe(Effect.raceFirst(Deferred.await(closed)))
-        )
-        return session
-      }).pipe(Effect.withSpan("NandboxAuth.connect", { attributes: { "authfx.provider": provider } }))
+    const acquireSocket = (token: Redacted.Redacted<string>): Effect.Effect<NandboxSession, NandboxAuthError> =>
+      Effect.suspend(() => {
+        if (scopeClosed) return Effect.interrupt
+        const attempt = early !== undefined && Redacted.value(early.token) === Redacted.value(token)
+          ? early
+          : start(token)
+        if (early !== undefined) {
+          if (attempt !== early) abandon(early, undefined)
+          early = undefined
+        }
+        return connect(attempt)
+      })
 
     /** Closes the socket of `session` if it is still open: a forced refresh replaces it. */
     const closeLive = (session: NandboxSession): Effect.Effect<void> => {
       const live = lives.get(session)
-      if (live === undefined || live.isClosed()) return Effect.void
-      return live.write(new Socket.CloseEvent(1000, "replaced")).pipe(
-        Effect.ignore,
-        Effect.zipRight(Deferred.await(live.closed)),
-        Effect.timeout("1 second"),
-        Effect.ignore
-      )
+      if (live === undefined || live.isClosed) return Effect.void
+      abandon(live, undefined, 1000, "replaced")
+      return Deferred.await(live.closed).pipe(Effect.timeout("1 second"), Effect.ignore)
     }
 
     const auth = yield* SessionEngine.make<Nandbox>({
       provider,
       spanPrefix: "NandboxAuth",
-      acquire: Effect.flatMap(readToken(options.token), connect),
+      acquire: Effect.flatMap(readToken(options.token), acquireSocket),
       // After a close: re-read the token (it may have been rotated). After a
       // 100099: re-read it once, and stop if it is the refused one.
       refresh: (previous, { rejected }) =>
@@ -357,27 +590,41 @@ export const make = (
                 description: "the token was regenerated and its source still holds the old value: update NANDBOX_TOKEN"
               })
             )
-            : Effect.zipRight(closeLive(previous), connect(token))
+            : Effect.zipRight(closeLive(previous), acquireSocket(token))
         })
     })
 
     /** Keeps one authenticated socket: reconnects at once after a stable connection, with backoff otherwise. */
     const supervise = Effect.gen(function*() {
-      const driver = yield* Schedule.driver(reconnect)
+      // Made at the first reconnection: a connection that never drops never needs it.
+      let driverMade: Schedule.ScheduleDriver<unknown, unknown> | undefined
+      const driver = {
+        next: (input: unknown) =>
+          Effect.suspend(() =>
+            driverMade !== undefined
+              ? driverMade.next(input)
+              : Effect.flatMap(Schedule.driver(reconnect), (made) => (driverMade = made).next(input))
+          ),
+        reset: Effect.suspend(() => driverMade === undefined ? Effect.void : driverMade.reset)
+      }
       let attempt = 0
       while (true) {
         const exit = yield* Effect.exit(auth.session)
         if (Exit.isSuccess(exit)) {
+          // The callers waiting for this session go first; the bookkeeping below is not on their path.
+          yield* Effect.yieldNow()
           const live = lives.get(exit.value)!
           attempt = 0
+          yield* keepAlive(live)
           yield* SubscriptionRef.set(state, { _tag: "Connected", session: exit.value })
-          const { revoked } = yield* Deferred.await(live.closed)
-          const lived = (yield* Clock.currentTimeMillis) - live.openedAt
+          const { error, revoked } = yield* Deferred.await(live.closed)
+          const lived = clock.unsafeCurrentTimeMillis() - live.authenticatedAt
           yield* auth.invalidate(exit.value, { rejected: revoked })
           yield* SubscriptionRef.set(state, {
             _tag: "Reconnecting",
             attempt: 1,
-            error: revoked ? "token revoked (100099)" : "connection closed"
+            error: revoked ? "token revoked (100099)" : error !== undefined ? error.message : "connection closed",
+            cause: error
           })
           if (lived >= stableAfter) {
             yield* driver.reset
@@ -393,7 +640,12 @@ export const make = (
           return
         }
         attempt += 1
-        yield* SubscriptionRef.set(state, { _tag: "Reconnecting", attempt, error: failure.value.message })
+        yield* SubscriptionRef.set(state, {
+          _tag: "Reconnecting",
+          attempt,
+          error: failure.value.message,
+          cause: failure.value
+        })
         const more = yield* Effect.exit(driver.next(failure.value))
         if (Exit.isFailure(more)) {
           yield* SubscriptionRef.set(state, { _tag: "Failed", error: failure.value })
@@ -403,49 +655,48 @@ export const make = (
     })
 
     /** The live connection to write on next, or the permanent failure. */
-    const nextConnection = state.changes.pipe(
-      Stream.filterMap((s): Option.Option<Either.Either<Live, NandboxAuthError>> => {
-        if (s._tag === "Failed") return Option.some(Either.left(s.error))
-        if (s._tag !== "Connected") return Option.none()
-        const live = lives.get(s.session)
-        return live === undefined || live.isClosed() ? Option.none() : Option.some(Either.right(live))
-      }),
-      Stream.runHead,
-      Effect.flatMap((head) => Option.isSome(head) ? Effect.succeed(head.value) : Effect.never)
+    const nextConnection = Effect.suspend(() =>
+      state.changes.pipe(
+        Stream.filterMap((s): Option.Option<Either.Either<Attempt, NandboxAuthError>> => {
+          if (s._tag === "Failed") return Option.some(Either.left(s.error))
+          if (s._tag !== "Connected") return Option.none()
+          const live = lives.get(s.session)
+          return live === undefined || live.stopped ? Option.none() : Option.some(Either.right(live))
+        }),
+        Stream.runHead,
+        Effect.flatMap((head) => Option.isSome(head) ? Effect.succeed(head.value) : Effect.never)
+      )
     )
 
     /** Delivers queued frames in order, each once, waiting for re-authentication when disconnected. */
-    const deliver = Effect.gen(function*() {
-      let head: Pending | undefined
-      while (true) {
-        const pending: Pending = head ?? (yield* Queue.take(queue))
-        head = pending
-        const target = yield* nextConnection
-        if (Either.isLeft(target)) {
-          const error: SendError = target.left
-          yield* Deferred.fail(pending.done, error)
-          for (const rest of yield* Queue.takeAll(queue)) yield* Deferred.fail(rest.done, error)
-          head = undefined
-          continue
+    const deliver = (queue: Queue.Queue<Pending>) =>
+      Effect.gen(function*() {
+        let head: Pending | undefined
+        while (true) {
+          const pending: Pending = head ?? (yield* Queue.take(queue))
+          head = pending
+          const target = yield* nextConnection
+          if (Either.isLeft(target)) {
+            const error: SendError = target.left
+            yield* Deferred.fail(pending.done, error)
+            for (const rest of yield* Queue.takeAll(queue)) yield* Deferred.fail(rest.done, error)
+            head = undefined
+            continue
+          }
+          if (write(target.right, pending.text)) {
+            yield* Deferred.succeed(pending.done, void 0)
+            head = undefined
+          } else {
+            // The socket went away: keep the frame, and wait for the next one.
+            yield* Deferred.await(target.right.closed)
+          }
         }
-        const written = yield* target.right.write(pending.text).pipe(
-          Effect.raceFirst(Effect.zipRight(Deferred.await(target.right.closed), Effect.fail("closed" as const))),
-          Effect.exit
-        )
-        if (Exit.isSuccess(written)) {
-          yield* Deferred.succeed(pending.done, void 0)
-          head = undefined
-        } else {
-          // The socket went away: keep the frame, and wait for the next one.
-          yield* Deferred.await(target.right.closed)
-        }
-      }
-    })
-
-    yield* FiberSet.run(fibers, supervise)
-    yield* FiberSet.run(fibers, deliver)
+      })
+    yield* fork(supervise)
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
+        if (inbound !== undefined) yield* PubSub.shutdown(inbound)
+        if (queue === undefined) return
         for (const rest of yield* Queue.takeAll(queue)) {
           yield* Deferred.fail(
             rest.done,
@@ -460,9 +711,26 @@ export const make = (
       Effect.gen(function*() {
         const current = yield* SubscriptionRef.get(state)
         if (current._tag === "Failed") return yield* Effect.fail(current.error)
+        let text: unknown
+        try {
+          text = JSON.stringify(frame)
+        } catch {
+          // A bigint or a cycle: JSON cannot encode it, and nothing was queued.
+          return yield* new NandboxSendError({ provider, reason: "Unencodable", method: methodOf(frame) })
+        }
+        if (typeof text !== "string") {
+          return yield* new NandboxSendError({ provider, reason: "Unencodable", method: methodOf(frame) })
+        }
+        if (queue === undefined) {
+          const created = yield* Queue.dropping<Pending>(options.queueCapacity ?? 1_000)
+          if (queue === undefined) {
+            queue = created
+            yield* fork(deliver(created))
+          }
+        }
         const done = yield* Deferred.make<void, SendError>()
-        const queued = yield* Queue.offer(queue, { frame, text: JSON.stringify(frame), done })
-        if (!queued) return yield* new NandboxSendError({ provider, reason: "QueueFull", method: frame.method })
+        const queued = yield* Queue.offer(queue, { frame, text, done })
+        if (!queued) return yield* new NandboxSendError({ provider, reason: "QueueFull", method: methodOf(frame) })
         return yield* Deferred.await(done)
       })
 
@@ -470,7 +738,13 @@ export const make = (
       auth,
       connection: {
         send,
-        inbound: Stream.fromPubSub(inbound),
+        inbound: Stream.unwrap(
+          Effect.suspend(() =>
+            inbound !== undefined
+              ? Effect.succeed(inbound)
+              : Effect.map(PubSub.unbounded<InboundFrame>(), (created) => inbound ??= created)
+          ).pipe(Effect.map((pubsub) => Stream.fromPubSub(pubsub)))
+        ),
         state
       }
     }
