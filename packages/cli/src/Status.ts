@@ -202,7 +202,8 @@ export const configurationProblem = (provider: ProviderName): Effect.Effect<stri
   Effect.gen(function*() {
     for (const v of variables[provider]) {
       const value = yield* readOption(v.name)
-      if (Option.isSome(value) && value.value.trim() === "") return `${v.name} is empty`
+      // An empty optional variable is the same as an absent one (NABI_ADDRESS="" derives the address).
+      if (Option.isSome(value) && value.value.trim() === "" && v.required) return `${v.name} is empty`
       if (Option.isNone(value) && v.required) return `${v.name} is not set`
     }
     return undefined

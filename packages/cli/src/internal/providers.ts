@@ -38,8 +38,11 @@ export const variables: Readonly<Record<ProviderName, ReadonlyArray<Variable>>> 
   nabi: [
     variable("NABI_MNEMONIC", true, true, "the TON wallet's 24 words"),
     variable("NABI_URL", false, true, "the GraphQL endpoint"),
-    variable("NABI_ADDRESS", false, false, "the wallet address the tokens are issued to"),
-    variable("NABI_SIGNATURE_ENCODING", false, false, "hex, the default, or base64")
+    variable("NABI_ADDRESS", false, false, "the wallet address; derived from the key when absent"),
+    variable("NABI_WALLET_VERSION", false, false, "v4r2, the default, v3r2 or v5r1 (for a derived address)"),
+    variable("NABI_SIGNATURE_MODE", false, false, "raw, the default, ton_proof or sign_data"),
+    variable("NABI_SIGNATURE_ENCODING", false, false, "hex, the default, or base64 (raw mode)"),
+    variable("NABI_PROOF_DOMAIN", false, false, "the dApp domain of a ton_proof; default the endpoint's host")
   ],
   whatsgate: [
     variable("WHATSGATE_ACCESS_TOKEN", true, true, "the Access-Token"),
