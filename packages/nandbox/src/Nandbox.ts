@@ -55,7 +55,7 @@ export class NandboxSendError extends Schema.TaggedError<NandboxSendError>("@aut
   "NandboxSendError",
   {
     provider: Schema.Literal("nandbox"),
-    reason: Schema.Literal("QueueFull", "Closed"),
+    reason: Schema.Literal("QueueFull", "Closed", "NotOwner"),
     method: Schema.String
   }
 ) {
@@ -65,6 +65,8 @@ export class NandboxSendError extends Schema.TaggedError<NandboxSendError>("@aut
   override get message(): string {
     return this.reason === "QueueFull"
       ? `nandbox: the outbound queue is full; ${this.method} was not queued`
+      : this.reason === "NotOwner"
+      ? `nandbox: another replica of the fleet owns the connection; ${this.method} was not sent`
       : `nandbox: the connection was closed; ${this.method} was not sent`
   }
 }

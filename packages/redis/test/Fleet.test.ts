@@ -1,4 +1,3 @@
-import * as Coordination from "@authfx/core/Coordination"
 import { NabiFake } from "@authfx/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"

@@ -1,5 +1,6 @@
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
+import * as Coordination from "@authfx/core/Coordination"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
 import * as Socket from "@effect/platform/Socket"
@@ -47,6 +48,8 @@ export type State =
   | { readonly _tag: "Connected"; readonly session: NandboxSession }
   | { readonly _tag: "Reconnecting"; readonly attempt: number; readonly error: string | undefined }
   | { readonly _tag: "Failed"; readonly error: NandboxAuthError }
+  /** Another replica of the fleet owns the connection (see the `coordination` option). */
+  | { readonly _tag: "Standby" }
 
 export interface Connection {
   readonly send: (frame: OutboundFrame) => Effect.Effect<void, SendError>
@@ -145,6 +148,31 @@ export const make = (
     const state = yield* SubscriptionRef.make<State>({ _tag: "Connecting" })
     const lives = new WeakMap<NandboxSession, Live>()
     let generation = 0
+
+    // A fleet-wide single owner of the one connection, when there is a coordination.
+    const botId = Redacted.isRedacted(options.token) ? Redacted.value(options.token).split(":")[0] : undefined
+    const ownerKey = Coordination.key(
+      provider,
+      [options.account, TOKEN.test(botId === undefined ? "" : `${botId}:0:x`) ? botId : undefined]
+        .filter((part) => part !== undefined).join("/") || "default"
+    )
+    const lease = options.ownerLease ?? Duration.seconds(5)
+    const ownership = options.coordination === false
+      ? undefined
+      : options.coordination !== undefined
+      ? options.coordination.ownership({ key: ownerKey, lease })
+      : Option.getOrUndefined(
+        Option.map(yield* Effect.serviceOption(Coordination.Coordination), (c) => c.ownership({ key: ownerKey, lease }))
+      )
+    /** Whether this replica may connect: always without a coordination, only while owning with one. */
+    let owning = ownership === undefined
+    const standby = () =>
+      new AuthError.TransportError({
+        provider,
+        reason: "Closed",
+        request: `WS ${url}`,
+        description: "standby: another replica of the fleet owns the nandbox connection"
+      })
 
     /** Opens a socket, sends `TOKEN_AUTH` first, and waits for the answer. */
     const connect = (token: Redacted.Redacted<string>): Effect.Effect<NandboxSession, NandboxAuthError> =>
@@ -339,10 +367,19 @@ export const make = (
       )
     }
 
+    /** Only the owner connects; a socket that authenticated after the lease was lost is closed at once. */
+    const owned = (effect: Effect.Effect<NandboxSession, NandboxAuthError>) =>
+      Effect.suspend(() =>
+        owning
+          ? Effect.flatMap(effect, (session) =>
+            owning ? Effect.succeed(session) : Effect.zipRight(closeLive(session), Effect.fail(standby())))
+          : Effect.fail(standby())
+      )
+
     const auth = yield* SessionEngine.make<Nandbox>({
       provider,
       spanPrefix: "NandboxAuth",
-      acquire: Effect.flatMap(readToken(options.token), connect),
+      acquire: owned(Effect.flatMap(readToken(options.token), connect)),
       // After a close: re-read the token (it may have been rotated). After a
       // 100099: re-read it once, and stop if it is the refused one.
       refresh: (previous, { rejected }) =>
@@ -357,7 +394,7 @@ export const make = (
                 description: "the token was regenerated and its source still holds the old value: update NANDBOX_TOKEN"
               })
             )
-            : Effect.zipRight(closeLive(previous), connect(token))
+            : Effect.zipRight(closeLive(previous), owned(connect(token)))
         })
     })
 
@@ -442,7 +479,28 @@ export const make = (
       }
     })
 
-    yield* FiberSet.run(fibers, supervise)
+    /**
+     * With a coordination: standby until this replica owns the lease, then supervise the connection while the
+     * lease holds; a lost lease closes the socket and goes back to standby. A permanent failure stops for good.
+     */
+    const superviseOwned = ownership === undefined ? supervise : Effect.gen(function*() {
+      while (true) {
+        yield* SubscriptionRef.set(state, { _tag: "Standby" })
+        const exit = yield* Effect.exit(ownership.hold(Effect.suspend(() => {
+          owning = true
+          return Effect.zipRight(SubscriptionRef.set(state, { _tag: "Connecting" }), supervise)
+        })))
+        owning = false
+        const current = yield* auth.current
+        if (Option.isSome(current)) {
+          yield* closeLive(current.value)
+          yield* auth.invalidate(current.value, { rejected: false })
+        }
+        if (Exit.isSuccess(exit)) return
+      }
+    })
+
+    yield* FiberSet.run(fibers, superviseOwned)
     yield* FiberSet.run(fibers, deliver)
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
@@ -460,6 +518,9 @@ export const make = (
       Effect.gen(function*() {
         const current = yield* SubscriptionRef.get(state)
         if (current._tag === "Failed") return yield* Effect.fail(current.error)
+        if (current._tag === "Standby") {
+          return yield* new NandboxSendError({ provider, reason: "NotOwner", method: frame.method })
+        }
         const done = yield* Deferred.make<void, SendError>()
         const queued = yield* Queue.offer(queue, { frame, text: JSON.stringify(frame), done })
         if (!queued) return yield* new NandboxSendError({ provider, reason: "QueueFull", method: frame.method })

@@ -35,7 +35,7 @@ export interface ReplicaOptions {
   readonly coordination?: RedisCoordination.Options
   readonly engine?: NabiAuth.Options["engine"]
   /** Changes the backend (a crash hook). */
-  readonly wrap?: (backend: Coordination.Backend) => Coordination.Backend
+  readonly wrap?: ((backend: Coordination.Backend) => Coordination.Backend) | undefined
   readonly url?: string | undefined
 }
 
