@@ -303,6 +303,22 @@ export const forSession = <S>(
 }
 
 /**
+ * A short fingerprint of a credential (the first 16 hex digits of its
+ * SHA-256), for a coordination key that tells accounts apart without holding
+ * the secret. `undefined` if WebCrypto is unavailable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fingerprint = (secret: string): Effect.Effect<string | undefined> =>
+  Effect.tryPromise(() => globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret))).pipe(
+    Effect.map((digest) =>
+      [...new Uint8Array(digest).subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("")
+    ),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+/**
  * Renewals run locally because the backend failed.
  *
  * @since 0.1.0
