@@ -1,5 +1,5 @@
 /**
- * The `authfx` command: `demo`, `fakes`, `status`.
+ * The `authfx` command: `demo`, `fakes`, `status`, `fleet`.
  *
  * @since 0.1.0
  */
@@ -11,6 +11,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Demo from "./Demo.js"
 import * as Fakes from "./Fakes.js"
+import * as Fleet from "./Fleet.js"
 import * as Status from "./Status.js"
 
 /**
@@ -64,7 +65,7 @@ const status = Command.make("status", { providers: provider }, ({ providers }) =
  */
 export const command = Command.make("authfx").pipe(
   Command.withDescription("Typed, composable authentication pipelines for Effect"),
-  Command.withSubcommands([demo, fakes, status])
+  Command.withSubcommands([demo, fakes, status, Fleet.command])
 )
 
 /**
