@@ -49,7 +49,7 @@ describe.skipIf(redisUrl === undefined)("fleet on a real Redis", () => {
       // Renewal due at expiry itself: the callers find the session stale and all go to the slow path together.
       const { first, replicas } = yield* fleet(
         8,
-        () => replica({ fakeUrl: fake.url, prefix, engine: { refreshAt: 1, refreshJitter: 0, refreshMargin: 0 } })
+        () => replica({ fakeUrl: fake.url, prefix, engine: { refreshAt: 1, refreshJitter: 0, refreshMargin: 0, expirySkew: 0 } })
       )
       assert.deepStrictEqual([fake.counters.logins, fake.counters.refreshes], [1, 0])
       yield* until(Effect.map(replicas[0]!.auth.current, Option.isNone), "the session went stale")
