@@ -147,16 +147,17 @@ export const measure = (
 /** The row of BENCHMARKS.md: p99 at expiry with 8 replicas, beside the same replicas alone; round trips per renewal. */
 export const row = (fleet: FleetFigures | undefined, alone: FleetFigures | undefined): Report.Row => ({
   id: "14",
-  what: "a fleet at expiry: 8 replicas x 1,000 concurrent callers through `@authfx/redis` (p99 caller latency; Redis round trips per renewal)",
+  what:
+    "a fleet at expiry: 8 replicas x 1,000 concurrent callers through `@authfx/redis` (p99 caller latency; Redis round trips per renewal)",
   measured: fleet === undefined
     ? "not measured: redis-server is not installed"
     : `p99 ${fleet.p99Ms.toFixed(0)} ms (p50 ${fleet.p50Ms.toFixed(0)} ms; the same replicas alone: p99 ${
       alone?.p99Ms.toFixed(0) ?? "?"
-    } ms, ${alone?.refreshesPerRound ?? "?"} refreshes per round); ${fleet.refreshesPerRound} refresh per round, ${
-      fleet.failures
-    } failures; ${fleet.roundTripsPerRenewal.toFixed(1)} round trips per renewal for the fleet (${
-      fleet.roundTripsPerReplica.toFixed(2)
-    } per replica)`,
+    } ms, ${
+      alone?.refreshesPerRound ?? "?"
+    } refreshes per round); ${fleet.refreshesPerRound} refresh per round, ${fleet.failures} failures; ${
+      fleet.roundTripsPerRenewal.toFixed(1)
+    } round trips per renewal for the fleet (${fleet.roundTripsPerReplica.toFixed(2)} per replica)`,
   target: "1 refresh per round, 0 failures",
   met: fleet === undefined ? undefined : fleet.refreshesPerRound === 1 && fleet.failures === 0
 })

@@ -99,7 +99,9 @@ export const run: Effect.Effect<FleetResult, FleetFailed> = Effect.scoped(Effect
         Effect.mapError((e) => new FleetFailed({ reason: e.message }))
       )
       const first = Redacted.value(sessions[0]!.accessToken)
-      yield* Console.log(`${label}: the fake counted ${fake.counters.logins} login(s), ${fake.counters.refreshes} refresh(es), ${fake.counters.refusedRefreshes} refused`)
+      yield* Console.log(
+        `${label}: the fake counted ${fake.counters.logins} login(s), ${fake.counters.refreshes} refresh(es), ${fake.counters.refusedRefreshes} refused`
+      )
       for (const [i, s] of sessions.entries()) {
         const same = Redacted.value(s.accessToken) === first
         yield* Console.log(

@@ -119,7 +119,12 @@ export interface Backend {
     leaseMillis: number
   ) => Effect.Effect<LeaseAttempt, CoordinationError>
   /** Extends the lease if `owner` still holds it; false if it does not. */
-  readonly extend: (key: string, lock: string, owner: string, leaseMillis: number) => Effect.Effect<boolean, CoordinationError>
+  readonly extend: (
+    key: string,
+    lock: string,
+    owner: string,
+    leaseMillis: number
+  ) => Effect.Effect<boolean, CoordinationError>
   /** Deletes the lease if `owner` still holds it. */
   readonly release: (key: string, lock: string, owner: string) => Effect.Effect<void, CoordinationError>
   /**
@@ -453,7 +458,11 @@ export const make = (backend: Backend, options: Options = {}): Service => {
           if (!held) {
             if (now - start >= maxWaitMillis) {
               return yield* fallback(
-                new CoordinationError({ operation: "wait", reason: "Timeout", description: "the lease holder is slow" }),
+                new CoordinationError({
+                  operation: "wait",
+                  reason: "Timeout",
+                  description: "the lease holder is slow"
+                }),
                 request.run(request.basis)
               )
             }

@@ -390,7 +390,8 @@ export const make = <P extends Provider.Any, R = never>(
       return Effect.map(
         coordinated.renew({
           basis,
-          run: (from) => effectFor(operated = from !== undefined && options.refresh !== undefined ? "refresh" : "acquire", from)
+          run: (from) =>
+            effectFor(operated = from !== undefined && options.refresh !== undefined ? "refresh" : "acquire", from)
         }),
         (renewal) => {
           if (renewal.source === "adopted") operated = "store"

@@ -5,8 +5,8 @@ import * as Metric from "effect/Metric"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import * as Coordination from "../src/Coordination.js"
-import * as SessionEngine from "../src/SessionEngine.js"
 import type * as Provider from "../src/Provider.js"
+import * as SessionEngine from "../src/SessionEngine.js"
 
 interface TestSession {
   readonly token: string

@@ -236,7 +236,10 @@ export const make = (
     const coordination = yield* Coordination.forSession({
       service: options.coordination,
       provider,
-      key: Coordination.key(provider, options.account === undefined ? signer.address : `${options.account}/${signer.address}`),
+      key: Coordination.key(
+        provider,
+        options.account === undefined ? signer.address : `${options.account}/${signer.address}`
+      ),
       schema: NabiSession,
       expiresAt: (session) => session.accessExpiresAt
     })

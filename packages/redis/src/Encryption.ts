@@ -9,8 +9,8 @@
  */
 import * as Coordination from "@authfx/core/Coordination"
 import * as Effect from "effect/Effect"
-import * as Encoding from "effect/Encoding"
 import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
 import * as Redacted from "effect/Redacted"
 
 const VERSION = "a1."

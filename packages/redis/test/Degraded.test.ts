@@ -20,8 +20,10 @@ describe.skipIf(redisUrl === undefined)("a Redis that fails", () => {
       const server = yield* Effect.acquireRelease(Effect.promise(Server.start), (s) => Effect.promise(s.stop))
       const fake = yield* NabiFake.make({ accessLifetimeSeconds: 60 })
       const prefix = freshPrefix()
-      const replicas = yield* Effect.forEach([0, 1], () =>
-        replica({ fakeUrl: fake.url, prefix, url: server.url, coordination: { commandTimeout: "200 millis" } }))
+      const replicas = yield* Effect.forEach(
+        [0, 1],
+        () => replica({ fakeUrl: fake.url, prefix, url: server.url, coordination: { commandTimeout: "200 millis" } })
+      )
       yield* Effect.addFinalizer(() => Effect.forEach(replicas, (r) => r.kill, { discard: true }))
       const first = yield* replicas[0]!.auth.session
       assert.strictEqual(token(yield* replicas[1]!.auth.session), token(first))
@@ -50,7 +52,9 @@ describe.skipIf(redisUrl === undefined)("a Redis that fails", () => {
       // No record, no token, in any log line.
       for (const line of logs) for (const s of [first, ...renewed, ...again]) assert.notInclude(line, token(s))
     }).pipe(
-      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message)))))
+      Effect.provide(
+        Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message))))
+      )
     )
   })
 
@@ -62,7 +66,9 @@ describe.skipIf(redisUrl === undefined)("a Redis that fails", () => {
       const cipher = yield* Encryption.aesGcm(key)
       const replicas = yield* Effect.forEach([0, 1], () =>
         replica({ fakeUrl: fake.url, prefix, coordination: { cipher } }))
-      yield* Effect.addFinalizer(() => Effect.forEach(replicas, (r) => r.kill, { discard: true }))
+      yield* Effect.addFinalizer(() =>
+        Effect.forEach(replicas, (r) => r.kill, { discard: true })
+      )
       const first = yield* replicas[0]!.auth.session
       assert.strictEqual(token(yield* replicas[1]!.auth.session), token(first))
       assert.strictEqual(fake.counters.logins, 1)

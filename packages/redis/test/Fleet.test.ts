@@ -8,7 +8,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { Redis } from "ioredis"
-import { freshPrefix, redisUrl, replica, type Replica } from "./utils/fleet.js"
+import { freshPrefix, redisUrl, type Replica, replica } from "./utils/fleet.js"
 
 const sleep = (millis: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, millis)))
 const token = (session: { readonly accessToken: Redacted.Redacted<string> }) => Redacted.value(session.accessToken)
@@ -26,8 +26,10 @@ const until = (check: Effect.Effect<boolean>, what: string, millis = 10_000) =>
 const admin = () => {
   const client = new Redis({ path: redisUrl!.slice("unix://".length), lazyConnect: true })
   client.on("error", () => {})
-  return Effect.acquireRelease(Effect.as(Effect.promise(() => client.connect()), client), (c) =>
-    Effect.sync(() => c.disconnect()))
+  return Effect.acquireRelease(
+    Effect.as(Effect.promise(() => client.connect()), client),
+    (c) => Effect.sync(() => c.disconnect())
+  )
 }
 
 /** Builds `n` replicas and has each obtain the fleet's first session (one login for all). */
@@ -49,7 +51,12 @@ describe.skipIf(redisUrl === undefined)("fleet on a real Redis", () => {
       // Renewal due at expiry itself: the callers find the session stale and all go to the slow path together.
       const { first, replicas } = yield* fleet(
         8,
-        () => replica({ fakeUrl: fake.url, prefix, engine: { refreshAt: 1, refreshJitter: 0, refreshMargin: 0, expirySkew: 0 } })
+        () =>
+          replica({
+            fakeUrl: fake.url,
+            prefix,
+            engine: { refreshAt: 1, refreshJitter: 0, refreshMargin: 0, expirySkew: 0 }
+          })
       )
       assert.deepStrictEqual([fake.counters.logins, fake.counters.refreshes], [1, 0])
       yield* until(Effect.map(replicas[0]!.auth.current, Option.isNone), "the session went stale")
@@ -69,7 +76,10 @@ describe.skipIf(redisUrl === undefined)("fleet on a real Redis", () => {
       assert.isFalse(tokens.has(token(first)))
       // Every replica holds the record's generation: 1 (the login), 2 (the refresh).
       const client = yield* admin()
-      assert.strictEqual(yield* Effect.promise(() => client.hget(`${prefix}:{nabi/${NabiFake.demoAccount.address}}:session`, "g")), "2")
+      assert.strictEqual(
+        yield* Effect.promise(() => client.hget(`${prefix}:{nabi/${NabiFake.demoAccount.address}}:session`, "g")),
+        "2"
+      )
     }))
 
   const killedMidRefresh = (when: "before the answer" | "after rotation, before the commit") =>

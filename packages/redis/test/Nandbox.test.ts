@@ -54,7 +54,9 @@ describe.skipIf(redisUrl === undefined)("nandbox: one connection for the fleet",
       // Watch the fake the whole time: never two connections open at once.
       let most = 0
       const open = () => fake.connections.filter((c) => !c.closed).length
-      yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sync(() => void (most = Math.max(most, open()))), sleep(1))))
+      yield* Effect.forkScoped(
+        Effect.forever(Effect.zipRight(Effect.sync(() => void (most = Math.max(most, open()))), sleep(1)))
+      )
 
       const connected = () =>
         Effect.map(Effect.forEach(replicas, (r) => r.state()), (states) => states.map((s) => s._tag))

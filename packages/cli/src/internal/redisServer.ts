@@ -1,9 +1,9 @@
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as Effect from "effect/Effect"
-import * as Data from "effect/Data"
 
 export class RedisServerError extends Data.TaggedError("RedisServerError")<{ readonly description: string }> {}
 

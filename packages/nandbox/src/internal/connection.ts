@@ -420,11 +420,15 @@ export const make = (
             yield* driver.reset
             continue
           }
-          if (Exit.isFailure(yield* Effect.exit(driver.next(undefined)))) yield* driver.reset
+          if (Exit.isFailure(yield* Effect.exit(driver.next(undefined)))) {
+            yield* driver.reset
+          }
           continue
         }
         const failure = Cause.failureOption(exit.cause)
-        if (Option.isNone(failure)) return
+        if (Option.isNone(failure)) {
+          return
+        }
         if (isPermanent(failure.value)) {
           yield* SubscriptionRef.set(state, { _tag: "Failed", error: failure.value })
           return
@@ -442,13 +446,19 @@ export const make = (
     /** The live connection to write on next, or the permanent failure. */
     const nextConnection = state.changes.pipe(
       Stream.filterMap((s): Option.Option<Either.Either<Live, NandboxAuthError>> => {
-        if (s._tag === "Failed") return Option.some(Either.left(s.error))
-        if (s._tag !== "Connected") return Option.none()
+        if (s._tag === "Failed") {
+          return Option.some(Either.left(s.error))
+        }
+        if (s._tag !== "Connected") {
+          return Option.none()
+        }
         const live = lives.get(s.session)
         return live === undefined || live.isClosed() ? Option.none() : Option.some(Either.right(live))
       }),
       Stream.runHead,
-      Effect.flatMap((head) => Option.isSome(head) ? Effect.succeed(head.value) : Effect.never)
+      Effect.flatMap((head) =>
+        Option.isSome(head) ? Effect.succeed(head.value) : Effect.never
+      )
     )
 
     /** Delivers queued frames in order, each once, waiting for re-authentication when disconnected. */

@@ -1,9 +1,9 @@
 /** Replicas of a Nabi application for the fleet tests: each its own engine, Redis connections and scope. */
+import type * as Authenticated from "@authfx/core/Authenticated"
 import * as Coordination from "@authfx/core/Coordination"
+import type * as Nabi from "@authfx/nabi/Nabi"
 import * as NabiAuth from "@authfx/nabi/NabiAuth"
 import * as TonSigner from "@authfx/nabi/TonSigner"
-import type * as Nabi from "@authfx/nabi/Nabi"
-import type * as Authenticated from "@authfx/core/Authenticated"
 import { NabiFake } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Context from "effect/Context"

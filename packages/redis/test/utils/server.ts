@@ -25,7 +25,20 @@ export const start = (): Promise<RedisServer> =>
     const socket = join(dir, "redis.sock")
     const child = spawn(
       "redis-server",
-      ["--port", "0", "--unixsocket", socket, "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir", dir],
+      [
+        "--port",
+        "0",
+        "--unixsocket",
+        socket,
+        "--unixsocketperm",
+        "700",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir
+      ],
       { stdio: ["ignore", "pipe", "pipe"] }
     )
     let output = ""
