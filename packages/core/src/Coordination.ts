@@ -161,7 +161,12 @@ export interface Cipher {
  * @category models
  */
 export interface Options {
-  /** The lease's length (default 10 s); at least a provider call's timeout is not needed, a keep-alive renews it. */
+  /**
+   * The lease's length (default 10 s). The holder renews it every third of
+   * its length while the provider call runs, and aborts the call if it cannot
+   * (so a lease never lapses under a live holder); the length is how long a
+   * dead holder blocks the others.
+   */
   readonly lease?: Duration.DurationInput | undefined
   /** The longest a waiting replica goes without reading the record again (default 1 s). */
   readonly poll?: Duration.DurationInput | undefined
