@@ -92,7 +92,7 @@ export const measure = (
     })
     const fleet = yield* Effect.forEach(Array.from({ length: replicas }), () =>
       Effect.gen(function*() {
-        const backend = yield* RedisCoordination.makeBackend({ url: server.url })
+        const backend = yield* RedisCoordination.makeBackend({ url: server.url, commandTimeout: "5 seconds" })
         const context = yield* Layer.build(
           NabiAuth.layer({
             url: fake.url,

@@ -128,16 +128,19 @@ export interface Backend {
   /** Deletes the lease if `owner` still holds it. */
   readonly release: (key: string, lock: string, owner: string) => Effect.Effect<void, CoordinationError>
   /**
-   * Stores `payload` as generation `expected + 1` if the stored generation is
-   * still `expected` (0: no record), publishes the new generation and
-   * releases `owner`'s lease; otherwise returns the stored record.
+   * Stores `payload` as generation `max(expected + 1, atLeast)` if the stored
+   * generation is still `expected` (0: no record), publishes the new
+   * generation and releases `owner`'s lease; otherwise returns the stored
+   * record. (`atLeast` keeps generations rising after the store lost its
+   * records.)
    */
   readonly commit: (
     key: string,
     lock: string,
     owner: string,
     expected: number,
-    payload: string
+    payload: string,
+    atLeast: number
   ) => Effect.Effect<CommitResult, CoordinationError>
   /** Returns when a generation newer than `after` is published for `key`, or after `millis`; never fails. */
   readonly awaitPublish: (key: string, after: number, millis: number) => Effect.Effect<void>
@@ -492,7 +495,7 @@ export const make = (backend: Backend, options: Options = {}): Service => {
           }
           const renewed = exit.value as S
           const committed = yield* Effect.either(
-            Effect.flatMap(encode(renewed), (payload) => backend.commit(key, RENEW, owner, expected, payload))
+            Effect.flatMap(encode(renewed), (payload) => backend.commit(key, RENEW, owner, expected, payload, startedFrom + 1))
           )
           if (Either.isLeft(committed)) {
             // The provider answered; the backend did not take it. The session is good: keep it here.
@@ -534,9 +537,16 @@ export const make = (backend: Backend, options: Options = {}): Service => {
     const hold = <A, E, R>(use: Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseLost, R> =>
       Effect.gen(function*() {
         // Standby: try every third of the lease (or sooner on a release), never giving up.
+        let warned = false
         while (true) {
           const attempt = yield* Effect.either(backend.tryLease(key, "owner", owner, lease))
           if (Either.isRight(attempt) && attempt.right.held) break
+          if (Either.isLeft(attempt) && !warned) {
+            warned = true
+            yield* Effect.logWarning(
+              `authfx: ${backend.name} coordination unavailable (${attempt.left.message}); ${key} stays in standby`
+            )
+          }
           const wait = Either.isRight(attempt) ? Math.min(attempt.right.ttlMillis + 5, lease / 3) : lease / 3
           yield* Effect.sleep(Duration.millis(Math.max(1, wait)))
         }
@@ -616,11 +626,11 @@ export const memoryBackend = (): Backend => {
       Effect.sync(() => {
         if (locks.get(`${key}\u0000${lock}`)?.owner === owner) locks.delete(`${key}\u0000${lock}`)
       }),
-    commit: (key, lock, owner, expected, payload) =>
+    commit: (key, lock, owner, expected, payload, atLeast) =>
       Effect.sync((): CommitResult => {
         const current = records.get(key)
         if ((current?.generation ?? 0) !== expected) return { committed: false, record: current }
-        const generation = expected + 1
+        const generation = Math.max(expected + 1, atLeast)
         records.set(key, { generation, payload })
         if (locks.get(`${key}\u0000${lock}`)?.owner === owner) locks.delete(`${key}\u0000${lock}`)
         wake(key)

@@ -83,7 +83,8 @@ interface ScriptedRedis extends Redis {
     owner: string,
     expected: number,
     payload: string,
-    channel: string
+    channel: string,
+    atLeast: number
   ): Promise<[number, string, string?]>
 }
 
@@ -238,11 +239,11 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
         ),
       release: (key, lock, owner) =>
         Effect.asVoid(command("release", () => client.authfxRelease(names(key, lock).lock, owner))),
-      commit: (key, lock, owner, expected, payload) => {
+      commit: (key, lock, owner, expected, payload, atLeast) => {
         const n = names(key, lock)
         return command(
           "commit",
-          () => client.authfxCommit(n.lock, n.record, owner, expected, payload, n.channel)
+          () => client.authfxCommit(n.lock, n.record, owner, expected, payload, n.channel, atLeast)
         ).pipe(
           Effect.map(([ok, generation, stored]): Coordination.CommitResult =>
             ok === 1

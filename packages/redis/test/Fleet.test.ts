@@ -55,7 +55,10 @@ describe.skipIf(redisUrl === undefined)("fleet on a real Redis", () => {
           replica({
             fakeUrl: fake.url,
             prefix,
-            engine: { refreshAt: 1, refreshJitter: 0, refreshMargin: 0, expirySkew: 0 }
+            engine: { refreshAt: 1, refreshJitter: 0, refreshMargin: 0, expirySkew: 0 },
+            // 8,000 fibers in one process stall its event loop for long stretches: a lease and command timeout far
+            // above those stalls (in production, a lease above the provider call's timeout plus a margin).
+            coordination: { lease: "5 seconds", commandTimeout: "5 seconds" }
           })
       )
       assert.deepStrictEqual([fake.counters.logins, fake.counters.refreshes], [1, 0])
@@ -156,6 +159,21 @@ describe.skipIf(redisUrl === undefined)("fleet on a real Redis", () => {
       }))
   killedMidRefresh("before the answer")
   killedMidRefresh("after rotation, before the commit")
+
+  it.scopedLive("the record lost (a Redis restarted empty): still one refresh, generations keep rising", () =>
+    Effect.gen(function*() {
+      const fake = yield* NabiFake.make({ singleUseRefreshToken: true, accessLifetimeSeconds: 30 })
+      const prefix = freshPrefix()
+      const { first, replicas } = yield* fleet(3, () => replica({ fakeUrl: fake.url, prefix }))
+      const client = yield* admin()
+      const record = `${prefix}:{nabi/${NabiFake.demoAccount.address}}:session`
+      assert.strictEqual(yield* Effect.promise(() => client.del(record)), 1)
+      const sessions = yield* Effect.forEach(replicas, (r) => r.auth.refresh, { concurrency: "unbounded" })
+      assert.strictEqual(new Set(sessions.map(token)).size, 1)
+      assert.notStrictEqual(token(sessions[0]!), token(first))
+      assert.deepStrictEqual([fake.counters.refreshes, fake.counters.refusedRefreshes, fake.counters.logins], [1, 0, 1])
+      assert.strictEqual(yield* Effect.promise(() => client.hget(record, "g")), "2")
+    }))
 
   it.scopedLive("the pub/sub connection dropped: waiting replicas converge within lease + poll", () =>
     Effect.gen(function*() {

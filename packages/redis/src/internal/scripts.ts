@@ -41,9 +41,10 @@ return 0
 `
 
 /**
- * KEYS: lock, record. ARGV: owner, expected generation, payload, channel.
- * Writes generation expected + 1 only if the stored generation is still the
- * expected one (the fencing token), publishes it and releases the lock.
+ * KEYS: lock, record. ARGV: owner, expected generation, payload, channel, floor.
+ * Writes generation max(expected + 1, floor) only if the stored generation is
+ * still the expected one (the fencing token), publishes it and releases the
+ * lock.
  */
 export const commit = `
 local current = tonumber(redis.call('HGET', KEYS[2], 'g') or '0')
@@ -51,7 +52,7 @@ if current ~= tonumber(ARGV[2]) then
   local record = redis.call('HMGET', KEYS[2], 'g', 'p')
   return {0, record[1] or '', record[2] or ''}
 end
-local generation = current + 1
+local generation = math.max(current + 1, tonumber(ARGV[5]))
 redis.call('HSET', KEYS[2], 'g', generation, 'p', ARGV[3])
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
