@@ -111,12 +111,17 @@ export type CommitResult =
 export interface Backend {
   /** A name for logs (`memory`, `redis`). */
   readonly name: string
-  /** Takes `lock` of `key` for `owner` if nobody holds it (for `leaseMillis`) and reads the record. */
+  /**
+   * Reads the record and takes `lock` of `key` for `owner` if nobody holds it
+   * (for `leaseMillis`) — unless the record's generation is newer than
+   * `known`, which is returned without taking the lock (it is adopted).
+   */
   readonly tryLease: (
     key: string,
     lock: string,
     owner: string,
-    leaseMillis: number
+    leaseMillis: number,
+    known?: number | undefined
   ) => Effect.Effect<LeaseAttempt, CoordinationError>
   /** Extends the lease if `owner` still holds it; false if it does not. */
   readonly extend: (
@@ -442,8 +447,11 @@ export const make = (backend: Backend, options: Options = {}): Service => {
         const start = yield* Clock.currentTimeMillis
         const owner = newOwner()
         const startedFrom = known
+        // Records up to this generation are not adopted by the backend in place of the lease: a newer one that
+        // cannot be used (expired, unreadable) raises it, and the next attempt takes the lease to replace it.
+        let takeOver = startedFrom
         while (true) {
-          const attempt = yield* Effect.either(backend.tryLease(key, RENEW, owner, leaseMillis))
+          const attempt = yield* Effect.either(backend.tryLease(key, RENEW, owner, leaseMillis, takeOver))
           if (Either.isLeft(attempt)) return yield* fallback(attempt.left, request.run(request.basis))
           const { held, record, ttlMillis } = attempt.right
           let stored: S | undefined
@@ -464,6 +472,10 @@ export const make = (backend: Backend, options: Options = {}): Service => {
             return yield* adopt(stored, record.generation)
           }
           if (!held) {
+            if (record !== undefined && record.generation > takeOver) {
+              takeOver = record.generation
+              continue
+            }
             if (now - start >= maxWaitMillis) {
               return yield* fallback(
                 new CoordinationError({
@@ -495,7 +507,8 @@ export const make = (backend: Backend, options: Options = {}): Service => {
           }
           const renewed = exit.value as S
           const committed = yield* Effect.either(
-            Effect.flatMap(encode(renewed), (payload) => backend.commit(key, RENEW, owner, expected, payload, startedFrom + 1))
+            Effect.flatMap(encode(renewed), (payload) =>
+              backend.commit(key, RENEW, owner, expected, payload, startedFrom + 1))
           )
           if (Either.isLeft(committed)) {
             // The provider answered; the backend did not take it. The session is good: keep it here.
@@ -599,10 +612,14 @@ export const memoryBackend = (): Backend => {
   }
   return {
     name: "memory",
-    tryLease: (key, lock, owner, leaseMillis) =>
+    tryLease: (key, lock, owner, leaseMillis, known) =>
       Clock.clockWith((clock) =>
-        Effect.sync(() => {
+        Effect.sync((): LeaseAttempt => {
           const now = clock.unsafeCurrentTimeMillis()
+          const record = records.get(key)
+          if (known !== undefined && record !== undefined && record.generation > known) {
+            return { held: false, record, ttlMillis: 0 }
+          }
           const current = lockOf(key, lock, now)
           if (current === undefined) locks.set(`${key}\u0000${lock}`, { owner, until: now + leaseMillis })
           return {

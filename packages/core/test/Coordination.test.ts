@@ -123,6 +123,17 @@ describe("Coordination (in memory)", () => {
       assert.strictEqual((yield* Metric.value(counter)).count - before, 2)
     }))
 
+  it.scoped("a stored session that has expired is renewed from (its refresh token), not adopted, not waited on", () =>
+    Effect.gen(function*() {
+      const backend = Coordination.memoryBackend()
+      const stale = JSON.stringify({ token: "old", expiresAt: (yield* Clock.currentTimeMillis) - 1 })
+      yield* backend.commit(Coordination.key("test", "account"), "lease", "someone", 0, stale, 1)
+      const { engines, provider } = yield* fleet(2, backend)
+      const sessions = yield* Effect.forEach(engines, (e) => e.session, { concurrency: "unbounded" })
+      assert.deepStrictEqual(sessions.map((s) => s.token), ["t1", "t1"])
+      assert.deepStrictEqual(provider.counters, { logins: 0, refreshes: 1, refused: 0 })
+    }))
+
   it.scoped("a lease whose holder never answers lapses: the next one renews after it", () =>
     Effect.gen(function*() {
       const backend = Coordination.memoryBackend()

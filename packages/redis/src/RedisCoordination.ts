@@ -74,7 +74,13 @@ export interface RedisBackend extends Coordination.Backend {
 }
 
 interface ScriptedRedis extends Redis {
-  authfxTryLease(lock: string, record: string, owner: string, lease: number): Promise<[number, number, string, string]>
+  authfxTryLease(
+    lock: string,
+    record: string,
+    owner: string,
+    lease: number,
+    known: number
+  ): Promise<[number, number, string, string]>
   authfxExtend(lock: string, owner: string, lease: number): Promise<number>
   authfxRelease(lock: string, owner: string): Promise<number>
   authfxCommit(
@@ -222,9 +228,12 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
     const backend: RedisBackend = {
       name: "redis",
       stats,
-      tryLease: (key, lock, owner, leaseMillis) => {
+      tryLease: (key, lock, owner, leaseMillis, known) => {
         const n = names(key, lock)
-        return command("tryLease", () => client.authfxTryLease(n.lock, n.record, owner, Math.ceil(leaseMillis))).pipe(
+        return command(
+          "tryLease",
+          () => client.authfxTryLease(n.lock, n.record, owner, Math.ceil(leaseMillis), known ?? -1)
+        ).pipe(
           Effect.map(([held, ttl, generation, payload]) => ({
             held: held === 1,
             record: recordOf(generation, payload),

@@ -5,8 +5,18 @@
  * Lua tables stop at the first `nil`, so an absent field is sent as `""`.
  */
 
-/** KEYS: lock, record. ARGV: owner, lease ms. Takes the lock if free (or extends it if ours), reads the record. */
+/**
+ * KEYS: lock, record. ARGV: owner, lease ms, known generation (-1: always).
+ * Reads the record; if it is newer than the caller's generation, returns it
+ * without touching the lock (the caller adopts it: one round trip, nothing to
+ * release). Otherwise takes the lock if free (or extends it if ours).
+ */
 export const tryLease = `
+local record = redis.call('HMGET', KEYS[2], 'g', 'p')
+local known = tonumber(ARGV[3])
+if known >= 0 and record[1] and tonumber(record[1]) > known then
+  return {0, 0, record[1], record[2] or ''}
+end
 local held = 0
 local ttl
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -19,7 +29,6 @@ elseif redis.call('GET', KEYS[1]) == ARGV[1] then
 else
   ttl = redis.call('PTTL', KEYS[1])
 end
-local record = redis.call('HMGET', KEYS[2], 'g', 'p')
 return {held, ttl, record[1] or '', record[2] or ''}
 `
 
