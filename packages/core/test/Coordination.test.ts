@@ -41,11 +41,15 @@ const makeProvider = () => {
 }
 
 /** `n` engines of one credential, each with its own coordination handle on one shared backend. */
-const fleet = (n: number, backend: Coordination.Backend = Coordination.memoryBackend()) =>
+const fleet = (
+  n: number,
+  backend: Coordination.Backend = Coordination.memoryBackend(),
+  account: (i: number) => string = () => "account"
+) =>
   Effect.gen(function*() {
     const provider = makeProvider()
     const service = Coordination.make(backend, { lease: "5 seconds", poll: "1 second" })
-    const engines = yield* Effect.forEach(Array.from({ length: n }), () =>
+    const engines = yield* Effect.forEach(Array.from({ length: n }), (_, i) =>
       SessionEngine.make<Test>({
         provider: "test",
         acquire: provider.acquire,
@@ -54,7 +58,7 @@ const fleet = (n: number, backend: Coordination.Backend = Coordination.memoryBac
         refreshJitter: 0,
         coordination: service.session({
           provider: "test",
-          key: Coordination.key("test", "account"),
+          key: Coordination.key("test", account(i)),
           schema: TestSession,
           expiresAt: (s) => s.expiresAt
         })
@@ -109,6 +113,18 @@ describe("Coordination (in memory)", () => {
       yield* b!.invalidate(firstOnB)
       assert.strictEqual((yield* b!.session).token, renewed.token)
       assert.deepStrictEqual(provider.counters, { logins: 1, refreshes: 1, refused: 0 })
+    }))
+
+  it.scoped("different accounts on one backend never share a session", () =>
+    Effect.gen(function*() {
+      const { engines, provider } = yield* fleet(4, Coordination.memoryBackend(), (i) => `account-${i % 2}`)
+      const tokens = yield* Effect.forEach(engines, (e) => Effect.map(e.session, (s) => s.token), {
+        concurrency: "unbounded"
+      })
+      assert.strictEqual(provider.counters.logins, 2)
+      assert.strictEqual(tokens[0], tokens[2])
+      assert.strictEqual(tokens[1], tokens[3])
+      assert.notStrictEqual(tokens[0], tokens[1])
     }))
 
   it.scoped("a failing backend: every renewal runs locally, counted, never a failure", () =>
