@@ -534,7 +534,12 @@ export const make = (backend: Backend, options: Options = {}): Service => {
           }
           return { session: renewed, source: "local", generation: 0 } satisfies Renewal<S>
         }
-      })
+      }).pipe(
+        Effect.tap((renewal) =>
+          Effect.annotateCurrentSpan("authfx.coordination.source", renewal.source)
+        ),
+        Effect.withSpan(`${provider}.coordinate`, { attributes: annotations, captureStackTrace: false })
+      )
 
     return { renew, generation: () => known }
   }
