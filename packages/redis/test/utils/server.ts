@@ -44,6 +44,7 @@ export const start = (): Promise<RedisServer> =>
     let output = ""
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
+      rmSync(dir, { recursive: true, force: true })
       reject(new Error(`redis-server did not start within 10 s:\n${output}`))
     }, 10_000)
     child.once("error", (error) => {
