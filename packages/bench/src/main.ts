@@ -12,6 +12,7 @@ import * as Authfx from "./authfx.js"
 import * as Cli from "./cli.js"
 import * as Contest from "./contest.js"
 import * as Engine from "./engine.js"
+import * as Fleet from "./fleet.js"
 import * as Http from "./http.js"
 import * as Keyed from "./keyed.js"
 import * as Nandbox from "./nandbox.js"
@@ -33,7 +34,7 @@ const CYCLES = Number(process.env["AUTHFX_BENCH_CYCLES"] ?? 1_000_000)
 
 const program = Effect.gen(function*() {
   const log = (text: string) => Effect.sync(() => console.log(text))
-  const steps = 10
+  const steps = 11
   yield* log(`1/${steps} cached-session hit in an Effect loop`)
   const hit = yield* Engine.cachedHit
   yield* log(`2/${steps} engine footprint: heap per idle instance (100,000), build cost, open/close cycles`)
@@ -59,7 +60,10 @@ const program = Effect.gen(function*() {
   const cli = yield* Effect.promise(() => Cli.versionStartup())
   yield* log(`9/${steps} browser bundle sizes of the packed packages (esbuild)`)
   const bundles = yield* Effect.promise(() => Cli.bundleSizes())
-  yield* log(`10/${steps} writing BENCHMARKS.md`)
+  yield* log(`10/${steps} a fleet at expiry: 8 replicas x 1,000 callers through a real Redis, and alone`)
+  const fleet = yield* Fleet.measure()
+  const alone = fleet === undefined ? undefined : yield* Fleet.measure({ coordinated: false })
+  yield* log(`11/${steps} writing BENCHMARKS.md`)
 
   const authfx = contest[0]!
   const peers = contest.slice(1)
@@ -179,7 +183,8 @@ const program = Effect.gen(function*() {
       measured: `${cli.ms.toFixed(0)} ms (a bare \`node -e 0\`: ${cli.node.toFixed(0)} ms)`,
       target: "a fraction of a second (< 500 ms)",
       met: cli.ms < 500
-    }
+    },
+    Fleet.row(fleet, alone)
   ]
   const cpu = cpus()[0]?.model ?? "unknown CPU"
   const text = [
@@ -241,6 +246,7 @@ const program = Effect.gen(function*() {
     "10. 1,000 warm-up cycles, then 10,000 open/acquire/close cycles of an engine; heap after minus heap before.",
     "11. `Keyed.make` whose lookup builds an engine per account (login in memory); each of 100,000 accounts used once (its session acquired) and left idle; heap after minus before, divided by 100,000. Octokit: one `createAppAuth` asked for 15,000 installations' tokens (its LRU's size), with a canned app JWT and a canned GitHub answer so that what is measured is its cache.",
     "12. A new account per cycle at capacity 1,000, so every cycle evicts the least recently used idle account (its engine closed); a tenth of the cycles as warm-up, then heap after minus before. Octokit: the same number of new installations through an LRU of 1,000 entries (the toad-cache class it uses by default, sized down).",
+    Fleet.howMeasured,
     "13. The consumer test's harness builds and packs every package and installs the tarballs with npm into an app in the system's temp folder; `node_modules/.bin/authfx --version` is spawned 2 + 10 times, median of the 10, beside `node -e 0` for the cost of starting Node itself.",
     ""
   ].join("\n")

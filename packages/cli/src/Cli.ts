@@ -1,5 +1,5 @@
 /**
- * The `authfx` command: `demo`, `fakes`, `status`.
+ * The `authfx` command: `demo`, `fakes`, `status`, `fleet`.
  *
  * @since 0.1.0
  */
@@ -22,6 +22,7 @@ import * as Style from "./internal/style.js"
 const Demo = Effect.promise(() => import("./Demo.js"))
 const Fakes = Effect.promise(() => import("./Fakes.js"))
 const Status = Effect.promise(() => import("./Status.js"))
+const Fleet = Effect.promise(() => import("./Fleet.js"))
 
 /**
  * The command ran and its answer is "no": the demo saw a provider misbehave,
@@ -116,19 +117,24 @@ const status = Command.make("status", {
     )
   )
 
+const fleet = Command.make("fleet", {}, () => Effect.flatMap(Fleet, (module) => module.main)).pipe(
+  Command.withDescription("Show 4 replicas sharing one Nabi session through a real Redis (needs redis-server)")
+)
+
 /**
  * @since 0.1.0
  * @category commands
  */
 export const command = Command.make("authfx").pipe(
   Command.withDescription("Typed, composable authentication pipelines for Effect"),
-  Command.withSubcommands([demo, fakes, status])
+  Command.withSubcommands([demo, fakes, status, fleet])
 )
 
 const subcommands: Record<string, Usage.Usage> = {
   demo: Command.getUsage(demo),
   fakes: Command.getUsage(fakes),
-  status: Command.getUsage(status)
+  status: Command.getUsage(status),
+  fleet: Command.getUsage(fleet)
 }
 
 /**

@@ -20,7 +20,7 @@ const bash = (script: string, args: ReadonlyArray<string> = []) =>
 describe("authfx usage errors", () => {
   const cases = [
     [["status", "foo"], "Expected one of the following cases: nandbox, nabi, whatsgate, gunbot, terabox"],
-    [["bogus"], "Invalid subcommand for authfx - use one of 'demo', 'fakes', 'status'"],
+    [["bogus"], "Invalid subcommand for authfx - use one of 'demo', 'fakes', 'status', 'fleet'"],
     [["status", "--timeout", "0"], "--timeout must be above 0"],
     [["fakes", "--jsn"], "Received unknown argument: '--jsn'"]
   ] as const

@@ -10,7 +10,17 @@ import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** The publishable packages, in dependency order. */
-export const packages = ["core", "whatsgate", "gunbot", "nabi", "nandbox", "terabox", "testkit", "cli"] as const
+export const packages = [
+  "core",
+  "whatsgate",
+  "gunbot",
+  "nabi",
+  "nandbox",
+  "terabox",
+  "redis",
+  "testkit",
+  "cli"
+] as const
 
 /** The peers a user installs beside a provider package; the same ranges as the READMEs' install lines. */
 export const peers = ["effect@^3.22", "@effect/platform@^0.97", "@effect/platform-node@^0.108"] as const

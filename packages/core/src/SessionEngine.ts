@@ -40,6 +40,7 @@ import type { Authenticated } from "./Authenticated.js"
 import { ProtocolError } from "./AuthError.js"
 import * as AuthEvent from "./AuthEvent.js"
 import * as AuthMetrics from "./AuthMetrics.js"
+import type * as Coordination from "./Coordination.js"
 import { CurrentAccount } from "./CurrentAccount.js"
 import type * as Provider from "./Provider.js"
 import type { SessionStore } from "./SessionStore.js"
@@ -135,6 +136,12 @@ export interface Options<P extends Provider.Any, R = never> {
    */
   readonly unusableBackoff?: Duration.DurationInput | undefined
   readonly persistence?: Persistence<Provider.Session<P>> | undefined
+  /**
+   * Shares logins and renewals with the other replicas of the fleet (see
+   * `Coordination`): a session another replica obtained is adopted instead of
+   * renewed again. Without it, the engine works alone.
+   */
+  readonly coordination?: Coordination.Coordinated<Provider.Session<P>> | undefined
 }
 
 /**
@@ -271,9 +278,9 @@ export const make = <P extends Provider.Any, R = never>(
 
     const operationFor = (): Operation => basis !== undefined && options.refresh !== undefined ? "refresh" : "acquire"
 
-    const effectFor = (operation: Operation): Effect.Effect<S, E> => {
-      const effect = operation === "refresh" && basis !== undefined && options.refresh !== undefined
-        ? options.refresh(basis, { rejected: basisRejected })
+    const effectFor = (operation: Operation, from: S | undefined = basis): Effect.Effect<S, E> => {
+      const effect = operation === "refresh" && from !== undefined && options.refresh !== undefined
+        ? options.refresh(from, { rejected: basisRejected })
         : options.acquire
       return Effect.provide(effect, context).pipe(
         // No stack trace captured per span: building one is most of a span's cost.
@@ -415,15 +422,34 @@ export const make = <P extends Provider.Any, R = never>(
       })
     }
 
+    /** A login or renewal, through the fleet's coordination if any: another replica's session installs as "store". */
+    const obtain = (operation: Operation): Effect.Effect<S, E> => {
+      const coordinated = options.coordination
+      if (coordinated === undefined) return effectFor(operation)
+      return Effect.map(
+        coordinated.renew({
+          basis,
+          run: (from) =>
+            effectFor(operated = from !== undefined && options.refresh !== undefined ? "refresh" : "acquire", from)
+        }),
+        (renewal) => {
+          if (renewal.source === "adopted") operated = "store"
+          return renewal.session
+        }
+      )
+    }
+    let operated: Operation | "store" = "acquire"
+
     const runFlight = (deferred: Deferred.Deferred<Entry<S>, E>, operation: Operation) =>
       Effect.gen(function*() {
         const start = yield* Clock.currentTimeMillis
-        const exit = yield* Effect.exit(effectFor(operation))
+        operated = operation
+        const exit = yield* Effect.exit(obtain(operation))
         const now = yield* Clock.currentTimeMillis
         yield* Metric.update(metrics.acquireLatency, now - start)
         if (Exit.isSuccess(exit)) {
           const previous = entry
-          const next = yield* install(exit.value, operation, now)
+          const next = yield* install(exit.value, operated, now)
           if (unusableNow(next, now)) {
             // Handed once to the callers that asked for it; while they keep arriving unusable, renewals are
             // spaced by a doubling floor and the next one fails typed instead of starting a loop.

@@ -21,6 +21,11 @@ export * as Authenticated from "./Authenticated.js"
 /**
  * @since 0.1.0
  */
+export * as Coordination from "./Coordination.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Jwt from "./Jwt.js"
 
 /**

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import type * as AuthError from "@authfx/core/AuthError"
-import type * as Jwt from "@authfx/core/Jwt"
+import * as Jwt from "@authfx/core/Jwt"
 import type * as Provider from "@authfx/core/Provider"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -20,6 +20,17 @@ export interface GunbotSession {
   readonly token: Redacted.Redacted<string>
   readonly claims: Jwt.Claims | undefined
 }
+
+/**
+ * The schema of a `GunbotSession`, for sharing it across a fleet (`Coordination`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GunbotSessionSchema: Schema.Schema<GunbotSession, {
+  readonly token: string
+  readonly claims: typeof Jwt.Claims.Encoded | undefined
+}> = Schema.Struct({ token: Schema.Redacted(Schema.String), claims: Schema.UndefinedOr(Jwt.Claims) })
 
 /**
  * What logging in to Gunbot can fail with.

@@ -12,6 +12,7 @@ import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import * as Coordination from "@authfx/core/Coordination"
 import * as Jwt from "@authfx/core/Jwt"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
@@ -27,7 +28,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { type Gunbot, type GunbotAuthError, type GunbotSession, LoginResponse } from "./Gunbot.js"
+import { type Gunbot, type GunbotAuthError, type GunbotSession, GunbotSessionSchema, LoginResponse } from "./Gunbot.js"
 import * as GunbotPassword from "./GunbotPassword.js"
 import { mapPlatformError, provider, readJson } from "./internal/http.js"
 
@@ -57,6 +58,15 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | undefined
   /** Options of the engine (refresh fraction, margins). */
   readonly engine?: Partial<Omit<SessionEngine.Options<Gunbot>, "provider" | "acquire">> | undefined
+  /**
+   * One session per Gunbot instance across the fleet: the `Coordination` to
+   * use (default: the one in the context, if any); `false` to work alone. A
+   * new Gunbot login may revoke older tokens, so replicas that log in on
+   * their own can log each other out.
+   */
+  readonly coordination?: Coordination.Service | false | undefined
+  /** The account's key in a keyed service, added to the coordination key (the instance's origin always is). */
+  readonly account?: string | undefined
 }
 
 /**
@@ -163,8 +173,17 @@ export const make = (
       Policy.timeout(provider, options.timeout ?? "30 seconds")
     )
     const acquire = options.retry === false ? once : once.pipe(Policy.retryTransient(options.retry))
+    const origin = new URL(url).origin
+    const coordination = yield* Coordination.forSession({
+      service: options.coordination,
+      provider,
+      key: Coordination.key(provider, options.account === undefined ? origin : `${options.account}/${origin}`),
+      schema: GunbotSessionSchema,
+      expiresAt: (session) => session.claims === undefined ? undefined : Jwt.expiresAtMillis(session.claims)
+    })
     return yield* SessionEngine.make<Gunbot>({
       spanPrefix: "GunbotAuth",
+      coordination,
       ...options.engine,
       provider,
       acquire,

@@ -236,4 +236,4 @@ export const layerConfig = (
  * @category constructors
  */
 export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<GunbotAuth.Options & Options, E, R>) =>
-  Keyed.fromLayer(GunbotClient, (config) => layer(config), options)
+  Keyed.fromLayer(GunbotClient, (config, account) => layer({ account, ...config }), options)

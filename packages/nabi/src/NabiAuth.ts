@@ -18,6 +18,7 @@ import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import * as Coordination from "@authfx/core/Coordination"
 import * as Jwt from "@authfx/core/Jwt"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
@@ -105,6 +106,13 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | undefined
   /** Options of the engine (refresh fraction, margins). */
   readonly engine?: Partial<Omit<SessionEngine.Options<Nabi>, "provider" | "acquire" | "refresh">> | undefined
+  /**
+   * One session per wallet across the fleet: the `Coordination` to use
+   * (default: the one in the context, if any); `false` to work alone.
+   */
+  readonly coordination?: Coordination.Service | false | undefined
+  /** The account's key in a keyed service, added to the coordination key (the wallet address always is). */
+  readonly account?: string | undefined
 }
 
 /** Fallbacks when a token carries no `exp`, from Nabi's documentation. */
@@ -355,8 +363,20 @@ export const make = (
         )
       }).pipe(Effect.withSpan("NabiAuth.refreshToken", { attributes: { "authfx.provider": provider } }))
 
+    const coordination = yield* Coordination.forSession({
+      service: options.coordination,
+      provider,
+      key: Coordination.key(
+        provider,
+        options.account === undefined ? signer.address : `${options.account}/${signer.address}`
+      ),
+      schema: NabiSession,
+      expiresAt: (session) => session.accessExpiresAt
+    })
+
     return yield* SessionEngine.make<Nabi>({
       spanPrefix: "NabiAuth",
+      coordination,
       ...options.engine,
       provider,
       acquire: login,

@@ -252,4 +252,4 @@ export const layerConfig = (
  * @category constructors
  */
 export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<Options, E, R>) =>
-  Keyed.fromLayer(NabiClient, (config) => layer(config), options)
+  Keyed.fromLayer(NabiClient, (config, account) => layer({ account, ...config }), options)

@@ -56,7 +56,7 @@ export class NandboxSendError extends Schema.TaggedError<NandboxSendError>("@aut
   "NandboxSendError",
   {
     provider: Schema.Literal("nandbox"),
-    reason: Schema.Literal("QueueFull", "Closed", "Unencodable"),
+    reason: Schema.Literal("QueueFull", "Closed", "Unencodable", "NotOwner"),
     method: Schema.String
   }
 ) {
@@ -68,6 +68,8 @@ export class NandboxSendError extends Schema.TaggedError<NandboxSendError>("@aut
       ? `nandbox: the outbound queue is full; ${this.method} was not queued`
       : this.reason === "Unencodable"
       ? `nandbox: JSON cannot encode the frame (a bigint or a cycle); ${this.method} was not queued`
+      : this.reason === "NotOwner"
+      ? `nandbox: another replica of the fleet owns the connection; ${this.method} was not sent`
       : `nandbox: the connection was closed; ${this.method} was not sent`
   }
 }

@@ -20,6 +20,7 @@
  * @since 0.1.0
  */
 import * as AuthError from "@authfx/core/AuthError"
+import type * as Coordination from "@authfx/core/Coordination"
 import * as Keyed from "@authfx/core/Keyed"
 import type * as Socket from "@effect/platform/Socket"
 import * as Config from "effect/Config"
@@ -99,6 +100,19 @@ export interface Options {
    * `TooLarge`) fails the authentication it interrupted, or shows as the `cause` of the `Reconnecting` state.
    */
   readonly maxFrameSize?: number | undefined
+  /**
+   * One connection for the whole fleet: the `Coordination` whose owner lease
+   * decides which replica connects (default: the one in the context, if any);
+   * `false` to always connect. A replica that does not own the lease is in
+   * `Standby`: it never connects or authenticates, and its `send` fails at
+   * once with `NandboxSendError` `NotOwner`. When the owner dies, a standby
+   * takes over within the lease.
+   */
+  readonly coordination?: Coordination.Service | false | undefined
+  /** The owner lease (default 5 s), renewed every third of it while connected. */
+  readonly ownerLease?: Duration.DurationInput | undefined
+  /** The account's key in a keyed service, added to the owner lease's key (the bot id always is). */
+  readonly account?: string | undefined
 }
 
 /**

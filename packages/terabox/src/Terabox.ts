@@ -5,7 +5,7 @@
  */
 import type * as AuthError from "@authfx/core/AuthError"
 import type * as Provider from "@authfx/core/Provider"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 
 /**
@@ -23,6 +23,24 @@ export interface TeraboxSession {
   /** The account id (`uk`). */
   readonly uk: number
 }
+
+/**
+ * The schema of a `TeraboxSession`, for sharing it across a fleet (`Coordination`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TeraboxSessionSchema: Schema.Schema<TeraboxSession, {
+  readonly origin: string
+  readonly jsToken: string
+  readonly bdstoken: string | undefined
+  readonly uk: number
+}> = Schema.Struct({
+  origin: Schema.String,
+  jsToken: Schema.Redacted(Schema.String),
+  bdstoken: Schema.UndefinedOr(Schema.Redacted(Schema.String)),
+  uk: Schema.Number
+})
 
 /**
  * What authenticating with Terabox can fail with.

@@ -18,6 +18,7 @@
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import type * as Coordination from "@authfx/core/Coordination"
 import * as Keyed from "@authfx/core/Keyed"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -119,6 +120,17 @@ export interface Options {
   readonly allowedDomains?: ReadonlyArray<string> | undefined
   /** Retry of transient failures (default `Policy.transientSchedule()`); `false` for none. */
   readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
+  /**
+   * One session (jsToken, bdstoken) per account across the fleet: the
+   * `Coordination` to use (default: the one in the context, if any); `false`
+   * to work alone.
+   */
+  readonly coordination?: Coordination.Service | false | undefined
+  /**
+   * The account's key in the coordination (default: a fingerprint of the
+   * `ndus` cookie, never the cookie itself); a keyed service passes its key.
+   */
+  readonly account?: string | undefined
 }
 
 const provider = internal.provider
@@ -297,4 +309,4 @@ export const layerConfig = (
  * @category constructors
  */
 export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<Options, E, R>) =>
-  Keyed.fromLayer(TeraboxClient, (config) => layer(config), options)
+  Keyed.fromLayer(TeraboxClient, (config, account) => layer({ account, ...config }), options)

@@ -96,6 +96,14 @@ export interface Options {
   readonly validationErrors?: "graphql-js" | "apollo" | undefined
   /** Whether `refreshToken` also returns a new refresh token (default false). */
   readonly rotateRefreshToken?: boolean | undefined
+  /**
+   * Whether a refresh token is single-use (default false): once `refreshToken`
+   * has accepted it, it is refused, and the answer carries a new one (implies
+   * `rotateRefreshToken`). Nabi's documentation does not say; OAuth 2.1's
+   * refresh-token rotation (RFC 9700 §4.14.2) works this way, and it is the
+   * case where replicas that refresh on their own spend each other's tokens.
+   */
+  readonly singleUseRefreshToken?: boolean | undefined
   /** The fake's clock, in epoch milliseconds (default `Date.now`). */
   readonly now?: (() => number) | undefined
 }
@@ -319,6 +327,9 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
     let revokedUpTo = 0
     let rejectSignatures = false
     let expireNext = 0
+    const singleUse = options.singleUseRefreshToken === true
+    /** The `jti`s of single-use refresh tokens already spent. */
+    const spent = new Set<number>()
 
     const issue = (address: string, typ: "access" | "refresh") => {
       serial += 1
@@ -440,14 +451,16 @@ export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scop
     const refreshToken = (args: { request: { token: string } }) => {
       // Nabi: the refresh token lasts 7 days; an expired or revoked one is refused (shape undocumented).
       const claims = verify(args.request.token, "refresh")
-      if (claims === undefined) {
+      const jti = singleUse ? jwt.verify(args.request.token)?.["jti"] as number | undefined : undefined
+      if (claims === undefined || (jti !== undefined && spent.has(jti))) {
         counters.refusedRefreshes += 1
         throw new GraphQLError("Refresh token is invalid or expired", { extensions: { code: "INVALID_REFRESH_TOKEN" } })
       }
+      if (jti !== undefined) spent.add(jti)
       counters.refreshes += 1
       return {
         token: issue(claims.address, "access"),
-        refreshToken: options.rotateRefreshToken === true ? issue(claims.address, "refresh") : null
+        refreshToken: options.rotateRefreshToken === true || singleUse ? issue(claims.address, "refresh") : null
       }
     }
 

@@ -1,5 +1,6 @@
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
+import * as Coordination from "@authfx/core/Coordination"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
 import * as Socket from "@effect/platform/Socket"
@@ -57,6 +58,8 @@ export type State =
     readonly cause?: NandboxAuthError | undefined
   }
   | { readonly _tag: "Failed"; readonly error: NandboxAuthError }
+  /** Another replica of the fleet owns the connection (see the `coordination` option). */
+  | { readonly _tag: "Standby" }
 
 export interface Connection {
   readonly send: (frame: OutboundFrame) => Effect.Effect<void, SendError>
@@ -551,6 +554,31 @@ export const make = (
       })
     )
 
+    // A fleet-wide single owner of the one connection, when there is a coordination.
+    const botId = Redacted.isRedacted(options.token) ? Redacted.value(options.token).split(":")[0] : undefined
+    const ownerKey = Coordination.key(
+      provider,
+      [options.account, TOKEN.test(botId === undefined ? "" : `${botId}:0:x`) ? botId : undefined]
+        .filter((part) => part !== undefined).join("/") || "default"
+    )
+    const lease = options.ownerLease ?? Duration.seconds(5)
+    const ownership = options.coordination === false
+      ? undefined
+      : options.coordination !== undefined
+      ? options.coordination.ownership({ key: ownerKey, lease })
+      : Option.getOrUndefined(
+        Option.map(yield* Effect.serviceOption(Coordination.Coordination), (c) => c.ownership({ key: ownerKey, lease }))
+      )
+    /** Whether this replica may connect: always without a coordination, only while owning with one. */
+    let owning = ownership === undefined
+    const standby = () =>
+      new AuthError.TransportError({
+        provider,
+        reason: "Closed",
+        request: `WS ${url}`,
+        description: "standby: another replica of the fleet owns the nandbox connection"
+      })
+
     const acquireSocket = (token: Redacted.Redacted<string>): Effect.Effect<NandboxSession, NandboxAuthError> =>
       Effect.suspend(() => {
         if (scopeClosed) return Effect.interrupt
@@ -572,10 +600,19 @@ export const make = (
       return Deferred.await(live.closed).pipe(Effect.timeout("1 second"), Effect.ignore)
     }
 
+    /** Only the owner connects; a socket that authenticated after the lease was lost is closed at once. */
+    const owned = (effect: Effect.Effect<NandboxSession, NandboxAuthError>) =>
+      Effect.suspend(() =>
+        owning
+          ? Effect.flatMap(effect, (session) =>
+            owning ? Effect.succeed(session) : Effect.zipRight(closeLive(session), Effect.fail(standby())))
+          : Effect.fail(standby())
+      )
+
     const auth = yield* SessionEngine.make<Nandbox>({
       provider,
       spanPrefix: "NandboxAuth",
-      acquire: Effect.flatMap(readToken(options.token), acquireSocket),
+      acquire: owned(Effect.flatMap(readToken(options.token), acquireSocket)),
       // After a close: re-read the token (it may have been rotated). After a
       // 100099: re-read it once, and stop if it is the refused one.
       refresh: (previous, { rejected }) =>
@@ -590,7 +627,7 @@ export const make = (
                 description: "the token was regenerated and its source still holds the old value: update NANDBOX_TOKEN"
               })
             )
-            : Effect.zipRight(closeLive(previous), acquireSocket(token))
+            : Effect.zipRight(closeLive(previous), owned(acquireSocket(token)))
         })
     })
 
@@ -603,7 +640,8 @@ export const make = (
           Effect.suspend(() =>
             driverMade !== undefined
               ? driverMade.next(input)
-              : Effect.flatMap(Schedule.driver(reconnect), (made) => (driverMade = made).next(input))
+              : Effect.flatMap(Schedule.driver(reconnect), (made) =>
+                (driverMade = made).next(input))
           ),
         reset: Effect.suspend(() => driverMade === undefined ? Effect.void : driverMade.reset)
       }
@@ -630,11 +668,15 @@ export const make = (
             yield* driver.reset
             continue
           }
-          if (Exit.isFailure(yield* Effect.exit(driver.next(undefined)))) yield* driver.reset
+          if (Exit.isFailure(yield* Effect.exit(driver.next(undefined)))) {
+            yield* driver.reset
+          }
           continue
         }
         const failure = Cause.failureOption(exit.cause)
-        if (Option.isNone(failure)) return
+        if (Option.isNone(failure)) {
+          return
+        }
         if (isPermanent(failure.value)) {
           yield* SubscriptionRef.set(state, { _tag: "Failed", error: failure.value })
           return
@@ -692,7 +734,29 @@ export const make = (
           }
         }
       })
-    yield* fork(supervise)
+
+    /**
+     * With a coordination: standby until this replica owns the lease, then supervise the connection while the
+     * lease holds; a lost lease closes the socket and goes back to standby. A permanent failure stops for good.
+     */
+    const superviseOwned = ownership === undefined ? supervise : Effect.gen(function*() {
+      while (true) {
+        yield* SubscriptionRef.set(state, { _tag: "Standby" })
+        const exit = yield* Effect.exit(ownership.hold(Effect.suspend(() => {
+          owning = true
+          return Effect.zipRight(SubscriptionRef.set(state, { _tag: "Connecting" }), supervise)
+        })))
+        owning = false
+        const current = yield* auth.current
+        if (Option.isSome(current)) {
+          yield* closeLive(current.value)
+          yield* auth.invalidate(current.value, { rejected: false })
+        }
+        if (Exit.isSuccess(exit)) return
+      }
+    })
+
+    yield* fork(superviseOwned)
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         if (inbound !== undefined) yield* PubSub.shutdown(inbound)
@@ -711,6 +775,9 @@ export const make = (
       Effect.gen(function*() {
         const current = yield* SubscriptionRef.get(state)
         if (current._tag === "Failed") return yield* Effect.fail(current.error)
+        if (current._tag === "Standby") {
+          return yield* new NandboxSendError({ provider, reason: "NotOwner", method: methodOf(frame) })
+        }
         let text: unknown
         try {
           text = JSON.stringify(frame)

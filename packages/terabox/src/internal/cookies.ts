@@ -19,6 +19,10 @@ export class CookieJar {
     return jar
   }
 
+  get(name: string): Redacted.Redacted<string> | undefined {
+    return this.cookies.get(name)
+  }
+
   has(name: string): boolean {
     const value = this.cookies.get(name)
     return value !== undefined && Redacted.value(value).length > 0

@@ -1,0 +1,75 @@
+/** Replicas of a Nabi application for the fleet tests: each its own engine, Redis connections and scope. */
+import type * as Authenticated from "@authfx/core/Authenticated"
+import * as Coordination from "@authfx/core/Coordination"
+import type * as Nabi from "@authfx/nabi/Nabi"
+import * as NabiAuth from "@authfx/nabi/NabiAuth"
+import * as TonSigner from "@authfx/nabi/TonSigner"
+import { NabiFake } from "@authfx/testkit"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import { inject } from "vitest"
+import * as RedisCoordination from "../../src/RedisCoordination.js"
+
+export const redisUrl = inject("redisUrl")
+
+const Signer = TonSigner.layerFromMnemonic({
+  mnemonic: Redacted.make(NabiFake.demoAccount.mnemonic),
+  address: NabiFake.demoAccount.address
+})
+
+export interface Replica {
+  readonly auth: Authenticated.Authenticated<Nabi.Nabi>
+  readonly backend: RedisCoordination.RedisBackend
+  /** Closes the replica's scope: its fibers stop and its connections close, its lease is left to lapse. */
+  readonly kill: Effect.Effect<void>
+}
+
+export interface ReplicaOptions {
+  readonly fakeUrl: string
+  readonly prefix: string
+  readonly coordination?: RedisCoordination.Options
+  readonly engine?: NabiAuth.Options["engine"]
+  /** Changes the backend (a crash hook). */
+  readonly wrap?: ((backend: Coordination.Backend) => Coordination.Backend) | undefined
+  readonly url?: string | undefined
+}
+
+export const replica = (options: ReplicaOptions): Effect.Effect<Replica> =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const backend = yield* RedisCoordination.makeBackend({
+      url: options.url ?? redisUrl!,
+      prefix: options.prefix,
+      ...options.coordination
+    }).pipe(Scope.extend(scope))
+    const service = Coordination.make(options.wrap ? options.wrap(backend) : backend, {
+      lease: "500 millis",
+      poll: "100 millis",
+      adoptMargin: "200 millis",
+      ...options.coordination
+    })
+    const layer = NabiAuth.layer({
+      url: options.fakeUrl,
+      retry: false,
+      engine: {
+        refreshAt: 0.5,
+        refreshJitter: 0,
+        refreshMargin: 0,
+        ...options.engine
+      }
+    }).pipe(
+      Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, Signer)),
+      Layer.provide(Layer.succeed(Coordination.Coordination, service))
+    )
+    const context = yield* Layer.buildWithScope(layer, scope).pipe(Effect.orDie)
+    return { auth: Context.get(context, NabiAuth.NabiAuth), backend, kill: Scope.close(scope, Exit.void) }
+  })
+
+let prefixes = 0
+/** A key prefix of its own per test, so tests never see each other's records. */
+export const freshPrefix = () => `t${process.pid}-${Date.now()}-${++prefixes}`
