@@ -534,8 +534,11 @@ export const make = (
 
     // The socket first: with a token given as a value, the connection starts before the engine and its fibers are
     // built, and the first acquisition adopts it.
+    // Not in a fleet: there, only the replica that owns the lease may connect, and it is not known yet.
+    const coordinated = options.coordination !== false &&
+      (options.coordination !== undefined || Option.isSome(yield* Effect.serviceOption(Coordination.Coordination)))
     let early: Attempt | undefined
-    if (Redacted.isRedacted(options.token) && Either.isRight(checkToken(options.token))) {
+    if (!coordinated && Redacted.isRedacted(options.token) && Either.isRight(checkToken(options.token))) {
       early = start(options.token)
     }
     const pingAfter = Duration.toMillis(options.pingAfter ?? Duration.seconds(30))
