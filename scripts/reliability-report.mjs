@@ -17,8 +17,13 @@ try {
 }
 const results = existsSync(report) ? JSON.parse(readFileSync(report, "utf8")) : undefined
 const parts = readdirSync(".").filter((f) => f.startsWith(`${target}.`) && f.endsWith(".part")).sort()
-const order = ["fault-matrix", "nandbox", "bad-input", "configuration-and-leaks"]
-parts.sort((a, b) => order.findIndex((o) => a.includes(o)) - order.findIndex((o) => b.includes(o)))
+const order = ["fault-matrix", "nandbox", "hardening", "nandbox-hardening", "bad-input", "configuration-and-leaks"]
+const rank = (file) => {
+  const name = file.slice(target.length + 1, -".part".length)
+  const exact = order.indexOf(name)
+  return exact >= 0 ? exact : order.findIndex((o) => name.startsWith(o))
+}
+parts.sort((a, b) => rank(a) - rank(b))
 const text = [
   "# Reliability",
   "",
@@ -27,7 +32,7 @@ const text = [
   `- date: ${new Date().toISOString()}; ${cpus()[0]?.model ?? "CPU"}, ${cpus().length} cores; Node.js ${process.version}`,
   results === undefined ? "- result: the suite did not report" : `- result: ${results.numPassedTests} tests passed, ${results.numFailedTests} failed`,
   "",
-  "Engine-level faults that do not depend on a provider — a refresh failing while the session is valid (callers keep it, retried with backoff), failing after expiry (typed error, then recovery on the next call), a clock jumped past expiry (renewed at use time), interruption of the caller that started an acquisition, random interleavings of all of these — are tested once in `packages/core/test/SessionEngine*.test.ts` with `TestClock`.",
+  "Engine-level faults that do not depend on a provider — a refresh failing while the session is valid (callers keep it, retried with backoff), failing after expiry (typed error, then recovery on the next call), a clock jumped past expiry (renewed at use time), interruption of the caller that started an acquisition, random interleavings of all of these — are tested once in `packages/core/test/SessionEngine*.test.ts` with `TestClock`. So are a `SessionStore` that hangs on load or save (the layer builds and logs in after the store's 3 s bound; closing waits at most that long) and stored sessions of another account or with an implausible expiry (discarded with a warning): `packages/core/test/SessionEngine.hardening.test.ts`. Timeouts, sizes and redirects of `AuthHttpClient` itself, with Node's client and with `fetch` (a gzip bomb included), are in `packages/core/test/AuthHttpClient.hardening.test.ts`.",
   "",
   ...parts.map((p) => readFileSync(p, "utf8"))
 ].join("\n")
