@@ -181,7 +181,7 @@ describe("the packed packages, installed with npm into an app outside the worksp
     })
 
     describeRuntime(chromiumBrowser, "a browser page in headless Chromium", (command) => {
-      it("Nabi through a TON Connect wallet's ton_proof (TonSigner.layerFromWallet) and nandbox through the browser's WebSocket: authenticated, renewed by refresh token, a typed ProfileMismatch, no secret in the console", async () => {
+      it("Nabi through a TON Connect wallet's ton_proof (TonSigner.layerFromWallet) and nandbox through the browser's WebSocket: authenticated, renewed by refresh token, a typed ProfileMismatch, a typed refusal when the wallet declines, no secret in the console", async () => {
         const bundle = await Browser.bundle({
           cwd: app.dir,
           entry: join("app", "browser", "page.ts"),
@@ -249,6 +249,16 @@ describe("the packed packages, installed with npm into an app outside the worksp
             `typed error: ProfileMismatch (NotOwner): ${fakes.wallet.address} does not own p-other`
           )
           assert.isTrue(after.nandboxReceived.some((frame) => frame["text"] === "hello from a browser"))
+
+          // A sign-in the user declines in the wallet: TonSigner.fromWallet's typed refusal, no getToken sent.
+          await press("decline")
+          assert.strictEqual(
+            await text("nabi-declined"),
+            "typed error: CredentialsRejected (Unknown): the wallet did not give a ton_proof"
+          )
+          const declined = await fakes.counters()
+          assert.strictEqual(declined.nabi["logins"], after.nabi["logins"])
+          assert.strictEqual(declined.nabi["badSignatures"], after.nabi["badSignatures"])
 
           await tab.screenshot({ path: join(output, "browser-page.png"), fullPage: true })
 

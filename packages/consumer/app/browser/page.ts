@@ -37,15 +37,18 @@ const start = async (config: PageConfig) => {
   const wallet = await Wallet.open(config.wallet)
   const manifestUrl = `${location.origin}/tonconnect-manifest.json`
   const account = await connectAccount(wallet, manifestUrl)
-  const NabiLive = NabiClient.layer({
-    url: config.nabiUrl,
-    retry: false,
-    signatureMode: "ton_proof",
-    proofDomain: location.hostname
-  }).pipe(
-    Layer.provide(layerWallet(wallet, manifestUrl, account)),
-    Layer.provide(FetchHttpClient.layer)
-  )
+  /** Nabi's client, signing in with the wallet's `ton_proof` for this page's host. */
+  const nabiLayer = () =>
+    NabiClient.layer({
+      url: config.nabiUrl,
+      retry: false,
+      signatureMode: "ton_proof",
+      proofDomain: location.hostname
+    }).pipe(
+      Layer.provide(layerWallet(wallet, manifestUrl, account)),
+      Layer.provide(FetchHttpClient.layer)
+    )
+  const NabiLive = nabiLayer()
   const NandboxLive = NandboxConnection.layer({ url: config.nandboxUrl, token: Redacted.make(config.nandboxToken) })
     .pipe(Layer.provide(Socket.layerWebSocketConstructorGlobal))
   const runtime = ManagedRuntime.make(Layer.merge(NabiLive, NandboxLive))
@@ -124,6 +127,22 @@ const start = async (config: PageConfig) => {
           ))
       )
       show("nabi-mismatch", outcome)
+    })
+  )
+
+  // Another tab signs in while the user declines in the wallet: a typed refusal, and nothing sent to Nabi.
+  action(
+    "decline",
+    Effect.gen(function*() {
+      wallet.declineNext(true)
+      const outcome = yield* Effect.flatMap(NabiAuth.NabiAuth, (auth) => auth.session).pipe(
+        Effect.provide(nabiLayer()),
+        Effect.as("signed in: no error"),
+        Effect.catchTag("CredentialsRejected", (error) =>
+          Effect.succeed(`typed error: CredentialsRejected (${error.reason}): ${error.description ?? ""}`)),
+        Effect.ensuring(Effect.sync(() => wallet.declineNext(false)))
+      )
+      show("nabi-declined", outcome)
     })
   )
 
