@@ -138,8 +138,10 @@ const start = async (config: PageConfig) => {
       const outcome = yield* Effect.flatMap(NabiAuth.NabiAuth, (auth) => auth.session).pipe(
         Effect.provide(nabiLayer()),
         Effect.as("signed in: no error"),
-        Effect.catchTag("CredentialsRejected", (error) =>
-          Effect.succeed(`typed error: CredentialsRejected (${error.reason}): ${error.description ?? ""}`)),
+        Effect.catchTag(
+          "CredentialsRejected",
+          (error) => Effect.succeed(`typed error: CredentialsRejected (${error.reason}): ${error.description ?? ""}`)
+        ),
         Effect.ensuring(Effect.sync(() => wallet.declineNext(false)))
       )
       show("nabi-declined", outcome)
