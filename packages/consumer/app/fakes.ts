@@ -1,13 +1,14 @@
 // The testkit fakes for the other runtimes, under Node in a process of their own. Prints one JSON line
-// (the page origin, the control origin, the fakes' environment, the stand-in wallet's keystore), then
+// (the page origin, the control origin, the fakes' environment, the stand-in wallet's key store), then
 // serves until killed:
 //   GET  /                                  the browser page (static files of the folder given as argv[2])
 //   POST /control/nabi/expire-access-tokens every Nabi access token issued so far expires now
 //   GET  /control/counters                  the Nabi and nandbox fakes' counters and the frames nandbox received
 // The HTTP fakes answer CORS for the page's origin only (FakeServer.Cors).
+import { TonSigner } from "@authfx/nabi"
 import { FakeServer, GunbotFake, NabiFake, NandboxFake, TeraboxFake, WhatsGateFake } from "@authfx/testkit"
 import * as Effect from "effect/Effect"
-import { createHash, generateKeyPairSync } from "node:crypto"
+import { generateKeyPairSync } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import { createServer, type ServerResponse } from "node:http"
 import { extname, join, normalize } from "node:path"
@@ -16,11 +17,13 @@ const root = process.argv[2] ?? process.cwd()
 const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".map": "application/json" }
 
 // The stand-in wallet's key pair: a TON wallet's key is Ed25519; the page imports this JWK into WebCrypto
-// as a wallet would keep it in its key store. The address is a fixed raw address the fake binds to the key.
+// as a wallet would keep it in its key store. The fake registers the key for its v4r2 wallet address, which
+// the page's wallet derives on its own (@ton/ton) and this process with @authfx/nabi: they must agree.
 const jwk = generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" })
+const publicKey = new Uint8Array(Buffer.from(jwk.x!, "base64url"))
 const wallet = {
-  address: `0:${createHash("sha256").update("authfx stand-in wallet").digest("hex")}`,
-  publicKey: new Uint8Array(Buffer.from(jwk.x!, "base64url")),
+  address: TonSigner.walletAddress(publicKey, "v4r2").address,
+  publicKey,
   jwk: { kty: "OKP", crv: "Ed25519", x: jwk.x!, d: jwk.d! }
 }
 
@@ -65,7 +68,12 @@ const program = Effect.gen(function*() {
   )
   const page = `http://127.0.0.1:${port}`
   const fakes = yield* Effect.gen(function*() {
+    // A browser wallet signs in with a TON Connect `ton_proof` naming the dApp's host, the page's here. The
+    // portable programs (Bun, Deno) read NABI_SIGNATURE_MODE from `env()` and give one from their mnemonic,
+    // for the endpoint's host name: the same 127.0.0.1.
     const nabi = yield* NabiFake.make({
+      signatureMode: "ton_proof",
+      proofDomains: [new URL(page).hostname],
       accounts: [
         { address: NabiFake.demoAccount.address, publicKey: Buffer.from(NabiFake.demoAccount.publicKeyHex, "hex") },
         { address: wallet.address, publicKey: wallet.publicKey }

@@ -25,8 +25,12 @@ export const packages = [
 /** The peers a user installs beside a provider package; the same ranges as the READMEs' install lines. */
 export const peers = ["effect@^3.22", "@effect/platform@^0.97", "@effect/platform-node@^0.108"] as const
 
-/** What the browser page adds, as a TON dApp does: `Buffer` for @ton/core (see `app/browser/polyfill.ts`). */
-export const pageDependencies = ["buffer@6.0.3"] as const
+/**
+ * What the browser page adds, as a TON dApp does: `Buffer` for @ton/core (see `app/browser/polyfill.ts`); and
+ * what its stand-in wallet derives its v4r2 contract with (`app/browser/wallet.ts`), the ranges @authfx/nabi
+ * depends on, so that npm installs one copy.
+ */
+export const pageDependencies = ["buffer@6.0.3", "@ton/core@^0.63.1", "@ton/ton@^16.3.0"] as const
 
 export const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)))
 const pnpm = ["-y", "pnpm@10.34.9"]

@@ -11,7 +11,7 @@ export interface Running {
   readonly control: string
   /** Every fake's environment, merged: what a program reads its configuration from. */
   readonly env: Readonly<Record<string, string>>
-  /** The stand-in wallet's keystore, for the browser page. */
+  /** The stand-in wallet's key (the page's wallet keeps it), and the v4r2 address the Nabi fake registers it for. */
   readonly wallet: {
     readonly address: string
     readonly jwk: { readonly kty: "OKP"; readonly crv: "Ed25519"; readonly x: string; readonly d: string }

@@ -181,7 +181,7 @@ describe("the packed packages, installed with npm into an app outside the worksp
     })
 
     describeRuntime(chromiumBrowser, "a browser page in headless Chromium", (command) => {
-      it("Nabi through a wallet's TonSigner and nandbox through the browser's WebSocket: authenticated, renewed by refresh token, a typed ProfileMismatch, no secret in the console", async () => {
+      it("Nabi through a TON Connect wallet's ton_proof (TonSigner.layerFromWallet) and nandbox through the browser's WebSocket: authenticated, renewed by refresh token, a typed ProfileMismatch, a typed refusal when the wallet declines, no secret in the console", async () => {
         const bundle = await Browser.bundle({
           cwd: app.dir,
           entry: join("app", "browser", "page.ts"),
@@ -208,7 +208,7 @@ describe("the packed packages, installed with npm into an app outside the worksp
             nabiUrl: fakes.env["NABI_URL"]!,
             nandboxUrl: fakes.env["NANDBOX_URL"]!,
             nandboxToken: fakes.env["NANDBOX_TOKEN"]!,
-            wallet: fakes.wallet
+            wallet: { jwk: fakes.wallet.jwk }
           })
           await tab.goto(fakes.page)
           await tab.waitForSelector("body[data-ready=true]", { state: "attached" })
@@ -220,12 +220,18 @@ describe("the packed packages, installed with npm into an app outside the worksp
           }
           const text = async (id: string) => (await tab.textContent(`#${id}`)) ?? ""
 
+          // The fake takes nothing but a TON Connect ton_proof for the page's host: the page's wallet signed one.
+          assert.strictEqual(fakes.env["NABI_SIGNATURE_MODE"], "ton_proof")
+          const initially = await fakes.counters()
           await press("connect")
+          // The address the page's wallet derived (v4r2, @ton/ton) is the one the fakes process registered.
           assert.strictEqual(await text("nabi-status"), `authenticated: wallet ${fakes.wallet.address}`)
           assert.strictEqual(await text("nabi-profiles"), "p-wallet: profile p-wallet")
           assert.strictEqual(await text("nandbox-status"), "authenticated: bot authfx fake bot")
           assert.strictEqual(await text("nandbox-sent"), "sendMessage written on the authenticated socket")
           const before = await fakes.counters()
+          assert.strictEqual(before.nabi["logins"]! - initially.nabi["logins"]!, 1, "one sign-in by ton_proof")
+          assert.strictEqual(before.nabi["badSignatures"], initially.nabi["badSignatures"], "no refused proof")
 
           // The server expires every access token: the next call meets a 401 and renews by refresh token,
           // without asking the wallet to sign again.
@@ -243,6 +249,16 @@ describe("the packed packages, installed with npm into an app outside the worksp
             `typed error: ProfileMismatch (NotOwner): ${fakes.wallet.address} does not own p-other`
           )
           assert.isTrue(after.nandboxReceived.some((frame) => frame["text"] === "hello from a browser"))
+
+          // A sign-in the user declines in the wallet: TonSigner.fromWallet's typed refusal, no getToken sent.
+          await press("decline")
+          assert.strictEqual(
+            await text("nabi-declined"),
+            "typed error: CredentialsRejected (Unknown): the wallet did not give a ton_proof"
+          )
+          const declined = await fakes.counters()
+          assert.strictEqual(declined.nabi["logins"], after.nabi["logins"])
+          assert.strictEqual(declined.nabi["badSignatures"], after.nabi["badSignatures"])
 
           await tab.screenshot({ path: join(output, "browser-page.png"), fullPage: true })
 

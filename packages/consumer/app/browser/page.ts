@@ -13,10 +13,10 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { layerWallet } from "./signer.js"
+import { connectAccount, layerWallet } from "./signer.js"
 import * as Wallet from "./wallet.js"
 
-/** What the page is given: the endpoints, the bot token typed into the console, the stand-in wallet's keystore. */
+/** What the page is given: the endpoints, the bot token typed into the console, the stand-in wallet's key store. */
 interface PageConfig {
   readonly nabiUrl: string
   readonly nandboxUrl: string
@@ -33,11 +33,22 @@ const show = (id: string, text: string) => {
 }
 
 const start = async (config: PageConfig) => {
-  const wallet = await Wallet.connect(config.wallet)
-  const NabiLive = NabiClient.layer({ url: config.nabiUrl, retry: false }).pipe(
-    Layer.provide(layerWallet(wallet)),
-    Layer.provide(FetchHttpClient.layer)
-  )
+  // The user connects a TON Connect wallet; the dApp's manifest is at its origin, whose host the proofs name.
+  const wallet = await Wallet.open(config.wallet)
+  const manifestUrl = `${location.origin}/tonconnect-manifest.json`
+  const account = await connectAccount(wallet, manifestUrl)
+  /** Nabi's client, signing in with the wallet's `ton_proof` for this page's host. */
+  const nabiLayer = () =>
+    NabiClient.layer({
+      url: config.nabiUrl,
+      retry: false,
+      signatureMode: "ton_proof",
+      proofDomain: location.hostname
+    }).pipe(
+      Layer.provide(layerWallet(wallet, manifestUrl, account)),
+      Layer.provide(FetchHttpClient.layer)
+    )
+  const NabiLive = nabiLayer()
   const NandboxLive = NandboxConnection.layer({ url: config.nandboxUrl, token: Redacted.make(config.nandboxToken) })
     .pipe(Layer.provide(Socket.layerWebSocketConstructorGlobal))
   const runtime = ManagedRuntime.make(Layer.merge(NabiLive, NandboxLive))
@@ -116,6 +127,24 @@ const start = async (config: PageConfig) => {
           ))
       )
       show("nabi-mismatch", outcome)
+    })
+  )
+
+  // Another tab signs in while the user declines in the wallet: a typed refusal, and nothing sent to Nabi.
+  action(
+    "decline",
+    Effect.gen(function*() {
+      wallet.declineNext(true)
+      const outcome = yield* Effect.flatMap(NabiAuth.NabiAuth, (auth) => auth.session).pipe(
+        Effect.provide(nabiLayer()),
+        Effect.as("signed in: no error"),
+        Effect.catchTag(
+          "CredentialsRejected",
+          (error) => Effect.succeed(`typed error: CredentialsRejected (${error.reason}): ${error.description ?? ""}`)
+        ),
+        Effect.ensuring(Effect.sync(() => wallet.declineNext(false)))
+      )
+      show("nabi-declined", outcome)
     })
   )
 
