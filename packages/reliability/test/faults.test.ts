@@ -1,10 +1,9 @@
 import { SecretScan } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Outcome from "../src/Outcome.js"
 import * as Report from "../src/Report.js"
 import { adapters, type Subject, withTimeout } from "../src/Subjects.js"
 
@@ -13,19 +12,7 @@ const capture = SecretScan.makeCapture()
 const secrets: Array<string> = []
 const values: Array<unknown> = []
 
-/** The call's outcome: its value, or its typed failure — never a defect. */
-const outcome = (effect: Effect.Effect<unknown, { readonly _tag: string }>) =>
-  Effect.gen(function*() {
-    const exit = yield* Effect.exit(effect)
-    if (Exit.isSuccess(exit)) return "success"
-    assert.isFalse(Cause.isDie(exit.cause), `a defect: ${Cause.pretty(exit.cause)}`)
-    const failure = Cause.failureOption(exit.cause)
-    assert.isTrue(failure._tag === "Some", "a typed failure")
-    values.push(failure._tag === "Some" ? failure.value : undefined)
-    return failure._tag === "Some"
-      ? failure.value._tag + ("reason" in failure.value ? `(${String(failure.value.reason)})` : "")
-      : "?"
-  })
+const outcome = Outcome.make(values)
 
 interface Cell {
   readonly name: string

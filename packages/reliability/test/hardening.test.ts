@@ -8,13 +8,12 @@ import { SecretScan } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as TestClock from "effect/TestClock"
 import { createServer, type IncomingHttpHeaders } from "node:http"
 import type { AddressInfo } from "node:net"
+import * as Outcome from "../src/Outcome.js"
 import * as Report from "../src/Report.js"
 import { adapters, type Subject, withTimeout } from "../src/Subjects.js"
 
@@ -26,19 +25,7 @@ const clients = [
   { name: "fetch", layer: FetchHttpClient.layer }
 ] as const
 
-/** The call's outcome: `success`, or its typed failure as `Tag(reason)` — never a defect. */
-const outcome = (effect: Effect.Effect<unknown, { readonly _tag: string }>) =>
-  Effect.gen(function*() {
-    const exit = yield* Effect.exit(effect)
-    if (Exit.isSuccess(exit)) return "success"
-    assert.isFalse(Cause.isDie(exit.cause), `a defect: ${Cause.pretty(exit.cause)}`)
-    const failure = Cause.failureOption(exit.cause)
-    assert.isTrue(failure._tag === "Some", `a typed failure, not ${Cause.pretty(exit.cause)}`)
-    values.push(failure._tag === "Some" ? failure.value : undefined)
-    return failure._tag === "Some"
-      ? failure.value._tag + ("reason" in failure.value ? `(${String(failure.value.reason)})` : "")
-      : "?"
-  })
+const outcome = Outcome.make(values)
 
 /** Another origin on loopback that records whatever reaches it. */
 const otherOrigin = Effect.acquireRelease(

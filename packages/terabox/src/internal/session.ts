@@ -7,7 +7,6 @@ import * as Coordination from "@authfx/core/Coordination"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -84,17 +83,6 @@ const cookieExpired = (status?: number) =>
     description: "the ndus cookie has expired or was logged out: copy a new one from the browser into TERABOX_NDUS"
   })
 
-/** Runs `effect` with `fetch`'s `redirect: "manual"`, keeping any other `RequestInit` the application set. */
-const manualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(
-    Effect.serviceOption(FetchHttpClient.RequestInit),
-    (init) =>
-      Effect.provideService(effect, FetchHttpClient.RequestInit, {
-        ...(init._tag === "Some" ? init.value : {}),
-        redirect: "manual"
-      })
-  )
-
 const pathOf = (url: string): string => {
   try {
     return new URL(url).pathname
@@ -167,6 +155,8 @@ export const make = (
     // The platform's client spans record the whole URL, and the jsToken travels
     // in the query: these requests get authfx's own spans instead.
     // Pages and answers are read within the 30 s bound of each exchange and bounded in size.
+    // `bounded` also keeps `fetch` (FetchHttpClient) from following a redirect: it would carry the cookie wherever
+    // `Location` points, and hide the `/login` redirect that says the cookie is dead.
     const client = AuthHttpClient.bounded(HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true))
     const retry = options.retry === undefined ? Policy.transientSchedule() : options.retry
     /** A region the site told us to move to, for the next renewal. */
@@ -186,9 +176,6 @@ export const make = (
 
     const send = (request: HttpClientRequest.HttpClientRequest) => {
       const once = client.execute(request).pipe(
-        // A redirect is never followed by `fetch` (FetchHttpClient): it would carry the cookie wherever `Location`
-        // points, and hide the `/login` redirect that says the cookie is dead.
-        manualRedirects,
         Effect.mapError(mapPlatformError),
         Effect.tap((response) => Effect.sync(() => keepCookies(response))),
         Effect.flatMap((response) =>
