@@ -302,7 +302,7 @@ export const make = (
       }
       if (answer.status === 401 || answer.status === 403 || answer.errors.length > 0) {
         return yield* rejected(
-          `Nabi refused the signed nonce for ${signer.address}: check NABI_MNEMONIC, NABI_ADDRESS, NABI_SIGNATURE_MODE and NABI_SIGNATURE_ENCODING`
+          `Nabi refused the signed nonce for ${signer.address}: check the signature mode (NABI_SIGNATURE_MODE, NABI_SIGNATURE_ENCODING) and the signer (the wallet, or NABI_MNEMONIC and NABI_ADDRESS)`
         )
       }
       const { getToken } = yield* dataOf(GetToken, answer, description).pipe(
