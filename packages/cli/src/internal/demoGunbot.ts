@@ -20,7 +20,8 @@ const words: Story.Words = {
  * login, a proactive re-login before `exp`, a revoked token recovered with one
  * re-login and one replay, and a changed password as a typed failure.
  */
-export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Effect.scoped(
+export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Story.told(
+  { provider, summary, words },
   Effect.gen(function*() {
     const fake = yield* GunbotFake.make({ tokenLifetimeSeconds: 3 })
     // Configured exactly as a user would be, from the variables the fake hands out. Short demo tokens: renew at
@@ -84,5 +85,5 @@ export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = 
       requests: { count: fake.counters.requests, unit: "HTTP" },
       replays: true
     })
-  }).pipe(Effect.catchAll((error) => Effect.succeed(Story.broken(provider, summary, words, error))))
+  })
 )

@@ -26,7 +26,8 @@ const update = "mutation U($request: UpdateProfileInput!) { updateProfile(reques
  * token recovered with one replay, a profile of another wallet as a typed
  * `ProfileMismatch` that keeps the session, and a refused signature.
  */
-export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Effect.scoped(
+export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Story.told(
+  { provider, summary, words },
   Effect.gen(function*() {
     const fake = yield* NabiFake.make({ accessLifetimeSeconds: 3 })
     // Configured exactly as a user would be, from the variables the fake hands out.
@@ -101,5 +102,5 @@ export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = 
       requests: { count: fake.counters.requests, unit: "HTTP" },
       replays: true
     })
-  }).pipe(Effect.catchAll((error) => Effect.succeed(Story.broken(provider, summary, words, error))))
+  })
 )

@@ -32,7 +32,8 @@ const waitFor = (condition: () => boolean) =>
  * the secret store (re-authentication), and an unrotated one (a typed failure,
  * no reconnection loop).
  */
-export const demo: Effect.Effect<Story.Chapter> = Effect.scoped(
+export const demo: Effect.Effect<Story.Chapter> = Story.told(
+  { provider, summary, words },
   Effect.gen(function*() {
     const fake = yield* NandboxFake.make({ botName: "authfx demo bot" })
     const secret = { value: fake.token() }
@@ -123,5 +124,5 @@ export const demo: Effect.Effect<Story.Chapter> = Effect.scoped(
       requests: { count: fake.counters.frames, unit: "frames" },
       replays: false
     })
-  }).pipe(Effect.catchAll((error) => Effect.succeed(Story.broken(provider, summary, words, error))))
+  })
 )

@@ -22,7 +22,8 @@ const words: Story.Words = {
  * region move followed, a write carrying bdstoken, and an expired cookie as a
  * typed failure.
  */
-export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Effect.scoped(
+export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Story.told(
+  { provider, summary, words },
   Effect.gen(function*() {
     const fake = yield* TeraboxFake.make({ uname: "authfx_demo", enforceBdstoken: true })
     const context = yield* Layer.build(
@@ -79,5 +80,5 @@ export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = 
       requests: { count: fake.counters.requests, unit: "HTTP" },
       replays: true
     })
-  }).pipe(Effect.catchAll((error) => Effect.succeed(Story.broken(provider, summary, words, error))))
+  })
 )

@@ -21,7 +21,8 @@ const words: Story.Words = {
  * dashboard and rotated in the secret store (one re-read, one replay), then
  * regenerated without rotation (a typed failure, nothing more sent).
  */
-export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Effect.scoped(
+export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Story.told(
+  { provider, summary, words },
   Effect.gen(function*() {
     const fake = yield* WhatsGateFake.make()
     // The secret store the application reads its token from.
@@ -80,5 +81,5 @@ export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = 
       requests: { count: fake.counters.requests, unit: "HTTP" },
       replays: true
     })
-  }).pipe(Effect.catchAll((error) => Effect.succeed(Story.broken(provider, summary, words, error))))
+  })
 )

@@ -166,6 +166,18 @@ export const broken = (
   ok: false
 })
 
+/**
+ * A provider's demo, scoped (its fake and layers closed at the end); a failure
+ * before the scenarios could run becomes a chapter that says so.
+ */
+export const told = <R>(
+  about: { readonly provider: string; readonly summary: string; readonly words: Words },
+  demo: Effect.Effect<Chapter, { readonly _tag: string; readonly message: string }, R>
+): Effect.Effect<Chapter, never, Exclude<R, Scope.Scope>> =>
+  Effect.scoped(
+    Effect.catchAll(demo, (error) => Effect.succeed(broken(about.provider, about.summary, about.words, error)))
+  )
+
 /** The chapter once every scenario ran. */
 export const chapter = (
   story: Story,
