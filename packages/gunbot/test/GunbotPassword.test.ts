@@ -89,6 +89,26 @@ describe("GunbotPassword", () => {
       assert.notInclude(short.message + missing.message, "secret")
     }))
 
+  it.effect("WebCrypto refusing to encrypt (an insecure browser context) is a typed error, not a defect", () =>
+    Effect.gen(function*() {
+      const subtle = globalThis.crypto.subtle
+      const importKey = subtle.importKey
+      subtle.importKey = (() => Promise.reject(new DOMException("not allowed", "NotSupportedError"))) as any
+      const failed = yield* Effect.flip(GunbotPassword.encrypt("sentinel-password-77", "0123456789abcdef-wallet")).pipe(
+        Effect.ensuring(Effect.sync(() => void (subtle.importKey = importKey)))
+      )
+      assert.deepStrictEqual([failed._tag, failed.key, failed.reason], [
+        "ConfigurationError",
+        "GUNBOT_PASSWORD",
+        "Invalid"
+      ])
+      assert.include(failed.message, "NotSupportedError")
+      assert.notInclude(failed.message, "sentinel-password-77")
+      assert.notInclude(JSON.stringify(failed), "0123456789abcdef-wallet")
+      // Restored: the next encryption works.
+      assert.isTrue((yield* encrypt("secret", "0123456789abcdef")).startsWith("ENC:"))
+    }))
+
   it.effect("16 bytes are counted in UTF-8, not in characters", () =>
     Effect.gen(function*() {
       // Eight two-byte characters: 16 bytes, 8 characters.
