@@ -7,16 +7,13 @@
  *
  * @since 0.1.0
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import { type Authenticated, SessionRejected } from "./Authenticated.js"
@@ -32,6 +29,7 @@ import {
 import { transientAnswer } from "./AuthResponse.js"
 import * as BoundedResponse from "./internal/boundedResponse.js"
 import * as RetryAfter from "./internal/retryAfter.js"
+import { missingNames, SendGuard } from "./internal/sendGuard.js"
 import { honourRetryAfter, transientSchedule } from "./Policy.js"
 import type * as Provider from "./Provider.js"
 
@@ -55,9 +53,7 @@ export const layerRedactedHeaders = (names: ReadonlyArray<string> = secretHeader
   Layer.fiberRefLocallyScopedWith(Headers.currentRedactedNames, (current) => appendNames(current, names))
 
 const appendNames = (current: ReadonlyArray<string | RegExp>, names: ReadonlyArray<string>) => {
-  const missing = names.filter((name) =>
-    !current.some((c) => typeof c === "string" ? c.toLowerCase() === name.toLowerCase() : c.test(name))
-  )
+  const missing = missingNames(current, names)
   return missing.length === 0 ? current : [...current, ...missing]
 }
 
@@ -122,13 +118,6 @@ export type AuthHttpClientError<P extends Provider.Any, E = never> =
   | ProtocolError
   | CredentialsRejected
 
-class Rejection<S> extends Data.TaggedError("Rejection")<{
-  readonly session: S
-  readonly rejected: SessionRejected
-}> {}
-
-const isRejection = (u: unknown): u is Rejection<any> => u instanceof Rejection
-
 /**
  * Parses `Retry-After` (delay-seconds or an HTTP date) into milliseconds.
  *
@@ -167,21 +156,6 @@ export const redactUrlParams = (
 }
 
 /**
- * Runs `execute` with redirects left to the caller: with `fetch` (Bun, Deno,
- * browsers) a followed redirect would carry the credential to wherever
- * `Location` points. Node's client never follows them.
- */
-const withoutRedirects = <A, E, R>(execute: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(
-    Effect.serviceOption(FetchHttpClient.RequestInit),
-    (init) =>
-      Effect.provideService(execute, FetchHttpClient.RequestInit, {
-        ...(init._tag === "Some" ? init.value : {}),
-        redirect: "manual"
-      })
-  )
-
-/**
  * Options of {@link bounded}.
  *
  * @since 0.1.0
@@ -207,26 +181,26 @@ export interface BoundedOptions {
  */
 export const bounded = (client: HttpClient.HttpClient, options?: BoundedOptions): HttpClient.HttpClient => {
   const maxBytes = options?.maxResponseBytes ?? 8 * 1024 * 1024
+  const guard = new SendGuard([])
   return HttpClient.transformResponse(
     client,
     (execute) =>
       Effect.flatMap(
-        withoutRedirects(execute),
+        guard.run(Headers.empty, execute),
         (response) =>
-          BoundedResponse.buffer(response, maxBytes, response.request).pipe(
-            Effect.catchIf(
-              (e): e is BoundedResponse.BodyTooLarge => e instanceof BoundedResponse.BodyTooLarge,
-              (e) =>
-                Effect.fail(
-                  new HttpClientError.ResponseError({
-                    request: response.request,
-                    response,
-                    reason: "Decode",
-                    cause: e,
-                    description: `the body is larger than ${e.limit} bytes`
-                  })
-                )
-            )
+          Effect.catchIf(
+            BoundedResponse.buffer(response, maxBytes),
+            (e): e is BoundedResponse.BodyTooLarge => e instanceof BoundedResponse.BodyTooLarge,
+            (e) =>
+              Effect.fail(
+                new HttpClientError.ResponseError({
+                  request: response.request,
+                  response,
+                  reason: "Decode",
+                  cause: e,
+                  description: `the body is larger than ${e.limit} bytes`
+                })
+              )
           )
       )
   )
@@ -242,7 +216,7 @@ export const make = <P extends Provider.Any, E = never>(
   client: HttpClient.HttpClient,
   options: Options<P, E>
 ): HttpClient.HttpClient.With<AuthHttpClientError<P, E>> => {
-  const { auth } = options
+  const { auth, sign } = options
   const provider = auth.provider as string
   // A schedule given by the user honours Retry-After as the default one does.
   const schedule = options.retry === undefined
@@ -255,147 +229,114 @@ export const make = <P extends Provider.Any, E = never>(
   const transientStatuses = options.transientStatuses ?? true
   const secretParams = options.secretUrlParams ?? []
   const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024
+  const buffered = Number.isFinite(maxBytes)
   const base = secretParams.length === 0 ? client : HttpClient.withTracerDisabledWhen(client, () => true)
   const classify = options.classify
+  const secrets = new BoundedResponse.Secrets(redacted, secretParams)
+  const guard = new SendGuard(redacted)
 
-  const mapPlatformError = (error: HttpClientError.HttpClientError): TransportError | ProtocolError =>
-    error._tag === "RequestError" ? fromRequestError(provider, error) : fromResponseError(provider, error)
-
-  // The header names to redact join the platform's (for its spans and renderings) only where they are not
-  // already there: an application that sets them once pays nothing per request.
-  let seenNames: ReadonlyArray<string | RegExp> | undefined
-  let extendedNames: ReadonlyArray<string | RegExp> = []
-  const withRedactedNames = <A, E1, R>(effect: Effect.Effect<A, E1, R>): Effect.Effect<A, E1, R> =>
-    Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (current) => {
-      if (current !== seenNames) {
-        seenNames = current
-        extendedNames = appendNames(current, redacted)
-      }
-      return extendedNames === current ? effect : Effect.locally(effect, Headers.currentRedactedNames, extendedNames)
+  const tooLarge = (error: BoundedResponse.BodyTooLarge, request: HttpClientRequest.HttpClientRequest) =>
+    new ProtocolError({
+      provider,
+      reason: "TooLarge",
+      status: error.status,
+      request: describeRequest(request),
+      description: `the body is larger than ${error.limit} bytes; the rest was not read`
     })
 
-  /** Reads the body within the exchange and counts it against the bound. */
-  const readBody = (response: HttpClientResponse.HttpClientResponse) =>
-    BoundedResponse.buffer(
-      response,
-      maxBytes,
-      BoundedResponse.sanitizeRequest(response.request, redacted, secretParams)
-    ).pipe(
-      Effect.catchIf(
-        (e): e is BoundedResponse.BodyTooLarge => e instanceof BoundedResponse.BodyTooLarge,
-        (e) =>
-          Effect.fail(
-            new ProtocolError({
-              provider,
-              reason: "TooLarge",
-              status: response.status,
-              request: describeRequest(response.request),
-              description: `the body is larger than ${e.limit} bytes; the rest was not read`
-            })
-          )
-      )
+  /** Platform errors become the core family; a body over the bound is `TooLarge`; the rest passes. */
+  const mapFailure = (error: unknown): Effect.Effect<never, unknown> => {
+    const tag = (error as { readonly _tag?: unknown } | undefined)?._tag
+    return Effect.fail(
+      tag === "RequestError"
+        ? fromRequestError(provider, error as HttpClientError.RequestError)
+        : tag === "ResponseError"
+        ? fromResponseError(provider, error as HttpClientError.ResponseError)
+        : error
     )
+  }
 
-  const mapError = (error: unknown) =>
-    Effect.fail(
-      (error as any)?._tag === "RequestError" || (error as any)?._tag === "ResponseError"
-        ? mapPlatformError(error as HttpClientError.HttpClientError)
-        : error as Provider.Error<P>
-    )
+  const onTimeout = timeout === undefined ? undefined : () =>
+    new TransportError({
+      provider,
+      reason: "Timeout",
+      description: `no answer within ${Duration.format(timeout)}`
+    })
+
+  const rejectedAfterReauth = (rejected: SessionRejected) =>
+    new CredentialsRejected({
+      provider,
+      reason: "RejectedAfterReauth",
+      ...(rejected.status !== undefined ? { status: rejected.status } : {}),
+      ...(rejected.code !== undefined ? { code: rejected.code } : {}),
+      description: rejected.description ?? "a new session was rejected as well"
+    })
 
   /** The exchange of one request: signed with the current session, retried, replayed once after a rejection. */
   const exchange = (request: HttpClientRequest.HttpClientRequest) => {
-    // The session that signed this request's current attempt, for the rejection to name: attempts of one
-    // request run one after the other, and each request has its own.
+    // The session that signed the current attempt, for a rejection to name: the attempts of one request run one
+    // after the other, and each request has its own.
     let signedWith: Provider.Session<P> | undefined
-    const signed = Effect.flatMap(auth.session, (session) => {
+    const sent = Effect.flatMap(auth.session, (session) => {
       signedWith = session
-      // A redirect is never followed by the platform client: with `fetch` (Bun, Deno, browsers) a followed
-      // redirect would carry the credential to wherever `Location` points. The 3xx comes back to the provider's
-      // classification, as it does with Node's client.
-      return withoutRedirects(base.execute(options.sign(request, session)))
+      const signed = sign(request, session)
+      const response = guard.run(signed.headers, base.execute(signed))
+      // The body is read within the exchange (so the timeout covers it, and a stalled body cannot hang the
+      // caller), counted against the bound; the response renders its request without the credential.
+      return buffered
+        ? Effect.flatMap(response, (r) => BoundedResponse.buffer(r, maxBytes, secrets))
+        : Effect.map(response, (r) => BoundedResponse.unbuffered(r, secrets))
     })
-    // The body is read within the exchange (so the timeout covers it, and a stalled body cannot hang the
-    // caller), counted against the bound, and the response rebuilt from it around a request that renders
-    // without the credential.
-    const read = Number.isFinite(maxBytes) ? Effect.flatMap(signed, readBody) : signed
-    const sent = Effect.catchAll(read, mapError)
-    const bounded = timeout === undefined ? sent : Effect.timeoutFail(sent, {
-      duration: timeout,
-      onTimeout: () =>
-        new TransportError({
-          provider,
-          reason: "Timeout",
-          description: `no answer within ${Duration.format(timeout)}`
-        })
-    })
-    const attempt = Effect.flatMap(bounded, (response): Effect.Effect<
-      HttpClientResponse.HttpClientResponse,
-      Provider.Error<P> | E | TransportError | ProtocolError | Rejection<Provider.Session<P> | undefined>
-    > => {
-      if (transientStatuses && RetryAfter.isTransientStatus(response.status)) {
-        return transientAnswer(provider, response)
+    const bounded = onTimeout === undefined ? sent : Effect.timeoutFail(sent, { duration: timeout!, onTimeout })
+    const attempt: Effect.Effect<HttpClientResponse.HttpClientResponse, unknown> = Effect.matchEffect(bounded, {
+      onFailure: (error) =>
+        error instanceof BoundedResponse.BodyTooLarge
+          ? Effect.fail(tooLarge(error, request))
+          : mapFailure(error),
+      onSuccess: (response): Effect.Effect<HttpClientResponse.HttpClientResponse, unknown> => {
+        if (transientStatuses && RetryAfter.isTransientStatus(response.status)) {
+          return transientAnswer(provider, response)
+        }
+        return classify === undefined ? Effect.succeed(response) : Effect.as(classify(response), response)
       }
-      if (classify === undefined) return Effect.succeed(response)
-      const session = signedWith
-      return classify(response).pipe(
-        Effect.catchIf(
-          (e): e is SessionRejected => e instanceof SessionRejected,
-          (rejected) => Effect.fail(new Rejection({ session, rejected }))
-        ),
-        Effect.as(response)
-      )
     })
-    // The schedule's machinery is only set up once an attempt has failed: the
-    // common path, a first attempt that succeeds, pays nothing for it.
-    const retried = schedule === false ?
-      attempt :
-      Effect.catchIf(attempt, isTransient, (first) =>
-        Effect.flatMap(Schedule.driver(schedule), (driver) => {
-          const loop = (error: unknown): Effect.Effect<HttpClientResponse.HttpClientResponse, unknown> =>
-            driver.next(error).pipe(
-              Effect.matchEffect({
-                onFailure: () => Effect.fail(error),
-                onSuccess: () => Effect.catchIf(attempt, isTransient, loop)
-              })
-            )
-          return loop(first)
-        }))
-    const invalidate = (rejection: Rejection<Provider.Session<P> | undefined>) =>
-      rejection.session === undefined ? Effect.void : auth.invalidate(rejection.session)
-    return retried.pipe(
-      Effect.catchIf(isRejection, (rejection) =>
-        invalidate(rejection).pipe(
-          Effect.zipRight(retried),
-          Effect.withSpan(`${provider}.replay`, { attributes: { "authfx.provider": provider } })
-        )),
-      Effect.catchIf(isRejection, (rejection) =>
-        invalidate(rejection).pipe(
-          Effect.zipRight(
-            Effect.fail(
-              new CredentialsRejected({
-                provider,
-                reason: "RejectedAfterReauth",
-                ...(rejection.rejected.status !== undefined ? { status: rejection.rejected.status } : {}),
-                ...(rejection.rejected.code !== undefined ? { code: rejection.rejected.code } : {}),
-                description: rejection.rejected.description ?? "a new session was rejected as well"
-              })
-            )
-          )
-        )),
-      withRedactedNames,
-      (effect) =>
-        secretParams.length === 0 ? effect : effect.pipe(
-          Effect.tap((response) =>
-            Effect.annotateCurrentSpan({
-              "http.request.method": response.request.method,
-              "url.full": redactUrlParams(response.request.url, response.request.urlParams, secretParams),
-              "http.response.status_code": response.status
+    // The schedule's machinery is only set up once an attempt has failed: the common path, a first attempt that
+    // succeeds, pays nothing for it.
+    const retrying = (first: unknown) =>
+      schedule === false ? Effect.fail(first) : Effect.flatMap(Schedule.driver(schedule), (driver) => {
+        const loop = (error: unknown): Effect.Effect<HttpClientResponse.HttpClientResponse, unknown> =>
+          driver.next(error).pipe(
+            Effect.matchEffect({
+              onFailure: () => Effect.fail(error),
+              onSuccess: () => Effect.catchIf(attempt, isTransient, loop)
             })
-          ),
-          Effect.withSpan(`${provider}.request`, { kind: "client", attributes: { "authfx.provider": provider } })
+          )
+        return loop(first)
+      })
+    const retried = Effect.catchIf(attempt, isTransient, retrying)
+    // A rejection invalidates exactly the session that signed the rejected attempt; the first is replayed once
+    // with a new session, the second is final.
+    const invalidate = () => signedWith === undefined ? Effect.void : auth.invalidate(signedWith)
+    const exchanged = Effect.catchAll(retried, (error) =>
+      error instanceof SessionRejected
+        ? invalidate().pipe(
+          Effect.zipRight(Effect.catchAll(retried, (again) =>
+            again instanceof SessionRejected
+              ? Effect.zipRight(invalidate(), Effect.fail(rejectedAfterReauth(again)))
+              : Effect.fail(again))),
+          Effect.withSpan(`${provider}.replay`, { attributes: { "authfx.provider": provider } })
         )
-    ) as Effect.Effect<HttpClientResponse.HttpClientResponse, AuthHttpClientError<P, E>>
+        : Effect.fail(error))
+    return (secretParams.length === 0 ? exchanged : exchanged.pipe(
+      Effect.tap((response) =>
+        Effect.annotateCurrentSpan({
+          "http.request.method": response.request.method,
+          "url.full": redactUrlParams(response.request.url, response.request.urlParams, secretParams),
+          "http.response.status_code": response.status
+        })
+      ),
+      Effect.withSpan(`${provider}.request`, { kind: "client", attributes: { "authfx.provider": provider } })
+    )) as Effect.Effect<HttpClientResponse.HttpClientResponse, AuthHttpClientError<P, E>>
   }
 
   return HttpClient.makeWith(

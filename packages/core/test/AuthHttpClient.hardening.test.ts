@@ -1,10 +1,12 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import type * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
@@ -175,5 +177,49 @@ describe("AuthHttpClient hardening", () => {
       const result = yield* Effect.either(Effect.flatMap(authed.get(`${url}/bomb`), (r) => r.text))
       assert.isBelow(bomb.length, 200 * 1024)
       assert.strictEqual(reasonOf(result), "ProtocolError(TooLarge)")
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.scopedLive("fetch: a gzip bomb that declares its compressed length is still counted after decompression", () =>
+    Effect.gen(function*() {
+      const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024))
+      const { url } = yield* serve((_req, res) => {
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-encoding": "gzip",
+          "content-length": String(bomb.length)
+        })
+        res.end(bomb)
+      })
+      const authed = yield* client({ maxResponseBytes: 1024 * 1024 })
+      const result = yield* Effect.either(Effect.flatMap(authed.get(`${url}/bomb`), (r) => r.text))
+      // The declared length (the compressed bytes) is far under the bound; what it decompresses to is not.
+      assert.isBelow(bomb.length, 1024 * 1024)
+      assert.strictEqual(reasonOf(result), "ProtocolError(TooLarge)")
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.scopedLive("fetch: the caller's own RequestInit is kept, redirects are left to the caller, and the fiber gets its context back", () =>
+    Effect.gen(function*() {
+      const seen: Array<string | undefined> = []
+      const { url } = yield* serve((req, res) => {
+        seen.push(req.headers["x-from-init"] as string | undefined)
+        res.writeHead(302, { location: "/elsewhere" })
+        res.end()
+      })
+      const authed = yield* client()
+      const init = { headers: { "x-from-init": "kept" } }
+      const response = yield* authed.get(`${url}/start`).pipe(Effect.provideService(FetchHttpClient.RequestInit, init))
+      assert.strictEqual(response.status, 302)
+      assert.deepStrictEqual(seen, ["kept"])
+      // What the exchange set for the send is gone once it returns: the fiber's context and redacted names are the
+      // caller's again.
+      const after = yield* Effect.serviceOption(FetchHttpClient.RequestInit)
+      assert.isTrue(after._tag === "None")
+      const within = yield* Effect.provideService(
+        Effect.zipRight(authed.get(`${url}/start`), FetchHttpClient.RequestInit),
+        FetchHttpClient.RequestInit,
+        init
+      )
+      assert.strictEqual(within, init)
+      assert.isFalse((yield* FiberRef.get(Headers.currentRedactedNames)).includes("access-token"))
     }).pipe(Effect.provide(FetchHttpClient.layer)))
 })
