@@ -225,4 +225,37 @@ describe("AuthHttpClient hardening", () => {
       assert.strictEqual(within, init)
       assert.isFalse((yield* FiberRef.get(Headers.currentRedactedNames)).includes("access-token"))
     }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  for (
+    const [name, layer, overrides] of [
+      ["undici (NodeHttpClient)", NodeHttpClient.layerUndici, ["manual", "none"]],
+      ["fetch (FetchHttpClient)", FetchHttpClient.layer, ["manual", "manual"]]
+    ] as const
+  ) {
+    it.scopedLive(`${name}: the redirect override is set while the client may be fetch, and only then`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* serve((_req, res) => res.end("ok"))
+        const platform = yield* HttpClient.HttpClient
+        // What the platform client finds in the fiber's context when it sends.
+        const seen: Array<string> = []
+        const recording = HttpClient.transformResponse(platform, (send) =>
+          Effect.zipRight(
+            Effect.map(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+              seen.push(init._tag === "Some" ? String(init.value.redirect) : "none")),
+            send
+          ))
+        const auth = yield* SessionEngine.make<Static>({
+          provider: "static",
+          acquire: Effect.succeed({ token: Redacted.make(SECRET) })
+        })
+        const authed = AuthHttpClient.make(recording, {
+          auth,
+          sign: (request, session) =>
+            HttpClientRequest.setHeader(request, "Access-Token", Redacted.value(session.token))
+        })
+        yield* authed.get(`${url}/a`)
+        yield* authed.get(`${url}/b`)
+        assert.deepStrictEqual(seen, [...overrides])
+      }).pipe(Effect.provide(layer)))
+  }
 })
