@@ -12,6 +12,7 @@ import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
+import * as Supervisor from "effect/Supervisor"
 import * as TestClock from "effect/TestClock"
 import { NandboxAuth } from "../src/NandboxAuth.js"
 import * as NandboxConnection from "../src/NandboxConnection.js"
@@ -244,6 +245,33 @@ describe("NandboxConnection", () => {
       yield* TestClock.adjust(Duration.seconds(29))
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
       assert.strictEqual(fake.counters.pings, 1)
+    })))
+
+  it.live("on the live clock the watchdog and the keep-alive are timers: PINGs go out, no fiber per socket", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const fake = yield* NandboxFake.make()
+      let started = 0
+      const counter = new (class extends Supervisor.AbstractSupervisor<void> {
+        get value() {
+          return Effect.void
+        }
+        override onStart() {
+          started += 1
+        }
+      })()
+      yield* Effect.gen(function*() {
+        const context = yield* Layer.build(
+          NandboxConnection.layer({ url: fake.url, token: Redacted.make(fake.token()), pingAfter: "30 millis" }).pipe(
+            Layer.provide(WS)
+          )
+        )
+        yield* Context.get(context, NandboxAuth).session
+        yield* until(() => fake.counters.pings >= 3, "three PINGs")
+      }).pipe(Effect.supervised(counter))
+      // The supervisor and the session engine's acquisition; before, a watchdog fiber per wait and three fibers
+      // per keep-alive.
+      assert.isAtMost(started, 2)
+      assert.strictEqual(fake.counters.connections, 1)
     })))
 
   it.live("closing the scope closes the socket and leaves nothing running", () =>

@@ -7,44 +7,42 @@
 
 const long = /\d{16}/
 
-/** `text` with every integer literal of 16 or more digits outside a string quoted. */
+const isNumberChar = (c: number): boolean =>
+  (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45 // 0-9 . e E + -
+
+/**
+ * `text` with every integer literal of 16 or more digits outside a string quoted. One pass over the character
+ * codes; the text is copied only around a literal that is quoted.
+ */
 export const quoteLongIntegers = (text: string): string => {
   if (!long.test(text)) return text
   let out = ""
-  let i = 0
+  let copied = 0
   let inString = false
-  while (i < text.length) {
-    const c = text[i]!
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
     if (inString) {
-      out += c
-      if (c === "\\") {
-        out += text[i + 1] ?? ""
-        i += 2
-        continue
-      }
-      if (c === "\"") inString = false
-      i++
+      if (c === 92) i++ // a backslash escapes the next character
+      else if (c === 34) inString = false
       continue
     }
-    if (c === "\"") {
+    if (c === 34) {
       inString = true
-      out += c
-      i++
       continue
     }
-    if (c === "-" || (c >= "0" && c <= "9")) {
+    if (c === 45 || (c >= 48 && c <= 57)) {
       let j = i + 1
-      while (j < text.length && /[0-9.eE+-]/.test(text[j]!)) j++
+      while (j < text.length && isNumberChar(text.charCodeAt(j))) j++
       const token = text.slice(i, j)
       const digits = token.replace("-", "")
-      out += /^-?\d+$/.test(token) && digits.length >= 16 && !Number.isSafeInteger(Number(token)) ? `"${token}"` : token
-      i = j
-      continue
+      if (/^-?\d+$/.test(token) && digits.length >= 16 && !Number.isSafeInteger(Number(token))) {
+        out += `${text.slice(copied, i)}"${token}"`
+        copied = j
+      }
+      i = j - 1
     }
-    out += c
-    i++
   }
-  return out
+  return copied === 0 ? text : out + text.slice(copied)
 }
 
 /** `JSON.parse` that keeps 64-bit identifiers exact (as strings). */

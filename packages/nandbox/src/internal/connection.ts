@@ -5,6 +5,8 @@ import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
 import * as Socket from "@effect/platform/Socket"
 import * as Cause from "effect/Cause"
+import type * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -34,6 +36,7 @@ import {
   TokenAuthOk
 } from "../Nandbox.js"
 import { parseFrame } from "./bigIds.js"
+import * as Once from "./once.js"
 
 export const provider = "nandbox"
 
@@ -80,8 +83,8 @@ interface Ended {
 interface Attempt {
   readonly ws: globalThis.WebSocket
   readonly token: Redacted.Redacted<string>
-  readonly answer: Deferred.Deferred<NandboxSession, NandboxAuthError>
-  readonly closed: Deferred.Deferred<Ended>
+  readonly answer: Once.Once<NandboxSession, NandboxAuthError>
+  readonly closed: Once.Once<Ended>
   readonly startedAt: number
   openedAt: number | undefined
   authenticatedAt: number
@@ -94,8 +97,10 @@ interface Attempt {
   isClosed: boolean
   /** Whether `answer` is complete. */
   answered: boolean
-  /** The running `watchdog`, while someone waits for the answer. */
-  timer: Fiber.RuntimeFiber<void> | undefined
+  /** Cancels the pending `watchdog` check, while someone waits for the answer. */
+  timer: (() => void) | undefined
+  /** Cancels the pending keep-alive check, once authenticated. */
+  ping: (() => void) | undefined
 }
 
 interface Pending {
@@ -112,6 +117,44 @@ export const defaultReconnect: Schedule.Schedule<unknown, unknown> = Schedule.ex
   Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(30))),
   Schedule.asVoid
 )
+
+/**
+ * The platform timer behind `clock` when it is the live clock: the watchdog and keep-alive of a socket are then
+ * plain timers rather than sleeping fibers. A `TestClock` or a user's own clock has none, and gets fibers that sleep
+ * on that clock, so that time there moves only with it. Looked up once per clock.
+ */
+const timersOf = (clock: Clock.Clock): Clock.ClockScheduler | undefined => {
+  const known = liveTimers.get(clock)
+  if (known !== undefined) return known === false ? undefined : known
+  const candidate = (clock as { readonly scheduler?: unknown }).scheduler
+  let found: Clock.ClockScheduler | undefined
+  if (typeof candidate === "function" && !("adjust" in clock)) {
+    const scheduler = Effect.runSync(candidate.call(clock) as Effect.Effect<unknown>)
+    if (typeof scheduler === "object" && scheduler !== null && "unsafeSchedule" in scheduler) {
+      found = scheduler as Clock.ClockScheduler
+    }
+  }
+  liveTimers.set(clock, found ?? false)
+  return found
+}
+const liveTimers = new WeakMap<Clock.Clock, Clock.ClockScheduler | false>()
+
+/**
+ * Lets a socket created just now start connecting before the rest of the connection is built. Node's `ws` (through
+ * `net`) starts the TCP connect of an IP address in a `process.nextTick`, which runs only once the pending Effect
+ * work is done; one turn of the same queue, taken after the socket's, puts the kernel's connect (its SYN on the wire)
+ * before that work. (A host name is looked up on the thread pool at once, and browsers connect off the main thread:
+ * there the turn changes nothing.) The upgrade request is still written from the next poll: waiting for one costs
+ * two event-loop turns, more than it saved with the machine busy, so that is not done.
+ */
+const nextTick = (globalThis as {
+  readonly process?: { readonly nextTick?: (task: () => void) => void } | undefined
+}).process?.nextTick
+const afterConnectStarts: Effect.Effect<void> = typeof nextTick === "function"
+  ? Effect.async<void>((resume) => {
+    nextTick(() => resume(Effect.void))
+  })
+  : Effect.void
 
 const isPermanent = (error: NandboxAuthError) =>
   error._tag === "CredentialsRejected" || error._tag === "CredentialsMissing" || error._tag === "ConfigurationError"
@@ -221,9 +264,13 @@ export const make = (
   Effect.gen(function*() {
     const url = yield* validateUrl(options.url ?? defaultUrl)
     const request = `WS ${displayUrl(url)}`
-    const constructor = yield* Socket.WebSocketConstructor
+    const runtime = yield* Effect.runtime<Socket.WebSocketConstructor>()
+    const constructor = Context.get(runtime.context, Socket.WebSocketConstructor)
+    const coordination = options.coordination === false
+      ? undefined
+      : options.coordination ?? Option.getOrUndefined(Context.getOption(runtime.context, Coordination.Coordination))
     const clock = yield* Effect.clock
-    const runtime = yield* Effect.runtime<never>()
+    const timers = timersOf(clock)
     const openTimeout = Duration.toMillis(options.openTimeout ?? Duration.seconds(10))
     const authTimeout = Duration.toMillis(options.authTimeout ?? Duration.seconds(10))
     const maxFrameSize = options.maxFrameSize ?? defaultMaxFrameSize
@@ -233,6 +280,13 @@ export const make = (
     let inbound: PubSub.PubSub<InboundFrame> | undefined
     let generation = 0
     let scopeClosed = false
+    const pingAfter = Duration.toMillis(options.pingAfter ?? Duration.seconds(30))
+    const stableAfter = Duration.toMillis(options.stableAfter ?? Duration.seconds(5))
+    const reconnect = options.reconnect ?? defaultReconnect
+    /** Fibers this connection started (supervisor, writer); interrupted when its scope closes. */
+    const running = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
+    // Created with the first frame sent, with the writer: a connection that only listens has neither.
+    let queue: Queue.Queue<Pending> | undefined
 
     const log = (message: string): void =>
       void Runtime.runFork(runtime)(
@@ -242,7 +296,7 @@ export const make = (
     const answer = (attempt: Attempt, exit: Exit.Exit<NandboxSession, NandboxAuthError>): void => {
       if (attempt.answered) return
       attempt.answered = true
-      Deferred.unsafeDone(attempt.answer, exit)
+      Once.done(attempt.answer, exit)
     }
 
     /** Stops reading `attempt` and closes its socket; a pending answer fails with `error`. */
@@ -366,17 +420,14 @@ export const make = (
     /** Creates the socket now; `TOKEN_AUTH` goes out the moment it opens. */
     const start = (token: Redacted.Redacted<string>): Attempt => {
       const now = clock.unsafeCurrentTimeMillis()
-      const deferred = Deferred.unsafeMake<NandboxSession, NandboxAuthError>(FiberId.none)
-      const closed = Deferred.unsafeMake<Ended>(FiberId.none)
+      const deferred = Once.make<NandboxSession, NandboxAuthError>()
+      const closed = Once.make<Ended>()
       let ws: globalThis.WebSocket
       try {
         ws = constructor(url)
       } catch {
-        Deferred.unsafeDone(
-          deferred,
-          Exit.fail(new AuthError.TransportError({ provider, reason: "Network", request }))
-        )
-        Deferred.unsafeDone(closed, Exit.succeed({ revoked: false, error: undefined }))
+        Once.done(deferred, Exit.fail(new AuthError.TransportError({ provider, reason: "Network", request })))
+        Once.done(closed, Exit.succeed({ revoked: false, error: undefined }))
         return {
           ws: undefined as unknown as globalThis.WebSocket,
           token,
@@ -392,7 +443,8 @@ export const make = (
           error: undefined,
           isClosed: true,
           answered: true,
-          timer: undefined
+          timer: undefined,
+          ping: undefined
         }
       }
       const attempt: Attempt = {
@@ -410,7 +462,8 @@ export const make = (
         error: undefined,
         isClosed: false,
         answered: false,
-        timer: undefined
+        timer: undefined,
+        ping: undefined
       }
       sockets.add(attempt)
       ws.binaryType = "arraybuffer"
@@ -435,6 +488,9 @@ export const make = (
         attempt.isClosed = true
         attempt.stopped = true
         sockets.delete(attempt)
+        disarm(attempt)
+        attempt.ping?.()
+        attempt.ping = undefined
         if (!attempt.answered) {
           answer(
             attempt,
@@ -445,31 +501,46 @@ export const make = (
             )
           )
         }
-        Deferred.unsafeDone(closed, Exit.succeed({ revoked: attempt.revoked, error: attempt.error }))
+        Once.done(closed, Exit.succeed({ revoked: attempt.revoked, error: attempt.error }))
       })
       return attempt
     }
 
+    /**
+     * Runs `task` in `millis` on the live clock's timer, or in a fiber sleeping on the fiber's clock (`TestClock`);
+     * returns its cancellation.
+     */
+    const after = (millis: number, task: () => void): () => void => {
+      if (timers !== undefined) {
+        const cancel = timers.unsafeSchedule(task, Duration.millis(Math.max(0, millis)))
+        return () => void cancel()
+      }
+      const fiber = Runtime.runFork(runtime)(Effect.zipRight(Effect.sleep(Duration.millis(millis)), Effect.sync(task)))
+      return () => fiber.unsafeInterruptAsFork(FiberId.none)
+    }
+
     /** Ends the wait for `TOKEN_AUTH_OK`: the socket must open within `openTimeout`, then answer within `authTimeout`. */
-    const watchdog = (attempt: Attempt): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (attempt.session !== undefined || attempt.stopped) return Effect.void
-        const now = clock.unsafeCurrentTimeMillis()
-        const due = attempt.openedAt === undefined
-          ? attempt.startedAt + openTimeout - now
-          : attempt.openedAt + authTimeout - now
-        if (due > 0) return Effect.zipRight(Effect.sleep(Duration.millis(due)), watchdog(attempt))
-        abandon(
-          attempt,
-          new AuthError.TransportError({
-            provider,
-            reason: "Timeout",
-            request,
-            description: attempt.openedAt === undefined ? "the socket did not open in time" : "no answer to TOKEN_AUTH"
-          })
-        )
-        return Effect.void
-      })
+    const watchdog = (attempt: Attempt): void => {
+      attempt.timer = undefined
+      if (attempt.session !== undefined || attempt.stopped) return
+      const now = clock.unsafeCurrentTimeMillis()
+      const due = attempt.openedAt === undefined
+        ? attempt.startedAt + openTimeout - now
+        : attempt.openedAt + authTimeout - now
+      if (due > 0) {
+        attempt.timer = after(due, () => watchdog(attempt))
+        return
+      }
+      abandon(
+        attempt,
+        new AuthError.TransportError({
+          provider,
+          reason: "Timeout",
+          request,
+          description: attempt.openedAt === undefined ? "the socket did not open in time" : "no answer to TOKEN_AUTH"
+        })
+      )
+    }
 
     /** Forks `effect` as a daemon tracked by this connection (no `FiberSet`: a plain `Set` and one finalizer). */
     const fork = <A, E>(effect: Effect.Effect<A, E>) =>
@@ -479,14 +550,14 @@ export const make = (
         return fiber
       })
 
-    /** (Re)starts the watchdog of `attempt`, in a fiber of its own (a plain sleep). */
+    /** (Re)starts the watchdog of `attempt`: a timer (a fiber on another clock) until its deadline. */
     const arm = (attempt: Attempt): void => {
-      attempt.timer?.unsafeInterruptAsFork(FiberId.none)
-      attempt.timer = Runtime.runFork(runtime)(watchdog(attempt))
+      attempt.timer?.()
+      watchdog(attempt)
     }
 
     const disarm = (attempt: Attempt): void => {
-      attempt.timer?.unsafeInterruptAsFork(FiberId.none)
+      attempt.timer?.()
       attempt.timer = undefined
     }
 
@@ -494,7 +565,7 @@ export const make = (
     const connect = (attempt: Attempt): Effect.Effect<NandboxSession, NandboxAuthError> =>
       Effect.uninterruptibleMask((restore) => {
         arm(attempt)
-        return restore(Deferred.await(attempt.answer)).pipe(
+        return restore(Once.wait(attempt.answer)).pipe(
           Effect.onExit((exit) => {
             disarm(attempt)
             if (Exit.isFailure(exit)) abandon(attempt, undefined)
@@ -503,23 +574,24 @@ export const make = (
         )
       })
 
-    /** Keep-alive: a PING when nothing has arrived for `pingAfter`, until the socket ends. */
-    const keepAlive = (attempt: Attempt): Effect.Effect<void> =>
-      fork(
-        Effect.gen(function*() {
-          let lastPing = 0
-          while (true) {
-            const now = clock.unsafeCurrentTimeMillis()
-            const due = Math.max(attempt.lastInbound, lastPing) + pingAfter - now
-            if (due > 0) {
-              yield* Effect.sleep(Duration.millis(due))
-              continue
-            }
-            lastPing = now
-            write(attempt, "{\"method\":\"PING\"}")
-          }
-        }).pipe(Effect.raceFirst(Deferred.await(attempt.closed)), Effect.interruptible)
-      ).pipe(Effect.asVoid)
+    /** Keep-alive: a PING when nothing has arrived for `pingAfter`, until the socket ends (a timer, no fiber). */
+    const keepAlive = (attempt: Attempt): void => {
+      let lastPing = 0
+      const check = (): void => {
+        attempt.ping = undefined
+        if (attempt.stopped) return
+        const now = clock.unsafeCurrentTimeMillis()
+        const due = Math.max(attempt.lastInbound, lastPing) + pingAfter - now
+        if (due > 0) {
+          attempt.ping = after(due, check)
+          return
+        }
+        lastPing = now
+        write(attempt, "{\"method\":\"PING\"}")
+        attempt.ping = after(pingAfter, check)
+      }
+      check()
+    }
 
     /** Writes on an open socket; false when it is not open any more. */
     const write = (attempt: Attempt, text: string): boolean => {
@@ -532,30 +604,40 @@ export const make = (
       }
     }
 
-    // The socket first: with a token given as a value, the connection starts before the engine and its fibers are
-    // built, and the first acquisition adopts it.
-    // Not in a fleet: there, only the replica that owns the lease may connect, and it is not known yet.
-    const coordinated = options.coordination !== false &&
-      (options.coordination !== undefined || Option.isSome(yield* Effect.serviceOption(Coordination.Coordination)))
-    let early: Attempt | undefined
-    if (!coordinated && Redacted.isRedacted(options.token) && Either.isRight(checkToken(options.token))) {
-      early = start(options.token)
-    }
-    const pingAfter = Duration.toMillis(options.pingAfter ?? Duration.seconds(30))
-    const stableAfter = Duration.toMillis(options.stableAfter ?? Duration.seconds(5))
-    const reconnect = options.reconnect ?? defaultReconnect
-    /** Fibers this connection started (supervisor, writer, keep-alives); interrupted when its scope closes. */
-    const running = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
-    yield* Effect.addFinalizer(() => Fiber.interruptAll(running))
-    // Created with the first frame sent, with the writer: a connection that only listens has neither.
-    let queue: Queue.Queue<Pending> | undefined
-    const state = yield* SubscriptionRef.make<State>({ _tag: "Connecting" })
+    // One finalizer for the connection (it runs after the session engine's): queued frames fail `Closed`, the
+    // sockets close, the fibers stop. Registered before the first socket exists, so that no socket outlives a build
+    // interrupted on the way.
     yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
+      Effect.gen(function*() {
         scopeClosed = true
-        for (const attempt of sockets) abandon(attempt, undefined)
+        if (inbound !== undefined) yield* PubSub.shutdown(inbound)
+        if (queue !== undefined) {
+          for (const rest of yield* Queue.takeAll(queue)) {
+            yield* Deferred.fail(
+              rest.done,
+              new NandboxSendError({ provider, reason: "Closed", method: rest.frame.method })
+            )
+          }
+          yield* Queue.shutdown(queue)
+        }
+        for (const attempt of sockets) {
+          disarm(attempt)
+          attempt.ping?.()
+          attempt.ping = undefined
+          abandon(attempt, undefined)
+        }
+        yield* Fiber.interruptAll(running)
       })
     )
+    // The socket first: with a token given as a value, the connection starts before the engine and its fibers are
+    // built, and the first acquisition adopts it. Not in a fleet: there, only the replica that owns the lease may
+    // connect, and it is not known yet.
+    let early: Attempt | undefined
+    if (coordination === undefined && Redacted.isRedacted(options.token) && Either.isRight(checkToken(options.token))) {
+      early = start(options.token)
+      yield* afterConnectStarts
+    }
+    const state = yield* SubscriptionRef.make<State>({ _tag: "Connecting" })
 
     // A fleet-wide single owner of the one connection, when there is a coordination.
     const botId = Redacted.isRedacted(options.token) ? Redacted.value(options.token).split(":")[0] : undefined
@@ -565,13 +647,7 @@ export const make = (
         .filter((part) => part !== undefined).join("/") || "default"
     )
     const lease = options.ownerLease ?? Duration.seconds(5)
-    const ownership = options.coordination === false
-      ? undefined
-      : options.coordination !== undefined
-      ? options.coordination.ownership({ key: ownerKey, lease })
-      : Option.getOrUndefined(
-        Option.map(yield* Effect.serviceOption(Coordination.Coordination), (c) => c.ownership({ key: ownerKey, lease }))
-      )
+    const ownership = coordination?.ownership({ key: ownerKey, lease })
     /** Whether this replica may connect: always without a coordination, only while owning with one. */
     let owning = ownership === undefined
     const standby = () =>
@@ -600,7 +676,7 @@ export const make = (
       const live = lives.get(session)
       if (live === undefined || live.isClosed) return Effect.void
       abandon(live, undefined, 1000, "replaced")
-      return Deferred.await(live.closed).pipe(Effect.timeout("1 second"), Effect.ignore)
+      return Once.wait(live.closed).pipe(Effect.timeout("1 second"), Effect.ignore)
     }
 
     /** Only the owner connects; a socket that authenticated after the lease was lost is closed at once. */
@@ -656,9 +732,9 @@ export const make = (
           yield* Effect.yieldNow()
           const live = lives.get(exit.value)!
           attempt = 0
-          yield* keepAlive(live)
+          keepAlive(live)
           yield* SubscriptionRef.set(state, { _tag: "Connected", session: exit.value })
-          const { error, revoked } = yield* Deferred.await(live.closed)
+          const { error, revoked } = yield* Once.wait(live.closed)
           const lived = clock.unsafeCurrentTimeMillis() - live.authenticatedAt
           yield* auth.invalidate(exit.value, { rejected: revoked })
           yield* SubscriptionRef.set(state, {
@@ -733,7 +809,7 @@ export const make = (
             head = undefined
           } else {
             // The socket went away: keep the frame, and wait for the next one.
-            yield* Deferred.await(target.right.closed)
+            yield* Once.wait(target.right.closed)
           }
         }
       })
@@ -760,19 +836,6 @@ export const make = (
     })
 
     yield* fork(superviseOwned)
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        if (inbound !== undefined) yield* PubSub.shutdown(inbound)
-        if (queue === undefined) return
-        for (const rest of yield* Queue.takeAll(queue)) {
-          yield* Deferred.fail(
-            rest.done,
-            new NandboxSendError({ provider, reason: "Closed", method: rest.frame.method })
-          )
-        }
-        yield* Queue.shutdown(queue)
-      })
-    )
 
     const send = (frame: OutboundFrame): Effect.Effect<void, SendError> =>
       Effect.gen(function*() {
