@@ -74,18 +74,32 @@ export const connect = Effect.scoped(Effect.gen(function*() {
   const layer = NandboxConnection.layer({ url, token: Redacted.make(token) }).pipe(
     Layer.provide(NodeSocket.layerWebSocketConstructor)
   )
+  // The WebSocket constructor is the application's, built once; what is created per connection is the client.
+  const sockets = yield* Layer.build(NodeSocket.layerWebSocketConstructor)
   const authfx: Array<number> = []
+  const viaLayer: Array<number> = []
   const raw: Array<number> = []
   for (let i = 0; i < runs + warmup; i++) {
-    const scope = yield* Scope.make()
+    // `NandboxConnection.make`, the constructor of a connection made on demand.
+    const made = yield* Scope.make()
     const start = now()
+    const { auth } = yield* Scope.extend(NandboxConnection.make({ url, token: Redacted.make(token) }), made).pipe(
+      Effect.provide(sockets)
+    )
+    yield* auth.session
+    const elapsed = (now() - start) * 1000
+    yield* Scope.close(made, Exit.void)
+    // The same through its layer, as an application wires it.
+    const scope = yield* Scope.make()
+    const layerStart = now()
     const context = yield* Scope.extend(Layer.build(layer), scope)
     yield* Context.get(context, NandboxAuth.NandboxAuth).session
-    const elapsed = (now() - start) * 1000
+    const layerElapsed = (now() - layerStart) * 1000
     yield* Scope.close(scope, Exit.void)
     const rawElapsed = yield* Effect.promise(() => rawOnce(url, token))
     if (i >= warmup) {
       authfx.push(elapsed)
+      viaLayer.push(layerElapsed)
       raw.push(rawElapsed)
     }
   }
@@ -101,6 +115,7 @@ export const connect = Effect.scoped(Effect.gen(function*() {
   const sdk = yield* sdkRuns(url, token)
   return {
     authfx: median(authfx),
+    viaLayer: median(viaLayer),
     raw: median(raw),
     reauth: median(reauth),
     sdk: sdk === undefined ? undefined : median(sdk)

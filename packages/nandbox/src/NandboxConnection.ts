@@ -187,12 +187,7 @@ export const layerConfig = (
  */
 export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<Options, E, R>) =>
   Keyed.make({
-    lookup: (bot: string) =>
-      Effect.flatMap(options.config(bot), (config) =>
-        Effect.map(Layer.build(layer(config)), (context) => ({
-          connection: Context.get(context, NandboxConnection),
-          auth: Context.get(context, NandboxAuth)
-        }))),
+    lookup: (bot: string) => Effect.flatMap(options.config(bot), (config) => make(config)),
     capacity: options.capacity,
     idleTimeToLive: options.idleTimeToLive
   })
