@@ -28,11 +28,14 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
+import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
@@ -232,8 +235,11 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
 
   constructor(
     readonly options: Options<P, R>,
-    /** The builder's context (the provider's services) and fiber refs (tracer, logger), for logins and timers. */
-    readonly runtime: Runtime.Runtime<R>,
+    /** The builder's context: the provider's services, given to every login and renewal. */
+    readonly context: Context.Context<R>,
+    /** The builder's fiber refs (tracer, logger) but its context, for the renewals the live clock's timers start. */
+    readonly refs: FiberRefs.FiberRefs,
+    readonly runtimeFlags: RuntimeFlags.RuntimeFlags,
     readonly clock: Clock.Clock,
     /** Whether `clock` is Effect's live clock, whose pending renewals are platform timers. */
     readonly live: boolean,
@@ -368,7 +374,7 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
     const effect = operation === "refresh" && from !== undefined && options.refresh !== undefined
       ? options.refresh(from, { rejected: this.basisRejected })
       : options.acquire
-    return Effect.provide(effect, this.runtime.context).pipe(
+    return Effect.provide(effect, this.context).pipe(
       // No stack trace captured per span: building one is most of a span's cost.
       Effect.withSpan(`${options.spanPrefix ?? options.provider}.${operation}`, {
         attributes: this.attributes(),
@@ -724,7 +730,50 @@ const storeTimeout = (persistence: Persistence<any>): number => millisOr(persist
 /** The live clock's timer fired: start the renewal in a fiber of the builder's runtime. */
 const fire = <P extends Provider.Any, R>(engine: Engine<P, R>, due: Entry<Provider.Session<P>>): void => {
   due.timer = undefined
-  if (engine.claimRenewal(due)) engine.track(Runtime.runFork(engine.runtime)(engine.renewInBackground(due)))
+  if (!engine.claimRenewal(due)) return
+  const runtime = Runtime.make({ context: engine.context, fiberRefs: engine.refs, runtimeFlags: engine.runtimeFlags })
+  engine.track(Runtime.runFork(runtime)(engine.renewInBackground(due)))
+}
+
+/** The fiber refs an engine kept last: shared by the next engines whose builders' refs differ only in context. */
+let sharedRefs: WeakRef<FiberRefs.FiberRefs> | undefined
+
+/**
+ * The builder's fiber refs without its context (the engine keeps that apart,
+ * and a fiber run from them gets the engine's). Engines built one after the
+ * other by one fiber, or by fibers forked from one, differ only there: they
+ * share one copy instead of keeping each its own, which holds the context and
+ * scope of every caller up the stack (several hundred bytes per engine).
+ */
+const keptRefs = (refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
+  const last = sharedRefs?.deref()
+  if (last !== undefined && sameOutsideContext(last, refs)) return last
+  const kept = FiberRefs.delete(refs, FiberRef.currentContext)
+  sharedRefs = new WeakRef(kept)
+  return kept
+}
+
+type Locals = ReadonlyMap<FiberRef.FiberRef<unknown>, ReadonlyArray<readonly [unknown, unknown]>>
+
+/** `FiberRefs`' stacks of values (effect 3's representation; without it, nothing is shared). */
+const localsOf = (refs: FiberRefs.FiberRefs): Locals | undefined => {
+  const locals = (refs as { readonly locals?: unknown }).locals
+  return locals instanceof Map ? locals as Locals : undefined
+}
+
+/** Whether every ref but the context holds the very same value in both. */
+const sameOutsideContext = (kept: FiberRefs.FiberRefs, refs: FiberRefs.FiberRefs): boolean => {
+  const a = localsOf(kept)
+  const b = localsOf(refs)
+  if (a === undefined || b === undefined) return false
+  let size = 0
+  for (const [ref, stack] of b) {
+    if (ref === FiberRef.currentContext) continue
+    size += 1
+    const other = a.get(ref)
+    if (other === undefined || other.length === 0 || stack.length === 0 || other[0]![1] !== stack[0]![1]) return false
+  }
+  return size === a.size
 }
 
 const clockOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Clock.Clock =>
@@ -746,7 +795,9 @@ export const make = <P extends Provider.Any, R = never>(
     const account = options.account ?? Context.get(context, CurrentAccount)
     const engine = new Engine<P, R>(
       options,
-      Runtime.make({ context, fiberRefs: fiber.getFiberRefs(), runtimeFlags: status.runtimeFlags }),
+      context as Context.Context<R>,
+      keptRefs(fiber.getFiberRefs()),
+      status.runtimeFlags,
       clock,
       isLive(clock),
       account,
