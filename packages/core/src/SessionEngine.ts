@@ -22,7 +22,6 @@
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -46,6 +45,7 @@ import * as AuthEvent from "./AuthEvent.js"
 import * as AuthMetrics from "./AuthMetrics.js"
 import type * as Coordination from "./Coordination.js"
 import { CurrentAccount } from "./CurrentAccount.js"
+import { Flight } from "./internal/flight.js"
 import type * as Provider from "./Provider.js"
 import type { SessionStore } from "./SessionStore.js"
 
@@ -211,7 +211,7 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
   basis: Provider.Session<P> | undefined = undefined
   /** Whether `basis` was dropped by `invalidate` (the provider rejected it). */
   basisRejected = false
-  flight: Deferred.Deferred<Entry<Provider.Session<P>>, Provider.Error<P>> | undefined = undefined
+  flight: Flight<Entry<Provider.Session<P>>, Provider.Error<P>> | undefined = undefined
   generation = 0
   offsetMillis = 0
   offsetWarned = false
@@ -536,7 +536,7 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
   }
 
   runFlight(
-    deferred: Deferred.Deferred<Entry<Provider.Session<P>>, Provider.Error<P>>,
+    flight: Flight<Entry<Provider.Session<P>>, Provider.Error<P>>,
     operation: Operation
   ): Effect.Effect<void> {
     return Effect.gen(this, function*() {
@@ -572,14 +572,15 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
                 })
               )
             }
-            return yield* Deferred.fail(deferred, unusableError as unknown as Provider.Error<P>)
+            flight.done(Exit.fail(unusableError as unknown as Provider.Error<P>))
+            return
           }
         } else {
           this.unusable = 0
         }
         this.flight = undefined
         this.failures = 0
-        yield* Deferred.succeed(deferred, next)
+        flight.done(Exit.succeed(next))
         // In a fiber of its own, bounded by the store's timeout: a slow store never holds a caller, and a scope
         // closing right after a login waits for the save (at most that long) instead of leaving it half-written.
         if (this.options.persistence !== undefined) this.pendingSave = yield* Effect.forkDaemon(this.save(exit.value))
@@ -598,13 +599,13 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
             })
           )
         }
-        yield* Deferred.failCause(deferred, exit.cause)
+        flight.done(Exit.failCause(exit.cause))
       }
     }).pipe(
       Effect.onInterrupt(() =>
         Effect.suspend(() => {
-          if (this.flight === deferred) this.flight = undefined
-          return Deferred.interrupt(deferred)
+          if (this.flight === flight) this.flight = undefined
+          return flight.interrupt
         })
       )
     )
@@ -619,20 +620,20 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
     return Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
         if (this.closed) return Effect.interrupt
-        if (this.flight !== undefined) return restore(Deferred.await(this.flight))
+        if (this.flight !== undefined) return restore(this.flight.await)
         if (
           this.unusable > 0 && this.unusableError !== undefined &&
           this.clock.unsafeCurrentTimeMillis() < this.unusableUntil
         ) {
           return Effect.fail(this.unusableError as unknown as Provider.Error<P>)
         }
-        const deferred = Deferred.unsafeMake<Entry<Provider.Session<P>>, Provider.Error<P>>(FiberId.none)
-        this.flight = deferred
+        const flight = new Flight<Entry<Provider.Session<P>>, Provider.Error<P>>()
+        this.flight = flight
         // Forked fibers inherit this region's uninterruptibility: give it back,
         // so that closing the scope can stop them.
         return Effect.zipRight(
-          this.fork(Effect.interruptible(this.runFlight(deferred, operation))),
-          restore(Deferred.await(deferred))
+          this.fork(Effect.interruptible(this.runFlight(flight, operation))),
+          restore(flight.await)
         )
       })
     )
