@@ -46,6 +46,7 @@ import * as AuthMetrics from "./AuthMetrics.js"
 import type * as Coordination from "./Coordination.js"
 import { CurrentAccount } from "./CurrentAccount.js"
 import { Flight } from "./internal/flight.js"
+import * as Timers from "./internal/timers.js"
 import type * as Provider from "./Provider.js"
 import type { SessionStore } from "./SessionStore.js"
 
@@ -182,8 +183,8 @@ interface Entry<S> {
   readonly hit: Effect.Effect<S>
   /** A background renewal of this entry is running or has given up. */
   renewing: boolean
-  /** The pending renewal: a platform timer on the live clock, otherwise a fiber sleeping on the engine's clock. */
-  timer: ReturnType<typeof setTimeout> | Fiber.RuntimeFiber<void, unknown> | undefined
+  /** Off the live clock, the fiber sleeping on the engine's clock until the renewal is due. */
+  timer: Fiber.RuntimeFiber<void, unknown> | undefined
 }
 
 type Operation = "acquire" | "refresh"
@@ -205,7 +206,7 @@ const sessionOf = <S>(entry: Entry<S>): S => entry.session
  * time, and every read-check-write below happens inside one synchronous step,
  * so no two fibers can interleave within it.
  */
-class Engine<P extends Provider.Any, R> implements Authenticated<P> {
+class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Timed {
   entry: Entry<Provider.Session<P>> | undefined = undefined
   /** The last session obtained, kept after expiry or rejection as the basis of a refresh. */
   basis: Provider.Session<P> | undefined = undefined
@@ -230,6 +231,8 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
   pubsub: PubSub.PubSub<AuthEvent.AuthEvent> | undefined = undefined
   /** Fibers the engine started (a login, a renewal); interrupted when its scope closes. */
   running: Set<Fiber.RuntimeFiber<unknown, unknown>> | undefined = undefined
+  /** Position among the live clock's pending renewals (see `Timers`), `-1` when none is pending. */
+  timerIndex = -1
   /** `session`, built on first use. */
   cachedSession: Effect.Effect<Provider.Session<P>, Provider.Error<P>> | undefined = undefined
 
@@ -246,6 +249,19 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
     readonly account: string | undefined,
     readonly metrics: AuthMetrics.EngineMetrics
   ) {}
+
+  /** When the pending renewal is due, for `Timers`. */
+  get due(): number {
+    return this.entry?.refreshAt ?? Infinity
+  }
+
+  /** The live clock's timer fired: start the renewal in a fiber of the builder's fiber refs and context. */
+  onDue(): void {
+    const due = this.entry
+    if (due === undefined || !this.claimRenewal(due)) return
+    const runtime = Runtime.make({ context: this.context, fiberRefs: this.refs, runtimeFlags: this.runtimeFlags })
+    this.track(Runtime.runFork(runtime)(this.renewInBackground(due)))
+  }
 
   get provider(): Provider.Id<P> {
     return this.options.provider
@@ -466,18 +482,20 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
   }
 
   replace(next: Entry<Provider.Session<P>> | undefined): void {
+    // Off the heap before its due time changes.
+    if (this.timerIndex >= 0) Timers.cancel(this)
     const previous = this.entry
     this.entry = next
     const timer = previous?.timer
     if (timer === undefined) return
     previous!.timer = undefined
-    if (this.live) clearTimeout(timer as ReturnType<typeof setTimeout>)
-    else (timer as Fiber.RuntimeFiber<void, unknown>).unsafeInterruptAsFork(FiberId.none)
+    timer.unsafeInterruptAsFork(FiberId.none)
   }
 
-  // The renewal's timer. On the live clock it is a plain platform timer that forks the renewal when it fires
-  // (a few hundred bytes per idle engine, where a sleeping fiber costs about 8 KiB); any other clock (TestClock,
-  // a user's own) gets a fiber that sleeps on that clock, so that time there moves only when that clock does.
+  // The renewal's timer. On the live clock the engine joins the one platform timer shared by all engines, which
+  // forks the renewal when it is due (a slot in an array per idle engine, where a sleeping fiber costs about
+  // 8 KiB); any other clock (TestClock, a user's own) gets a fiber that sleeps on that clock, so that time there
+  // moves only when that clock does.
   schedule(due: Entry<Provider.Session<P>>): Effect.Effect<void> {
     if (!this.live) {
       return Effect.map(this.fork(Effect.interruptible(this.renewWhenDue(due))), (fiber) => {
@@ -485,8 +503,10 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
         else fiber.unsafeInterruptAsFork(FiberId.none)
       })
     }
-    const delay = Math.max(0, due.refreshAt - this.clock.unsafeCurrentTimeMillis())
-    if (delay <= maxTimerMillis) due.timer = setTimeout(fire, delay, this, due)
+    // A renewal further away than the platform's timers reach gets none: the use-time check starts it.
+    if (this.entry === due && due.refreshAt - this.clock.unsafeCurrentTimeMillis() <= maxTimerMillis) {
+      Timers.schedule(this)
+    }
     return Effect.void
   }
 
@@ -727,14 +747,6 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P> {
 }
 
 const storeTimeout = (persistence: Persistence<any>): number => millisOr(persistence.timeout, 3_000)
-
-/** The live clock's timer fired: start the renewal in a fiber of the builder's runtime. */
-const fire = <P extends Provider.Any, R>(engine: Engine<P, R>, due: Entry<Provider.Session<P>>): void => {
-  due.timer = undefined
-  if (!engine.claimRenewal(due)) return
-  const runtime = Runtime.make({ context: engine.context, fiberRefs: engine.refs, runtimeFlags: engine.runtimeFlags })
-  engine.track(Runtime.runFork(runtime)(engine.renewInBackground(due)))
-}
 
 /** The fiber refs an engine kept last: shared by the next engines whose builders' refs differ only in context. */
 let sharedRefs: WeakRef<FiberRefs.FiberRefs> | undefined
