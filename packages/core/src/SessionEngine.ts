@@ -235,6 +235,8 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
   timerIndex = -1
   /** `session`, built on first use. */
   cachedSession: Effect.Effect<Provider.Session<P>, Provider.Error<P>> | undefined = undefined
+  /** `invalidate`, bound to this engine on first use. */
+  boundInvalidate: Authenticated<P>["invalidate"] | undefined = undefined
 
   constructor(
     readonly options: Options<P, R>,
@@ -293,7 +295,12 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
     })
   }
 
-  invalidate(
+  // A function property of `Authenticated`, so it must work detached from the engine (`const { invalidate } = auth`).
+  get invalidate(): Authenticated<P>["invalidate"] {
+    return this.boundInvalidate ??= (stale, invalidateOptions) => this.invalidateNow(stale, invalidateOptions)
+  }
+
+  invalidateNow(
     stale: Provider.Session<P>,
     invalidateOptions?: { readonly rejected?: boolean | undefined }
   ): Effect.Effect<void> {

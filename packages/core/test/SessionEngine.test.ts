@@ -219,6 +219,18 @@ describe("SessionEngine", () => {
         assert.strictEqual(h.acquires(), 2)
       }))
 
+    it.scoped("the service's members work detached from it, as its type allows", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
+        const { current, invalidate, session } = h.auth
+        const stale = yield* session
+        assert.deepStrictEqual(yield* current, Option.some(stale))
+        yield* invalidate(stale)
+        assert.isTrue(Option.isNone(yield* current))
+        assert.notStrictEqual(yield* session, stale)
+        assert.strictEqual(h.acquires(), 2)
+      }))
+
     it.scoped("invalidating an older session leaves the current one alone", () =>
       Effect.gen(function*() {
         const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
