@@ -3,35 +3,36 @@
  * wallet), built on first use, shared by every fiber that asks for that key,
  * and closed when it is evicted.
  *
- * Built on Effect's `RcMap`, which gives single flight per key (concurrent
- * first callers share one build), reference counting (a service in use is
- * never closed under its caller) and closing of the service's scope with
- * everything it started (fibers, timers, sockets). On top of it this module
- * adds the eviction policy:
+ * Each key has a slot: its service, built once in a scope of its own (so
+ * concurrent first callers share one build), and a count of the callers
+ * holding it (a service in use is never closed under its caller). Evicting a
+ * key closes its scope and everything the service started (fibers, timers,
+ * sockets). Effect's `RcMap` does the same with a deferred, a finalizer and a
+ * copy of the context per key (about 1.6 KiB per idle account, measured with
+ * 100,000), hence this smaller map. The eviction policy:
  *
  * - `capacity`: when a new key would exceed it, the least recently used key
  *   that nobody holds is evicted first; if every key is held, the call fails
  *   with a typed `CapacityExceeded`.
  * - `idleTimeToLive`: a key nobody has held for that long is evicted by one
- *   sweeper per map. `RcMap`'s own idle timer is a fiber per idle entry (about
- *   8 KiB each, measured with 100,000 entries), which alone is four times the
- *   memory budget of an idle account, so the map is made without it and the
- *   sweeper does that work for all keys at once.
+ *   sweeper per map, rather than a timer fiber per idle key (as `RcMap`'s is,
+ *   about 8 KiB each).
  * - a build that fails is not kept: the next call builds again.
  *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
-import * as RcMap from "effect/RcMap"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { CurrentAccount } from "./CurrentAccount.js"
 
 /**
@@ -83,9 +84,16 @@ export interface Options<A, E, R> {
   readonly idleTimeToLive?: Duration.DurationInput | undefined
 }
 
-interface Usage {
+/** One key: its service (once built), its scope, and who holds it. */
+interface Slot<A, E> {
+  /** The build, while it runs; `undefined` once it has succeeded. */
+  building: Deferred.Deferred<A, E> | undefined
+  service: A | undefined
+  readonly scope: Scope.CloseableScope
   holders: number
   lastUsed: number
+  /** Evicted while held: closed when its last holder lets go. */
+  evicted: boolean
 }
 
 /**
@@ -101,63 +109,114 @@ export const make = <A, E, R>(
   Effect.gen(function*() {
     const capacity = options.capacity ?? Number.POSITIVE_INFINITY
     const ttl = options.idleTimeToLive === undefined ? undefined : Duration.toMillis(options.idleTimeToLive)
-    const map = yield* RcMap.make({ lookup: options.lookup, idleTimeToLive: Duration.infinity })
+    const context = yield* Effect.context<R>()
     // Insertion order is recency: a key is moved to the end whenever it is taken.
-    const usage = new Map<string, Usage>()
+    const slots = new Map<string, Slot<A, E>>()
+    let closed = false
 
-    // The account's scope is closed in a fiber of its own. Finalizers registered with `Effect.addFinalizer`
+    // An account's scope is closed in a fiber of its own. Finalizers registered with `Effect.addFinalizer`
     // (and so `acquireRelease`) in the fiber that built the account patch the closing fiber's FiberRefs with
     // the builder's and leave an entry behind each time (effect 3.22); closed by a long-lived caller or by the
     // sweeper, that measured about 1.3 KiB and a slower close per eviction, growing without bound.
+    const close = (slot: Slot<A, E>) =>
+      Effect.flatMap(Effect.forkDaemon(Scope.close(slot.scope, Exit.void)), Fiber.await)
+
     const drop = (key: string) =>
       Effect.suspend(() => {
-        usage.delete(key)
-        return Effect.flatMap(Effect.forkDaemon(RcMap.invalidate(map, key)), Fiber.await)
+        const slot = slots.get(key)
+        if (slot === undefined) return Effect.void
+        slots.delete(key)
+        // A held service is closed when its last holder lets go.
+        if (slot.holders > 0) {
+          slot.evicted = true
+          return Effect.void
+        }
+        return close(slot)
       })
 
     const makeRoom = Effect.suspend(() => {
-      if (usage.size < capacity) return Effect.void
-      for (const [key, u] of usage) {
-        if (u.holders === 0) return drop(key)
+      if (slots.size < capacity) return Effect.void
+      for (const [key, slot] of slots) {
+        if (slot.holders === 0) return drop(key)
       }
       return Effect.fail(new CapacityExceeded({ capacity }))
     })
 
+    /**
+     * Starts the build of a new key in a scope and a fiber of its own, so that interrupting the caller that
+     * started it does not abort it for the others; returns the key's slot if another caller started it first.
+     */
+    const start = (key: string, fiberContext: Context.Context<never>) =>
+      Effect.flatMap(Scope.make(), (scope) => {
+        const started = slots.get(key)
+        if (started !== undefined) return Effect.succeed(started)
+        const building = Deferred.unsafeMake<A, E>(FiberId.none)
+        const slot: Slot<A, E> = { building, service: undefined, scope, holders: 0, lastUsed: 0, evicted: false }
+        slots.set(key, slot)
+        const build = Effect.provide(
+          options.lookup(key),
+          Context.add(Context.merge(context, fiberContext), Scope.Scope, scope)
+        ).pipe(
+          Effect.exit,
+          Effect.flatMap((exit) => {
+            if (Exit.isSuccess(exit)) {
+              slot.service = exit.value
+              slot.building = undefined
+            }
+            return Deferred.done(building, exit)
+          })
+        )
+        return Effect.as(Effect.forkIn(Effect.interruptible(build), scope), slot)
+      })
+
+    const release = (slot: Slot<A, E>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        slot.holders--
+        slot.lastUsed = now
+        return slot.holders === 0 && slot.evicted ? close(slot) : Effect.void
+      })
+
     const get = (key: string): Effect.Effect<A, E | CapacityExceeded, Scope.Scope> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
-          let u = usage.get(key)
-          if (u === undefined) {
+          if (closed) return yield* Effect.interrupt
+          let slot = slots.get(key)
+          if (slot === undefined) {
             yield* makeRoom
-            u = { holders: 0, lastUsed: 0 }
+            // Checked again: making room may have let another caller start this key.
+            slot = yield* start(key, yield* Effect.context<never>())
           } else {
-            usage.delete(key)
+            slots.delete(key)
+            slots.set(key, slot)
           }
-          const entry = u
-          entry.holders++
-          usage.set(key, entry)
-          yield* Effect.addFinalizer(() =>
-            Clock.currentTimeMillis.pipe(Effect.map((now) => {
-              entry.holders--
-              entry.lastUsed = now
-            }))
-          )
-          const exit = yield* Effect.exit(restore(RcMap.get(map, key)))
-          if (Exit.isFailure(exit) && usage.get(key) === entry) {
-            // A failed build stays failed in the RcMap: drop it so that the next call builds again.
-            yield* drop(key)
-          }
+          const held = slot
+          held.holders++
+          yield* Scope.addFinalizer(yield* Effect.scope, release(held))
+          if (held.building === undefined) return held.service as A
+          const exit = yield* Effect.exit(restore(Deferred.await(held.building)))
+          // A failed build is not kept: the next call builds again.
+          if (Exit.isFailure(exit) && slots.get(key) === held) yield* drop(key)
           return yield* exit
         })
       )
 
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        closed = true
+        const all = [...slots.values()]
+        slots.clear()
+        return Effect.forEach(all, (slot) => Scope.close(slot.scope, Exit.void), { discard: true })
+      })
+    )
+
     if (ttl !== undefined && Number.isFinite(ttl)) {
-      const idle = (u: Usage | undefined, now: number) => u !== undefined && u.holders === 0 && now - u.lastUsed >= ttl
+      const idle = (slot: Slot<A, E> | undefined, now: number) =>
+        slot !== undefined && slot.holders === 0 && now - slot.lastUsed >= ttl
       const sweep = Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.forEach(
-          [...usage].filter(([, u]) => idle(u, now)).map(([key]) => key),
+          [...slots].filter(([, slot]) => idle(slot, now)).map(([key]) => key),
           // Checked again: closing the previous key may have let a caller take this one.
-          (key) => Effect.suspend(() => idle(usage.get(key), now) ? drop(key) : Effect.void),
+          (key) => Effect.suspend(() => idle(slots.get(key), now) ? drop(key) : Effect.void),
           { discard: true }
         ))
       // Sweeps four times per time to live: an idle key is closed between one and 1.25 times it after its last use.
@@ -172,7 +231,7 @@ export const make = <A, E, R>(
       get,
       use: (key, f) => Effect.scoped(Effect.flatMap(get(key), f)),
       evict: drop,
-      keys: Effect.sync(() => [...usage.keys()])
+      keys: Effect.sync(() => [...slots.keys()])
     }
   })
 

@@ -21,20 +21,23 @@
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import * as Deferred from "effect/Deferred"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
+import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Authenticated } from "./Authenticated.js"
 import { ProtocolError } from "./AuthError.js"
@@ -42,6 +45,8 @@ import * as AuthEvent from "./AuthEvent.js"
 import * as AuthMetrics from "./AuthMetrics.js"
 import type * as Coordination from "./Coordination.js"
 import { CurrentAccount } from "./CurrentAccount.js"
+import { Flight } from "./internal/flight.js"
+import * as Timers from "./internal/timers.js"
 import type * as Provider from "./Provider.js"
 import type { SessionStore } from "./SessionStore.js"
 
@@ -172,21 +177,627 @@ export const defaultRefreshRetry: Schedule.Schedule<unknown, unknown> = Schedule
 interface Entry<S> {
   readonly session: S
   readonly generation: number
-  readonly obtainedAt: number
-  /** Local epoch millis; `Infinity` when the session does not expire. */
-  readonly expiresAt: number
   readonly refreshAt: number
   readonly staleAt: number
   /** `Effect.succeed(session)`, allocated once so a cache hit allocates nothing. */
   readonly hit: Effect.Effect<S>
   /** A background renewal of this entry is running or has given up. */
   renewing: boolean
-  /** The fiber that sleeps until the renewal is due, if any. */
-  /** Cancels the pending renewal's timer. */
-  timer: (() => void) | undefined
+  /** Off the live clock, the fiber sleeping on the engine's clock until the renewal is due. */
+  timer: Fiber.RuntimeFiber<void, unknown> | undefined
 }
 
 type Operation = "acquire" | "refresh"
+
+/** Deadlines the platform's timers cannot hold (about 24.8 days) get no timer: the use-time check renews them. */
+const maxTimerMillis = 2 ** 31 - 1
+
+const millisOr = (duration: Duration.DurationInput | undefined, fallback: number): number =>
+  duration === undefined ? fallback : Duration.toMillis(duration)
+
+const sessionOf = <S>(entry: Entry<S>): S => entry.session
+
+/**
+ * One engine. Its state is this object's fields and its operations live on the
+ * prototype, so that an idle engine is one small object, its current entry and
+ * its pending timer, rather than a few dozen closures per instance.
+ *
+ * The fields are plain rather than `Ref`s: JavaScript runs one fiber step at a
+ * time, and every read-check-write below happens inside one synchronous step,
+ * so no two fibers can interleave within it.
+ */
+class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Timed {
+  entry: Entry<Provider.Session<P>> | undefined = undefined
+  /** The last session obtained, kept after expiry or rejection as the basis of a refresh. */
+  basis: Provider.Session<P> | undefined = undefined
+  /** Whether `basis` was dropped by `invalidate` (the provider rejected it). */
+  basisRejected = false
+  flight: Flight<Entry<Provider.Session<P>>, Provider.Error<P>> | undefined = undefined
+  generation = 0
+  offsetMillis = 0
+  offsetWarned = false
+  closed = false
+  /** Consecutive failed flights, for the `attempt` of `Failed` events. */
+  failures = 0
+  /** Consecutive sessions that arrived unusable, the time before which no flight starts, and why. */
+  unusable = 0
+  unusableUntil = 0
+  unusableError: ProtocolError | undefined = undefined
+  /** What the running flight turned out to be: another replica's session installs as "store". */
+  operated: Operation | "store" = "acquire"
+  /** The latest save to the store, awaited (bounded) when the scope closes. */
+  pendingSave: Fiber.RuntimeFiber<void> | undefined = undefined
+  /** Created on first subscription: an engine nobody watches publishes nothing. */
+  pubsub: PubSub.PubSub<AuthEvent.AuthEvent> | undefined = undefined
+  /** Fibers the engine started (a login, a renewal); interrupted when its scope closes. */
+  running: Set<Fiber.RuntimeFiber<unknown, unknown>> | undefined = undefined
+  /** Position among the live clock's pending renewals (see `Timers`), `-1` when none is pending. */
+  timerIndex = -1
+  /** `session`, built on first use. */
+  cachedSession: Effect.Effect<Provider.Session<P>, Provider.Error<P>> | undefined = undefined
+  /** `invalidate`, bound to this engine on first use. */
+  boundInvalidate: Authenticated<P>["invalidate"] | undefined = undefined
+
+  constructor(
+    readonly options: Options<P, R>,
+    /** The builder's context: the provider's services, given to every login and renewal. */
+    readonly context: Context.Context<R>,
+    /** The builder's fiber refs (tracer, logger) but its context, for the renewals the live clock's timers start. */
+    readonly refs: FiberRefs.FiberRefs,
+    readonly runtimeFlags: RuntimeFlags.RuntimeFlags,
+    readonly clock: Clock.Clock,
+    /** Whether `clock` is Effect's live clock, whose pending renewals are platform timers. */
+    readonly live: boolean,
+    readonly account: string | undefined,
+    readonly metrics: AuthMetrics.EngineMetrics
+  ) {}
+
+  /** When the pending renewal is due, for `Timers`. */
+  get due(): number {
+    return this.entry?.refreshAt ?? Infinity
+  }
+
+  /** The live clock's timer fired: start the renewal in a fiber of the builder's fiber refs and context. */
+  onDue(): void {
+    const due = this.entry
+    if (due === undefined || !this.claimRenewal(due)) return
+    const runtime = Runtime.make({ context: this.context, fiberRefs: this.refs, runtimeFlags: this.runtimeFlags })
+    this.track(Runtime.runFork(runtime)(this.renewInBackground(due)))
+  }
+
+  get provider(): Provider.Id<P> {
+    return this.options.provider
+  }
+
+  // The caller's clock decides at use time (rule 8): a laptop that slept past expiry renews on its first call.
+  get session(): Effect.Effect<Provider.Session<P>, Provider.Error<P>> {
+    return this.cachedSession ??= Effect.withFiberRuntime((fiber) => this.sessionAt(fiber))
+  }
+
+  get refresh(): Effect.Effect<Provider.Session<P>, Provider.Error<P>> {
+    return Effect.suspend(() => this.slow())
+  }
+
+  get current(): Effect.Effect<Option.Option<Provider.Session<P>>> {
+    return Effect.withFiberRuntime((fiber) => {
+      const e = this.entry
+      return Effect.succeed(
+        e !== undefined && clockOf(fiber).unsafeCurrentTimeMillis() < e.staleAt ? Option.some(e.session) : Option.none()
+      )
+    })
+  }
+
+  get events(): Stream.Stream<AuthEvent.AuthEvent> {
+    return Stream.suspend(() => {
+      if (this.closed) return Stream.empty
+      this.pubsub ??= Effect.runSync(PubSub.unbounded<AuthEvent.AuthEvent>())
+      return Stream.fromPubSub(this.pubsub)
+    })
+  }
+
+  // A function property of `Authenticated`, so it must work detached from the engine (`const { invalidate } = auth`).
+  get invalidate(): Authenticated<P>["invalidate"] {
+    return this.boundInvalidate ??= (stale, invalidateOptions) => this.invalidateNow(stale, invalidateOptions)
+  }
+
+  invalidateNow(
+    stale: Provider.Session<P>,
+    invalidateOptions?: { readonly rejected?: boolean | undefined }
+  ): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const rejected = invalidateOptions?.rejected ?? true
+      const current = this.entry
+      const isCurrent = current !== undefined && current.session === stale
+      const at = this.clock.unsafeCurrentTimeMillis()
+      if (rejected && this.pubsub !== undefined) {
+        this.publish(
+          AuthEvent.Rejected({
+            ...this.who(),
+            generation: isCurrent ? current.generation : this.generation,
+            at,
+            current: isCurrent
+          })
+        )
+      }
+      if (!isCurrent) return rejected ? Metric.increment(this.metrics.rejections) : Effect.void
+      this.replace(undefined)
+      this.basisRejected = rejected
+      if (this.pubsub !== undefined) {
+        this.publish(AuthEvent.Invalidated({ ...this.who(), generation: current.generation, at }))
+      }
+      return rejected ? Metric.increment(this.metrics.rejections) : Effect.void
+    })
+  }
+
+  sessionAt(fiber: Fiber.RuntimeFiber<unknown, unknown>): Effect.Effect<Provider.Session<P>, Provider.Error<P>> {
+    const current = this.entry
+    if (current !== undefined) {
+      const at = clockOf(fiber).unsafeCurrentTimeMillis()
+      if (at < current.refreshAt) return current.hit
+      if (at < current.staleAt) return this.kick(current)
+    }
+    return this.slow()
+  }
+
+  slow(): Effect.Effect<Provider.Session<P>, Provider.Error<P>> {
+    return Effect.map(this.joinOrStart(this.operationFor()), sessionOf)
+  }
+
+  /** Who the events are about. */
+  who(): { readonly provider: string; readonly account?: string } {
+    return this.account === undefined ? { provider: this.provider } : { provider: this.provider, account: this.account }
+  }
+
+  attributes(): Record<string, string> {
+    return this.account === undefined
+      ? { "authfx.provider": this.provider }
+      : { "authfx.provider": this.provider, "authfx.account": this.account }
+  }
+
+  publish(event: AuthEvent.AuthEvent): void {
+    void this.pubsub?.unsafeOffer(event)
+  }
+
+  track<F extends Fiber.RuntimeFiber<unknown, unknown>>(fiber: F): F {
+    const set = this.running ??= new Set()
+    set.add(fiber)
+    fiber.addObserver(() => {
+      set.delete(fiber)
+      if (set.size === 0 && this.running === set) this.running = undefined
+    })
+    return fiber
+  }
+
+  /** Forks from the calling fiber (its services, supervisor and clock), as a daemon the engine tracks. */
+  fork<A>(effect: Effect.Effect<A, unknown>): Effect.Effect<Fiber.RuntimeFiber<A, unknown>> {
+    return Effect.map(Effect.forkDaemon(effect), (fiber) => this.track(fiber))
+  }
+
+  close(): Effect.Effect<void> {
+    return Effect.uninterruptible(Effect.suspend(() => {
+      this.closed = true
+      this.replace(undefined)
+      const fibers = this.running === undefined ? [] : [...this.running]
+      this.running = undefined
+      const shutdown = this.pubsub === undefined ? Effect.void : PubSub.shutdown(this.pubsub)
+      const saving = this.pendingSave === undefined ? Effect.void : Effect.ignore(Fiber.join(this.pendingSave))
+      return Effect.zipRight(Fiber.interruptAll(fibers), Effect.zipRight(saving, shutdown))
+    }))
+  }
+
+  operationFor(): Operation {
+    return this.basis !== undefined && this.options.refresh !== undefined ? "refresh" : "acquire"
+  }
+
+  effectFor(
+    operation: Operation,
+    from: Provider.Session<P> | undefined = this.basis
+  ): Effect.Effect<Provider.Session<P>, Provider.Error<P>> {
+    const options = this.options
+    const effect = operation === "refresh" && from !== undefined && options.refresh !== undefined
+      ? options.refresh(from, { rejected: this.basisRejected })
+      : options.acquire
+    return Effect.provide(effect, this.context).pipe(
+      // No stack trace captured per span: building one is most of a span's cost.
+      Effect.withSpan(`${options.spanPrefix ?? options.provider}.${operation}`, {
+        attributes: this.attributes(),
+        captureStackTrace: false
+      })
+    )
+  }
+
+  /** Learns the server's clock offset from a session, ignoring what no plausible skew explains. */
+  learnOffset(session: Provider.Session<P>, now: number): Effect.Effect<void> {
+    const issued = this.options.issuedAt?.(session)
+    if (issued === undefined || !Number.isFinite(issued)) return Effect.void
+    const offset = issued - now
+    if (Math.abs(offset) <= millisOr(this.options.maxClockOffset, 15 * 60_000)) {
+      this.offsetMillis = Math.abs(offset) > millisOr(this.options.clockOffsetTolerance, 2_000) ? offset : 0
+      return Effect.void
+    }
+    this.offsetMillis = 0
+    if (this.offsetWarned) return Effect.void
+    this.offsetWarned = true
+    return Effect.logWarning(
+      `authfx: the ${this.provider} session's issue time is ${Math.round(offset / 60_000)} minutes from this clock; ` +
+        "not a clock skew (a time in milliseconds, or a time zone applied twice?): ignored"
+    ).pipe(Effect.annotateLogs(this.attributes()))
+  }
+
+  install(session: Provider.Session<P>, operation: Operation | "store", now: number) {
+    return Effect.gen(this, function*() {
+      const options = this.options
+      if (operation !== "store") yield* this.learnOffset(session, now)
+      const serverExpiry = options.expiresAt?.(session)
+      const expiresAt = serverExpiry === undefined || Number.isNaN(serverExpiry)
+        ? Infinity
+        : serverExpiry - this.offsetMillis
+      const lifetime = expiresAt - now
+      let refreshAt = Infinity
+      let staleAt = Infinity
+      if (Number.isFinite(expiresAt)) {
+        staleAt = expiresAt - Math.min(millisOr(options.expirySkew, 5_000), Math.max(0, lifetime) / 10)
+        if (staleAt > now) {
+          const jitter = options.refreshJitter ?? 0.05
+          const share = (options.refreshAt ?? 0.8) + (jitter > 0 ? yield* Random.nextRange(-jitter, jitter) : 0)
+          // Renew at the jittered share of the lifetime, but no later than the
+          // margin before expiry — and, for lifetimes shorter than the margin,
+          // not before half the lifetime, so short tokens do not renew in a loop.
+          refreshAt = Math.max(
+            now + lifetime / 2,
+            Math.min(now + lifetime * share, expiresAt - millisOr(options.refreshMargin, 30_000))
+          )
+        } else {
+          // Unusable on arrival: the next call goes to the slow path (which spaces renewals), no timer.
+          refreshAt = staleAt
+        }
+      }
+      const generation = this.generation += 1
+      const next: Entry<Provider.Session<P>> = {
+        session,
+        generation,
+        refreshAt,
+        staleAt,
+        hit: Effect.succeed(session),
+        renewing: false,
+        timer: undefined
+      }
+      this.replace(next)
+      this.basis = session
+      this.basisRejected = false
+      if (this.pubsub !== undefined) {
+        const eventExpiry = Number.isFinite(expiresAt) ? expiresAt : undefined
+        this.publish(
+          operation === "refresh"
+            ? AuthEvent.Refreshed({ ...this.who(), generation, at: now, expiresAt: eventExpiry })
+            : AuthEvent.Acquired({
+              ...this.who(),
+              generation,
+              at: now,
+              expiresAt: eventExpiry,
+              source: operation === "store" ? "store" : "login"
+            })
+        )
+      }
+      const metrics = this.metrics
+      if (operation === "refresh") yield* Metric.increment(metrics.refreshes)
+      else if (operation === "acquire") yield* Metric.increment(metrics.acquisitions)
+      if (Number.isFinite(expiresAt)) yield* Metric.set(metrics.secondsToExpiry, lifetime / 1000)
+      if (Number.isFinite(refreshAt)) yield* this.schedule(next)
+      return next
+    })
+  }
+
+  replace(next: Entry<Provider.Session<P>> | undefined): void {
+    // Off the heap before its due time changes.
+    if (this.timerIndex >= 0) Timers.cancel(this)
+    const previous = this.entry
+    this.entry = next
+    const timer = previous?.timer
+    if (timer === undefined) return
+    previous!.timer = undefined
+    timer.unsafeInterruptAsFork(FiberId.none)
+  }
+
+  // The renewal's timer. On the live clock the engine joins the one platform timer shared by all engines, which
+  // forks the renewal when it is due (a slot in an array per idle engine, where a sleeping fiber costs about
+  // 8 KiB); any other clock (TestClock, a user's own) gets a fiber that sleeps on that clock, so that time there
+  // moves only when that clock does.
+  schedule(due: Entry<Provider.Session<P>>): Effect.Effect<void> {
+    if (!this.live) {
+      return Effect.map(this.fork(Effect.interruptible(this.renewWhenDue(due))), (fiber) => {
+        if (this.entry === due) due.timer = fiber
+        else fiber.unsafeInterruptAsFork(FiberId.none)
+      })
+    }
+    // A renewal further away than the platform's timers reach gets none: the use-time check starts it.
+    if (this.entry === due && due.refreshAt - this.clock.unsafeCurrentTimeMillis() <= maxTimerMillis) {
+      Timers.schedule(this)
+    }
+    return Effect.void
+  }
+
+  save(session: Provider.Session<P>): Effect.Effect<void> {
+    const persistence = this.options.persistence
+    if (persistence === undefined) return Effect.void
+    return Schema.encode(Schema.parseJson(persistence.schema))(session).pipe(
+      Effect.flatMap((encoded) => persistence.store.save(persistence.key, encoded)),
+      Effect.timeoutFail({ duration: storeTimeout(persistence), onTimeout: () => ({ _tag: "Timeout" as const }) }),
+      Effect.catchAll((error) =>
+        Effect.logWarning(`authfx: could not save the ${this.provider} session`).pipe(
+          Effect.annotateLogs({ ...this.attributes(), "error": error._tag })
+        )
+      )
+    )
+  }
+
+  unusableFailure(session: Provider.Session<P>, now: number): ProtocolError {
+    const expiry = this.options.expiresAt?.(session)
+    return new ProtocolError({
+      provider: this.provider,
+      reason: "UnusableSession",
+      description: `sessions keep arriving unusable (received at ${new Date(now).toISOString()}, expiring at ${
+        expiry === undefined || !Number.isFinite(expiry) ? "an unreadable time" : new Date(expiry).toISOString()
+      }); next attempt in ${Math.round((this.unusableUntil - now) / 1000)} s`
+    })
+  }
+
+  /** A login or renewal, through the fleet's coordination if any: another replica's session installs as "store". */
+  obtain(operation: Operation): Effect.Effect<Provider.Session<P>, Provider.Error<P>> {
+    const coordinated = this.options.coordination
+    if (coordinated === undefined) return this.effectFor(operation)
+    return Effect.map(
+      coordinated.renew({
+        basis: this.basis,
+        run: (from) =>
+          this.effectFor(
+            this.operated = from !== undefined && this.options.refresh !== undefined ? "refresh" : "acquire",
+            from
+          )
+      }),
+      (renewal) => {
+        if (renewal.source === "adopted") this.operated = "store"
+        return renewal.session
+      }
+    )
+  }
+
+  runFlight(
+    flight: Flight<Entry<Provider.Session<P>>, Provider.Error<P>>,
+    operation: Operation
+  ): Effect.Effect<void> {
+    return Effect.gen(this, function*() {
+      const metrics = this.metrics
+      const start = yield* Clock.currentTimeMillis
+      this.operated = operation
+      const exit = yield* Effect.exit(this.obtain(operation))
+      const now = yield* Clock.currentTimeMillis
+      yield* Metric.update(metrics.acquireLatency, now - start)
+      if (Exit.isSuccess(exit)) {
+        const previous = this.entry
+        const next = yield* this.install(exit.value, this.operated, now)
+        if (next.staleAt <= now) {
+          // Unusable on arrival. Handed once to the callers that asked for it; while they keep arriving unusable,
+          // renewals are spaced by a doubling floor and the next one fails typed instead of starting a loop.
+          this.unusable += 1
+          this.unusableUntil = now +
+            Math.min(millisOr(this.options.unusableBackoff, 1_000) * 2 ** (this.unusable - 1), 60_000)
+          const unusableError = this.unusableError = this.unusableFailure(exit.value, now)
+          if (this.unusable > 1) {
+            this.replace(previous !== next && previous !== undefined && previous.staleAt > now ? previous : undefined)
+            this.flight = undefined
+            this.failures += 1
+            yield* Metric.increment(metrics.failures)
+            if (this.pubsub !== undefined) {
+              this.publish(
+                AuthEvent.Failed({
+                  ...this.who(),
+                  at: now,
+                  operation,
+                  attempt: this.failures,
+                  error: describe(Cause.fail(unusableError))
+                })
+              )
+            }
+            flight.done(Exit.fail(unusableError as unknown as Provider.Error<P>))
+            return
+          }
+        } else {
+          this.unusable = 0
+        }
+        this.flight = undefined
+        this.failures = 0
+        flight.done(Exit.succeed(next))
+        // In a fiber of its own, bounded by the store's timeout: a slow store never holds a caller, and a scope
+        // closing right after a login waits for the save (at most that long) instead of leaving it half-written.
+        if (this.options.persistence !== undefined) this.pendingSave = yield* Effect.forkDaemon(this.save(exit.value))
+      } else {
+        this.flight = undefined
+        this.failures += 1
+        yield* Metric.increment(metrics.failures)
+        if (this.pubsub !== undefined) {
+          this.publish(
+            AuthEvent.Failed({
+              ...this.who(),
+              at: now,
+              operation,
+              attempt: this.failures,
+              error: describe(exit.cause)
+            })
+          )
+        }
+        flight.done(Exit.failCause(exit.cause))
+      }
+    }).pipe(
+      Effect.onInterrupt(() =>
+        Effect.suspend(() => {
+          if (this.flight === flight) this.flight = undefined
+          return flight.interrupt
+        })
+      )
+    )
+  }
+
+  /**
+   * Joins the renewal in flight, or starts one in a fiber of the engine's own,
+   * so that interrupting the caller never aborts it (a rotating refresh token
+   * is not burned) and every other waiter still gets its result.
+   */
+  joinOrStart(operation: Operation): Effect.Effect<Entry<Provider.Session<P>>, Provider.Error<P>> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        if (this.closed) return Effect.interrupt
+        if (this.flight !== undefined) return restore(this.flight.await)
+        if (
+          this.unusable > 0 && this.unusableError !== undefined &&
+          this.clock.unsafeCurrentTimeMillis() < this.unusableUntil
+        ) {
+          return Effect.fail(this.unusableError as unknown as Provider.Error<P>)
+        }
+        const flight = new Flight<Entry<Provider.Session<P>>, Provider.Error<P>>()
+        this.flight = flight
+        // Forked fibers inherit this region's uninterruptibility: give it back,
+        // so that closing the scope can stop them.
+        return Effect.zipRight(
+          this.fork(Effect.interruptible(this.runFlight(flight, operation))),
+          restore(flight.await)
+        )
+      })
+    )
+  }
+
+  /** Renews `due` in the background, retrying while it is still valid. */
+  renewInBackground(due: Entry<Provider.Session<P>>): Effect.Effect<void> {
+    return Effect.gen(this, function*() {
+      const driver = yield* Schedule.driver(
+        (this.options.refreshRetry ?? defaultRefreshRetry) as Schedule.Schedule<unknown, Provider.Error<P>>
+      )
+      while (this.entry === due) {
+        const exit = yield* Effect.exit(this.joinOrStart(this.operationFor()))
+        if (Exit.isSuccess(exit) || this.entry !== due) return
+        const now = yield* Clock.currentTimeMillis
+        // Once the session has expired, callers take over in the foreground
+        // and get the error themselves; no background loop outlives validity.
+        if (now >= due.staleAt) return
+        const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
+        if (error === undefined) return
+        const more = yield* Effect.exit(driver.next(error))
+        if (Exit.isFailure(more)) return
+      }
+    })
+  }
+
+  renewWhenDue(due: Entry<Provider.Session<P>>): Effect.Effect<void> {
+    return Effect.gen(this, function*() {
+      const now = yield* Clock.currentTimeMillis
+      if (due.refreshAt > now) yield* Effect.sleep(Duration.millis(due.refreshAt - now))
+      if (this.claimRenewal(due)) yield* this.renewInBackground(due)
+    })
+  }
+
+  /** Marks `due` as being renewed; false if it already is, or is no longer current. */
+  claimRenewal(due: Entry<Provider.Session<P>>): boolean {
+    if (due.renewing || this.entry !== due || this.closed) return false
+    due.renewing = true
+    return true
+  }
+
+  // Use-time check for a renewal whose timer has not fired yet (a laptop that
+  // slept past it): start it now, and keep serving the still-valid session.
+  kick(due: Entry<Provider.Session<P>>): Effect.Effect<Provider.Session<P>> {
+    return Effect.uninterruptible(Effect.suspend(() =>
+      this.claimRenewal(due)
+        ? Effect.zipRight(this.fork(Effect.interruptible(this.renewInBackground(due))), due.hit)
+        : due.hit
+    ))
+  }
+
+  /** Restores a stored session: a still-valid one of this account means no login at all. */
+  load(persistence: Persistence<Provider.Session<P>>): Effect.Effect<void> {
+    return Effect.gen(this, function*() {
+      type S = Provider.Session<P>
+      const provider = this.provider
+      const loaded = yield* persistence.store.load(persistence.key).pipe(
+        Effect.timeoutFail({ duration: storeTimeout(persistence), onTimeout: () => ({ _tag: "Timeout" as const }) }),
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.succeed(Option.none<S>()),
+          onSome: (encoded) => Effect.asSome(Schema.decode(Schema.parseJson(persistence.schema))(encoded))
+        })),
+        Effect.catchAll((error) =>
+          Effect.logWarning(`authfx: could not load the stored ${provider} session`).pipe(
+            Effect.annotateLogs({ ...this.attributes(), "error": error._tag }),
+            Effect.as(Option.none<S>())
+          )
+        )
+      )
+      if (Option.isNone(loaded)) return
+      const now = yield* Clock.currentTimeMillis
+      const expiry = this.options.expiresAt?.(loaded.value)
+      const ours = persistence.belongsTo === undefined || persistence.belongsTo(loaded.value)
+      // An expiry decades away, or not a number, is not a session this engine wrote.
+      const plausible = expiry === undefined || (Number.isFinite(expiry) && expiry < now + 10 * 365 * 86_400_000)
+      if (!ours || !plausible) {
+        yield* Effect.logWarning(
+          `authfx: the stored ${provider} session ${
+            ours ? "has an implausible expiry" : "belongs to another account"
+          }: discarded`
+        ).pipe(Effect.annotateLogs(this.attributes()))
+      } else if (expiry === undefined || expiry - millisOr(this.options.expirySkew, 5_000) > now) {
+        yield* this.install(loaded.value, "store", now)
+      } else {
+        // An expired stored session is still a basis for a refresh (a 7-day
+        // refresh token outlives a 30-minute access token).
+        this.basis = loaded.value
+      }
+    })
+  }
+}
+
+const storeTimeout = (persistence: Persistence<any>): number => millisOr(persistence.timeout, 3_000)
+
+/** The fiber refs an engine kept last: shared by the next engines whose builders' refs differ only in context. */
+let sharedRefs: WeakRef<FiberRefs.FiberRefs> | undefined
+
+/**
+ * The builder's fiber refs without its context (the engine keeps that apart,
+ * and a fiber run from them gets the engine's). Engines built one after the
+ * other by one fiber, or by fibers forked from one, differ only there: they
+ * share one copy instead of keeping each its own, which holds the context and
+ * scope of every caller up the stack (several hundred bytes per engine).
+ */
+const keptRefs = (refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
+  const last = sharedRefs?.deref()
+  if (last !== undefined && sameOutsideContext(last, refs)) return last
+  const kept = FiberRefs.delete(refs, FiberRef.currentContext)
+  sharedRefs = new WeakRef(kept)
+  return kept
+}
+
+type Locals = ReadonlyMap<FiberRef.FiberRef<unknown>, ReadonlyArray<readonly [unknown, unknown]>>
+
+/** `FiberRefs`' stacks of values (effect 3's representation; without it, nothing is shared). */
+const localsOf = (refs: FiberRefs.FiberRefs): Locals | undefined => {
+  const locals = (refs as { readonly locals?: unknown }).locals
+  return locals instanceof Map ? locals as Locals : undefined
+}
+
+/** Whether every ref but the context holds the very same value in both. */
+const sameOutsideContext = (kept: FiberRefs.FiberRefs, refs: FiberRefs.FiberRefs): boolean => {
+  const a = localsOf(kept)
+  const b = localsOf(refs)
+  if (a === undefined || b === undefined) return false
+  let size = 0
+  for (const [ref, stack] of b) {
+    if (ref === FiberRef.currentContext) continue
+    size += 1
+    const other = a.get(ref)
+    if (other === undefined || other.length === 0 || stack.length === 0 || other[0]![1] !== stack[0]![1]) return false
+  }
+  return size === a.size
+}
+
+const clockOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Clock.Clock =>
+  Context.get(fiber.currentDefaultServices, Clock.Clock)
 
 /**
  * Builds an `Authenticated<P>` from a provider's `acquire`, `refresh` and
@@ -198,490 +809,60 @@ type Operation = "acquire" | "refresh"
 export const make = <P extends Provider.Any, R = never>(
   options: Options<P, R>
 ): Effect.Effect<Authenticated<P>, never, Scope.Scope | R> =>
-  Effect.gen(function*() {
-    type S = Provider.Session<P>
-    type E = Provider.Error<P>
-
-    const provider = options.provider
-    const spanPrefix = options.spanPrefix ?? provider
-    const context = yield* Effect.context<R>()
-    const clock = yield* Effect.clock
-    const fraction = options.refreshAt ?? 0.8
-    const jitter = options.refreshJitter ?? 0.05
-    const margin = Duration.toMillis(options.refreshMargin ?? Duration.seconds(30))
-    const skew = Duration.toMillis(options.expirySkew ?? Duration.seconds(5))
-    const tolerance = Duration.toMillis(options.clockOffsetTolerance ?? Duration.seconds(2))
-    const maxOffset = Duration.toMillis(options.maxClockOffset ?? Duration.minutes(15))
-    const backoffFloor = Duration.toMillis(options.unusableBackoff ?? Duration.seconds(1))
-    const refreshRetry = (options.refreshRetry ?? defaultRefreshRetry) as Schedule.Schedule<unknown, E>
-    const account = options.account ?? (yield* CurrentAccount)
-    const metrics = account !== undefined && options.accountMetrics === true
-      ? AuthMetrics.forAccount(provider, account)
-      : AuthMetrics.forProvider(provider)
-    const attributes: Record<string, string> = account === undefined
-      ? { "authfx.provider": provider }
-      : { "authfx.provider": provider, "authfx.account": account }
-    /** Who the events are about. */
-    const who = account === undefined ? { provider } : { provider, account }
-
-    // Created on first subscription: an engine nobody watches publishes nothing.
-    let pubsub: PubSub.PubSub<AuthEvent.AuthEvent> | undefined
-    const publishing = () => pubsub !== undefined
-    const publish = (event: AuthEvent.AuthEvent) => void pubsub?.unsafeOffer(event)
-    /** Fibers the engine started (a login, a renewal); interrupted when its scope closes. */
-    let running: Set<Fiber.RuntimeFiber<unknown, unknown>> | undefined
-    const track = (fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
-      const set = running ??= new Set()
-      set.add(fiber)
-      fiber.addObserver(() => {
-        set.delete(fiber)
-        if (set.size === 0 && running === set) running = undefined
-      })
-      return fiber
-    }
-    /** Forks from the calling fiber (its services, supervisor and clock), as a daemon the engine tracks. */
-    const fork = (effect: Effect.Effect<unknown, unknown>) => Effect.map(Effect.forkDaemon(effect), track)
-
-    // The engine's state. Plain variables rather than `Ref`s: JavaScript runs
-    // one fiber step at a time, and every read-check-write below happens inside
-    // one synchronous step, so no two fibers can interleave within it.
-    let entry: Entry<S> | undefined
-    /** The last session obtained, kept after expiry or rejection as the basis of a refresh. */
-    let basis: S | undefined
-    /** Whether `basis` was dropped by `invalidate` (the provider rejected it). */
-    let basisRejected = false
-    let flight: Deferred.Deferred<Entry<S>, E> | undefined
-    let generation = 0
-    let offsetMillis = 0
-    let offsetWarned = false
-    let closed = false
-    /** Consecutive failed flights, for the `attempt` of `Failed` events. */
-    let failures = 0
-    /** Consecutive sessions that arrived unusable, the time before which no flight starts, and why. */
-    let unusable = 0
-    let unusableUntil = 0
-    let unusableError: ProtocolError | undefined
-    /** The latest save to the store, awaited (bounded) when the scope closes. */
-    let pendingSave: Fiber.RuntimeFiber<void> | undefined
-
-    yield* Effect.addFinalizer(() =>
-      Effect.suspend(() => {
-        closed = true
-        replace(undefined)
-        const fibers = running === undefined ? [] : [...running]
-        running = undefined
-        const shutdown = pubsub === undefined ? Effect.void : PubSub.shutdown(pubsub)
-        const saving = pendingSave === undefined ? Effect.void : Effect.ignore(Fiber.join(pendingSave))
-        return Effect.zipRight(Fiber.interruptAll(fibers), Effect.zipRight(saving, shutdown))
-      })
+  Effect.withFiberRuntime((fiber, status) => {
+    const context = fiber.currentContext as Context.Context<R | Scope.Scope>
+    const clock = clockOf(fiber)
+    const account = options.account ?? Context.get(context, CurrentAccount)
+    const engine = new Engine<P, R>(
+      options,
+      context as Context.Context<R>,
+      keptRefs(fiber.getFiberRefs()),
+      status.runtimeFlags,
+      clock,
+      isLive(clock),
+      account,
+      account !== undefined && options.accountMetrics === true
+        ? AuthMetrics.forAccount(options.provider, account)
+        : AuthMetrics.forProvider(options.provider)
     )
-
-    const operationFor = (): Operation => basis !== undefined && options.refresh !== undefined ? "refresh" : "acquire"
-
-    const effectFor = (operation: Operation, from: S | undefined = basis): Effect.Effect<S, E> => {
-      const effect = operation === "refresh" && from !== undefined && options.refresh !== undefined
-        ? options.refresh(from, { rejected: basisRejected })
-        : options.acquire
-      return Effect.provide(effect, context).pipe(
-        // No stack trace captured per span: building one is most of a span's cost.
-        Effect.withSpan(`${spanPrefix}.${operation}`, { attributes, captureStackTrace: false })
-      )
-    }
-
-    /** Learns the server's clock offset from a session, ignoring what no plausible skew explains. */
-    const learnOffset = (session: S, now: number) =>
-      Effect.suspend(() => {
-        const issued = options.issuedAt?.(session)
-        if (issued === undefined || !Number.isFinite(issued)) return Effect.void
-        const offset = issued - now
-        if (Math.abs(offset) <= maxOffset) {
-          offsetMillis = Math.abs(offset) > tolerance ? offset : 0
-          return Effect.void
-        }
-        offsetMillis = 0
-        if (offsetWarned) return Effect.void
-        offsetWarned = true
-        return Effect.logWarning(
-          `authfx: the ${provider} session's issue time is ${Math.round(offset / 60_000)} minutes from this clock; ` +
-            "not a clock skew (a time in milliseconds, or a time zone applied twice?): ignored"
-        ).pipe(Effect.annotateLogs(attributes))
-      })
-
-    const install = (session: S, operation: Operation | "store", now: number) =>
-      Effect.gen(function*() {
-        if (operation !== "store") yield* learnOffset(session, now)
-        const serverExpiry = options.expiresAt?.(session)
-        const expiresAt = serverExpiry === undefined || Number.isNaN(serverExpiry)
-          ? Infinity
-          : serverExpiry - offsetMillis
-        const lifetime = expiresAt - now
-        let refreshAt = Infinity
-        let staleAt = Infinity
-        if (Number.isFinite(expiresAt)) {
-          staleAt = expiresAt - Math.min(skew, Math.max(0, lifetime) / 10)
-          if (staleAt > now) {
-            const share = fraction + (jitter > 0 ? yield* Random.nextRange(-jitter, jitter) : 0)
-            // Renew at the jittered share of the lifetime, but no later than the
-            // margin before expiry — and, for lifetimes shorter than the margin,
-            // not before half the lifetime, so short tokens do not renew in a loop.
-            refreshAt = Math.max(now + lifetime / 2, Math.min(now + lifetime * share, expiresAt - margin))
-          } else {
-            // Unusable on arrival: the next call goes to the slow path (which spaces renewals), no timer.
-            refreshAt = staleAt
-          }
-        }
-        generation += 1
-        const next: Entry<S> = {
-          session,
-          generation,
-          obtainedAt: now,
-          expiresAt,
-          refreshAt,
-          staleAt,
-          hit: Effect.succeed(session),
-          renewing: false,
-          timer: undefined
-        }
-        replace(next)
-        basis = session
-        basisRejected = false
-        if (publishing()) {
-          const eventExpiry = Number.isFinite(expiresAt) ? expiresAt : undefined
-          publish(
-            operation === "refresh"
-              ? AuthEvent.Refreshed({ ...who, generation, at: now, expiresAt: eventExpiry })
-              : AuthEvent.Acquired({
-                ...who,
-                generation,
-                at: now,
-                expiresAt: eventExpiry,
-                source: operation === "store" ? "store" : "login"
-              })
-          )
-        }
-        if (operation === "refresh") yield* Metric.increment(metrics.refreshes)
-        else if (operation === "acquire") yield* Metric.increment(metrics.acquisitions)
-        if (Number.isFinite(expiresAt)) yield* Metric.set(metrics.secondsToExpiry, lifetime / 1000)
-        if (Number.isFinite(refreshAt)) next.timer = yield* schedule(next)
-        return next
-      })
-
-    const replace = (next: Entry<S> | undefined) => {
-      const previous = entry
-      entry = next
-      if (previous?.timer !== undefined) previous.timer()
-    }
-
-    // The renewal's timer. On the live clock it is a plain platform timer that forks the renewal when it fires
-    // (a few hundred bytes per idle engine, where a sleeping fiber costs about 8 KiB); any other clock (TestClock,
-    // a user's own) gets a fiber that sleeps on that clock, so that time there moves only when that clock does.
-    const scheduler = liveScheduler(clock)
-    const runtime = scheduler === undefined ? undefined : yield* Effect.runtime<never>()
-    const schedule = (due: Entry<S>): Effect.Effect<() => void> => {
-      if (scheduler === undefined || runtime === undefined) {
-        return Effect.map(
-          fork(Effect.interruptible(renewWhenDue(due))),
-          (fiber) => () => fiber.unsafeInterruptAsFork(FiberId.none)
-        )
-      }
-      return Effect.sync(() => {
-        const cancel = scheduler.unsafeSchedule(() => {
-          if (claimRenewal(due)) track(Runtime.runFork(runtime)(renewInBackground(due)))
-        }, Duration.millis(Math.max(0, due.refreshAt - clock.unsafeCurrentTimeMillis())))
-        return () => void cancel()
-      })
-    }
-
-    const storeTimeout = Duration.toMillis(options.persistence?.timeout ?? Duration.seconds(3))
-
-    const save = (session: S) => {
-      const persistence = options.persistence
-      if (persistence === undefined) return Effect.void
-      return Schema.encode(Schema.parseJson(persistence.schema))(session).pipe(
-        Effect.flatMap((encoded) => persistence.store.save(persistence.key, encoded)),
-        Effect.timeoutFail({ duration: storeTimeout, onTimeout: () => ({ _tag: "Timeout" as const }) }),
-        Effect.catchAll((error) =>
-          Effect.logWarning(`authfx: could not save the ${provider} session`).pipe(
-            Effect.annotateLogs({ ...attributes, "error": error._tag })
-          )
-        )
-      )
-    }
-
-    /** The session a flight obtained cannot be used at all: expired, or expiring, as it arrives. */
-    const unusableNow = (exitValue: Entry<S>, now: number) => exitValue.staleAt <= now
-
-    const unusableFailure = (session: S, now: number) => {
-      const expiry = options.expiresAt?.(session)
-      return new ProtocolError({
-        provider,
-        reason: "UnusableSession",
-        description: `sessions keep arriving unusable (received at ${new Date(now).toISOString()}, expiring at ${
-          expiry === undefined || !Number.isFinite(expiry) ? "an unreadable time" : new Date(expiry).toISOString()
-        }); next attempt in ${Math.round((unusableUntil - now) / 1000)} s`
-      })
-    }
-
-    /** A login or renewal, through the fleet's coordination if any: another replica's session installs as "store". */
-    const obtain = (operation: Operation): Effect.Effect<S, E> => {
-      const coordinated = options.coordination
-      if (coordinated === undefined) return effectFor(operation)
-      return Effect.map(
-        coordinated.renew({
-          basis,
-          run: (from) =>
-            effectFor(operated = from !== undefined && options.refresh !== undefined ? "refresh" : "acquire", from)
-        }),
-        (renewal) => {
-          if (renewal.source === "adopted") operated = "store"
-          return renewal.session
-        }
-      )
-    }
-    let operated: Operation | "store" = "acquire"
-
-    const runFlight = (deferred: Deferred.Deferred<Entry<S>, E>, operation: Operation) =>
-      Effect.gen(function*() {
-        const start = yield* Clock.currentTimeMillis
-        operated = operation
-        const exit = yield* Effect.exit(obtain(operation))
-        const now = yield* Clock.currentTimeMillis
-        yield* Metric.update(metrics.acquireLatency, now - start)
-        if (Exit.isSuccess(exit)) {
-          const previous = entry
-          const next = yield* install(exit.value, operated, now)
-          if (unusableNow(next, now)) {
-            // Handed once to the callers that asked for it; while they keep arriving unusable, renewals are
-            // spaced by a doubling floor and the next one fails typed instead of starting a loop.
-            unusable += 1
-            unusableUntil = now + Math.min(backoffFloor * 2 ** (unusable - 1), 60_000)
-            unusableError = unusableFailure(exit.value, now)
-            if (unusable > 1) {
-              replace(previous !== next && previous !== undefined && previous.staleAt > now ? previous : undefined)
-              flight = undefined
-              failures += 1
-              yield* Metric.increment(metrics.failures)
-              if (publishing()) {
-                publish(
-                  AuthEvent.Failed({
-                    ...who,
-                    at: now,
-                    operation,
-                    attempt: failures,
-                    error: describe(Cause.fail(unusableError))
-                  })
-                )
-              }
-              return yield* Deferred.fail(deferred, unusableError as unknown as E)
-            }
-          } else {
-            unusable = 0
-          }
-          flight = undefined
-          failures = 0
-          yield* Deferred.succeed(deferred, next)
-          // In a fiber of its own, bounded by the store's timeout: a slow store never holds a caller, and a scope
-          // closing right after a login waits for the save (at most that long) instead of leaving it half-written.
-          if (options.persistence !== undefined) pendingSave = yield* Effect.forkDaemon(save(exit.value))
-        } else {
-          flight = undefined
-          failures += 1
-          yield* Metric.increment(metrics.failures)
-          if (publishing()) {
-            publish(AuthEvent.Failed({ ...who, at: now, operation, attempt: failures, error: describe(exit.cause) }))
-          }
-          yield* Deferred.failCause(deferred, exit.cause)
-        }
-      }).pipe(
-        Effect.onInterrupt(() =>
-          Effect.suspend(() => {
-            if (flight === deferred) flight = undefined
-            return Deferred.interrupt(deferred)
-          })
-        )
-      )
-
-    /**
-     * Joins the renewal in flight, or starts one in a fiber of the engine's own,
-     * so that interrupting the caller never aborts it (a rotating refresh token
-     * is not burned) and every other waiter still gets its result.
-     */
-    const joinOrStart = (operation: Operation): Effect.Effect<Entry<S>, E> =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.suspend(() => {
-          if (closed) return Effect.interrupt
-          if (flight !== undefined) return restore(Deferred.await(flight))
-          if (unusable > 0 && unusableError !== undefined && clock.unsafeCurrentTimeMillis() < unusableUntil) {
-            return Effect.fail(unusableError as unknown as E)
-          }
-          const deferred = Deferred.unsafeMake<Entry<S>, E>(FiberId.none)
-          flight = deferred
-          // Forked fibers inherit this region's uninterruptibility: give it back,
-          // so that closing the scope can stop them.
-          return Effect.zipRight(
-            fork(Effect.interruptible(runFlight(deferred, operation))),
-            restore(Deferred.await(deferred))
-          )
-        })
-      )
-
-    /** Renews `due` in the background, retrying while it is still valid. */
-    const renewInBackground = (due: Entry<S>): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        const driver = yield* Schedule.driver(refreshRetry)
-        while (entry === due) {
-          const exit = yield* Effect.exit(joinOrStart(operationFor()))
-          if (Exit.isSuccess(exit) || entry !== due) return
-          const now = yield* Clock.currentTimeMillis
-          // Once the session has expired, callers take over in the foreground
-          // and get the error themselves; no background loop outlives validity.
-          if (now >= due.staleAt) return
-          const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
-          if (error === undefined) return
-          const more = yield* Effect.exit(driver.next(error))
-          if (Exit.isFailure(more)) return
-        }
-      })
-
-    const renewWhenDue = (due: Entry<S>): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        if (due.refreshAt > now) yield* Effect.sleep(Duration.millis(due.refreshAt - now))
-        if (claimRenewal(due)) yield* renewInBackground(due)
-      })
-
-    /** Marks `due` as being renewed; false if it already is, or is no longer current. */
-    const claimRenewal = (due: Entry<S>): boolean => {
-      if (due.renewing || entry !== due || closed) return false
-      due.renewing = true
-      return true
-    }
-
-    // Use-time check for a renewal whose timer has not fired yet (a laptop that
-    // slept past it): start it now, and keep serving the still-valid session.
-    const kick = (due: Entry<S>): Effect.Effect<S> =>
-      Effect.uninterruptible(Effect.suspend(() =>
-        claimRenewal(due) ? Effect.zipRight(fork(Effect.interruptible(renewInBackground(due))), due.hit) : due.hit
-      ))
-
-    const slow: Effect.Effect<S, E> = Effect.map(
-      Effect.suspend(() =>
-        joinOrStart(operationFor())
-      ),
-      (next) => next.session
+    const registered = Scope.addFinalizerExit(Context.get(context, Scope.Scope), engine.close.bind(engine))
+    const built = options.persistence === undefined ? registered : Effect.zipRight(
+      registered,
+      engine.load(options.persistence)
     )
-
-    // The caller's clock decides at use time (rule 8): a laptop that slept past expiry renews on its first call.
-    const session: Effect.Effect<S, E> = Effect.clockWith((now) => {
-      const current = entry
-      if (current !== undefined) {
-        const at = now.unsafeCurrentTimeMillis()
-        if (at < current.refreshAt) return current.hit
-        if (at < current.staleAt) return kick(current)
-      }
-      return slow
-    })
-
-    const refresh: Effect.Effect<S, E> = slow
-
-    const invalidate = (
-      stale: S,
-      invalidateOptions?: { readonly rejected?: boolean | undefined }
-    ): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const rejected = invalidateOptions?.rejected ?? true
-        const current = entry
-        const isCurrent = current !== undefined && current.session === stale
-        const at = clock.unsafeCurrentTimeMillis()
-        if (rejected && publishing()) {
-          publish(
-            AuthEvent.Rejected({
-              ...who,
-              generation: isCurrent ? current.generation : generation,
-              at,
-              current: isCurrent
-            })
-          )
-        }
-        if (!isCurrent) return rejected ? Metric.increment(metrics.rejections) : Effect.void
-        replace(undefined)
-        basisRejected = rejected
-        if (publishing()) publish(AuthEvent.Invalidated({ ...who, generation: current.generation, at }))
-        return rejected ? Metric.increment(metrics.rejections) : Effect.void
-      })
-
-    const current = Effect.clockWith((now) =>
-      Effect.sync(() => {
-        const e = entry
-        return e !== undefined && now.unsafeCurrentTimeMillis() < e.staleAt ? Option.some(e.session) : Option.none()
-      })
-    )
-
-    // Restore a stored session: a still-valid one of this account means no login at all.
-    if (options.persistence !== undefined) {
-      const persistence = options.persistence
-      const loaded = yield* persistence.store.load(persistence.key).pipe(
-        Effect.timeoutFail({ duration: storeTimeout, onTimeout: () => ({ _tag: "Timeout" as const }) }),
-        Effect.flatMap(Option.match({
-          onNone: () => Effect.succeed(Option.none<S>()),
-          onSome: (encoded) => Effect.asSome(Schema.decode(Schema.parseJson(persistence.schema))(encoded))
-        })),
-        Effect.catchAll((error) =>
-          Effect.logWarning(`authfx: could not load the stored ${provider} session`).pipe(
-            Effect.annotateLogs({ ...attributes, "error": error._tag }),
-            Effect.as(Option.none<S>())
-          )
-        )
-      )
-      if (Option.isSome(loaded)) {
-        const now = yield* Clock.currentTimeMillis
-        const expiry = options.expiresAt?.(loaded.value)
-        const ours = persistence.belongsTo === undefined || persistence.belongsTo(loaded.value)
-        // An expiry decades away, or not a number, is not a session this engine wrote.
-        const plausible = expiry === undefined || (Number.isFinite(expiry) && expiry < now + 10 * 365 * 86_400_000)
-        if (!ours || !plausible) {
-          yield* Effect.logWarning(
-            `authfx: the stored ${provider} session ${
-              ours ? "has an implausible expiry" : "belongs to another account"
-            }: discarded`
-          ).pipe(Effect.annotateLogs(attributes))
-        } else if (expiry === undefined || expiry - skew > now) {
-          yield* install(loaded.value, "store", now)
-        } else {
-          // An expired stored session is still a basis for a refresh (a 7-day
-          // refresh token outlives a 30-minute access token).
-          basis = loaded.value
-        }
-      }
-    }
-
-    const events: Stream.Stream<AuthEvent.AuthEvent> = Stream.suspend(() => {
-      if (closed) return Stream.empty
-      pubsub ??= Effect.runSync(PubSub.unbounded<AuthEvent.AuthEvent>())
-      return Stream.fromPubSub(pubsub)
-    })
-
-    return {
-      provider,
-      session,
-      refresh,
-      invalidate,
-      current,
-      events
-    } satisfies Authenticated<P> as Authenticated<P>
+    return Effect.as(built, engine as Authenticated<P>)
   })
 
+/** Clocks known to be Effect's live clock (whose scheduler is the platform's timers), or known not to be. */
+const liveClocks = new WeakMap<Clock.Clock, boolean>()
+let platformScheduler: unknown
+
 /**
- * The platform timer behind Effect's live clock, when `clock` is that clock;
- * `undefined` for any other (a `TestClock`, a user's clock).
+ * Whether `clock` is Effect's live clock: its scheduler is the platform's
+ * timers. `false` for any other (a `TestClock`, a user's clock). Worked out
+ * once per clock.
  */
-const liveScheduler = (clock: Clock.Clock): Clock.ClockScheduler | undefined => {
-  const candidate = (clock as { readonly scheduler?: unknown }).scheduler
-  if (typeof candidate !== "function" || "adjust" in clock) return undefined
-  const scheduler = Effect.runSync(candidate.call(clock) as Effect.Effect<unknown>)
-  return typeof scheduler === "object" && scheduler !== null && "unsafeSchedule" in scheduler
-    ? scheduler as Clock.ClockScheduler
-    : undefined
+/** `Clock.scheduler`, a method of Effect's clocks that the `Clock` interface does not declare. */
+const schedulerOf = (clock: Clock.Clock): Effect.Effect<unknown> => {
+  const scheduler = (clock as { readonly scheduler?: unknown }).scheduler
+  return typeof scheduler === "function" ? scheduler.call(clock) as Effect.Effect<unknown> : Effect.void
+}
+
+const isLive = (clock: Clock.Clock): boolean => {
+  let live = liveClocks.get(clock)
+  if (live === undefined) {
+    live = false
+    if (!("adjust" in clock)) {
+      try {
+        platformScheduler ??= Effect.runSync(Effect.flatMap(Effect.clock, schedulerOf))
+        live = platformScheduler !== undefined && Effect.runSync(schedulerOf(clock)) === platformScheduler
+      } catch {
+        live = false
+      }
+    }
+    liveClocks.set(clock, live)
+  }
+  return live
 }
 
 const describe = (cause: Cause.Cause<unknown>): string => {

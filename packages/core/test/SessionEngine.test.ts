@@ -108,6 +108,28 @@ describe("SessionEngine", () => {
         assert.strictEqual(h.refreshes(), 1)
       }))
 
+    it.live("on the live clock the pending renewal is a platform timer, not a fiber, and stops with the scope", () =>
+      Effect.gen(function*() {
+        const supervisor = yield* Supervisor.track
+        const unfinished = Effect.map(supervisor.value, (fibers) => fibers.filter((f) => f.unsafePoll() === null))
+        const scope = yield* Scope.make()
+        // 300 ms sessions: renewed half-way through (shorter than the 30 s margin), about 150 ms after each login.
+        const h = yield* makeHarness({ lifetimeMillis: 300, refreshJitter: 0 }).pipe(
+          Scope.extend(scope),
+          Effect.supervised(supervisor)
+        )
+        const first = yield* h.auth.session.pipe(Effect.supervised(supervisor))
+        // The login's fiber has ended; nothing sleeps until the renewal (on a TestClock a fiber would).
+        yield* waitUntil(() => Effect.runSync(unfinished).length === 0)
+        yield* Effect.sleep("240 millis")
+        assert.strictEqual(h.refreshes(), 1)
+        assert.notStrictEqual(yield* h.auth.session, first)
+        yield* Scope.close(scope, Exit.void)
+        // The renewal after that one was due 150 ms later: closing the scope cancelled its timer.
+        yield* Effect.sleep("300 millis")
+        assert.strictEqual(h.refreshes(), 1)
+      }))
+
     it.scoped("a session without expiry is never renewed by time", () =>
       Effect.gen(function*() {
         const h = yield* makeHarness({})
@@ -194,6 +216,18 @@ describe("SessionEngine", () => {
         const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
         const stale = yield* h.auth.session
         yield* concurrently(1000, h.auth.invalidate(stale).pipe(Effect.zipRight(h.auth.session)))
+        assert.strictEqual(h.acquires(), 2)
+      }))
+
+    it.scoped("the service's members work detached from it, as its type allows", () =>
+      Effect.gen(function*() {
+        const h = yield* makeHarness({ lifetimeMillis: 60_000, withRefresh: false })
+        const { current, invalidate, session } = h.auth
+        const stale = yield* session
+        assert.deepStrictEqual(yield* current, Option.some(stale))
+        yield* invalidate(stale)
+        assert.isTrue(Option.isNone(yield* current))
+        assert.notStrictEqual(yield* session, stale)
         assert.strictEqual(h.acquires(), 2)
       }))
 
