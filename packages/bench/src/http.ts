@@ -33,7 +33,7 @@ const authenticate = (http: HttpClient.HttpClient) =>
         response.status === 401 ? Effect.fail(new Authenticated.SessionRejected({ status: 401 })) : Effect.void
     }))
 
-/** Requests per second, bare and authenticated, alternating rounds; median of five. */
+/** Requests per second, bare and authenticated, alternating rounds; median of nine. */
 export const throughput = Effect.scoped(Effect.gen(function*() {
   const child = yield* Effect.acquireRelease(
     Effect.promise(() => Child.start("ok-server.mjs")),
@@ -57,7 +57,7 @@ export const throughput = Effect.scoped(Effect.gen(function*() {
   yield* run(authed)
   const bareRps: Array<number> = []
   const authRps: Array<number> = []
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 9; i++) {
     bareRps.push(yield* run(bare))
     authRps.push(yield* run(authed))
   }
