@@ -562,6 +562,25 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
     )
   }
 
+  /** A flight that ended without a usable session: counted, published, and its waiters failed with `cause`. */
+  flightFailed(
+    flight: Flight<Entry<Provider.Session<P>>, Provider.Error<P>>,
+    operation: Operation,
+    now: number,
+    cause: Cause.Cause<Provider.Error<P>>
+  ): Effect.Effect<void> {
+    this.flight = undefined
+    this.failures += 1
+    return Effect.map(Metric.increment(this.metrics.failures), () => {
+      if (this.pubsub !== undefined) {
+        this.publish(
+          AuthEvent.Failed({ ...this.who(), at: now, operation, attempt: this.failures, error: describe(cause) })
+        )
+      }
+      flight.done(Exit.failCause(cause))
+    })
+  }
+
   runFlight(
     flight: Flight<Entry<Provider.Session<P>>, Provider.Error<P>>,
     operation: Operation
@@ -585,22 +604,12 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
           const unusableError = this.unusableError = this.unusableFailure(exit.value, now)
           if (this.unusable > 1) {
             this.replace(previous !== next && previous !== undefined && previous.staleAt > now ? previous : undefined)
-            this.flight = undefined
-            this.failures += 1
-            yield* Metric.increment(metrics.failures)
-            if (this.pubsub !== undefined) {
-              this.publish(
-                AuthEvent.Failed({
-                  ...this.who(),
-                  at: now,
-                  operation,
-                  attempt: this.failures,
-                  error: describe(Cause.fail(unusableError))
-                })
-              )
-            }
-            flight.done(Exit.fail(unusableError as unknown as Provider.Error<P>))
-            return
+            return yield* this.flightFailed(
+              flight,
+              operation,
+              now,
+              Cause.fail(unusableError as unknown as Provider.Error<P>)
+            )
           }
         } else {
           this.unusable = 0
@@ -612,21 +621,7 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
         // closing right after a login waits for the save (at most that long) instead of leaving it half-written.
         if (this.options.persistence !== undefined) this.pendingSave = yield* Effect.forkDaemon(this.save(exit.value))
       } else {
-        this.flight = undefined
-        this.failures += 1
-        yield* Metric.increment(metrics.failures)
-        if (this.pubsub !== undefined) {
-          this.publish(
-            AuthEvent.Failed({
-              ...this.who(),
-              at: now,
-              operation,
-              attempt: this.failures,
-              error: describe(exit.cause)
-            })
-          )
-        }
-        flight.done(Exit.failCause(exit.cause))
+        yield* this.flightFailed(flight, operation, now, exit.cause)
       }
     }).pipe(
       Effect.onInterrupt(() =>
