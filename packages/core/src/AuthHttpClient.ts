@@ -244,7 +244,7 @@ export const make = <P extends Provider.Any, E = never>(
       description: `the body is larger than ${error.limit} bytes; the rest was not read`
     })
 
-  /** Platform errors become the core family; a body over the bound is `TooLarge`; the rest passes. */
+  /** Platform errors become the core family; the provider's own errors and ours pass as they are. */
   const mapFailure = (error: unknown): Effect.Effect<never, unknown> => {
     const tag = (error as { readonly _tag?: unknown } | undefined)?._tag
     return Effect.fail(
