@@ -40,24 +40,28 @@ describe("TeraboxClient.list: every page", () => {
       )
     }))
 
-  it.scoped("any page size from 1 to 1000 gives the same entries; the fake's own cap does not cut the listing", () =>
-    Effect.gen(function*() {
-      const { fake, terabox } = yield* setup()
-      fake.addFiles("/big", 1005)
-      const reference = (yield* terabox.list("/big")).map((e) => e.fsId)
-      for (const [pageSize, pages] of [[1000, 3], [100, 12], [7, 145]] as const) {
-        const before = fake.counters.listPages
-        const entries = yield* terabox.list("/big", { pageSize })
-        assert.deepStrictEqual(entries.map((e) => e.fsId), reference, `pageSize ${pageSize}`)
-        assert.strictEqual(fake.counters.listPages - before, pages, `pageSize ${pageSize}`)
-      }
-      // One entry a page: /docs (two files) in three pages.
-      assert.strictEqual((yield* terabox.list("/docs", { pageSize: 1 })).length, 2)
-      // A site that serves fewer than asked (a cap below the page size): an empty page is still the only end.
-      const capped = yield* setup({ numAbove1000: "cap" })
-      capped.fake.addFiles("/big", 1005)
-      assert.strictEqual((yield* capped.terabox.list("/big", { pageSize: 1000 })).length, 1005)
-    }), 60_000)
+  it.scoped(
+    "any page size from 1 to 1000 gives the same entries; the fake's own cap does not cut the listing",
+    () =>
+      Effect.gen(function*() {
+        const { fake, terabox } = yield* setup()
+        fake.addFiles("/big", 1005)
+        const reference = (yield* terabox.list("/big")).map((e) => e.fsId)
+        for (const [pageSize, pages] of [[1000, 3], [100, 12], [7, 145]] as const) {
+          const before = fake.counters.listPages
+          const entries = yield* terabox.list("/big", { pageSize })
+          assert.deepStrictEqual(entries.map((e) => e.fsId), reference, `pageSize ${pageSize}`)
+          assert.strictEqual(fake.counters.listPages - before, pages, `pageSize ${pageSize}`)
+        }
+        // One entry a page: /docs (two files) in three pages.
+        assert.strictEqual((yield* terabox.list("/docs", { pageSize: 1 })).length, 2)
+        // A site that serves fewer than asked (a cap below the page size): an empty page is still the only end.
+        const capped = yield* setup({ numAbove1000: "cap" })
+        capped.fake.addFiles("/big", 1005)
+        assert.strictEqual((yield* capped.terabox.list("/big", { pageSize: 1000 })).length, 1005)
+      }),
+    60_000
+  )
 
   it.scoped("listStream fetches a page only when the one before has been consumed", () =>
     Effect.gen(function*() {

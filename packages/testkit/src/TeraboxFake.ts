@@ -365,7 +365,10 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
           fs_id: f.fs_id,
           server_mtime: 1_700_000_000
         }))
-        .sort((a, b) => (a.server_filename! < b.server_filename! ? -1 : a.server_filename! > b.server_filename! ? 1 : 0))
+        .sort((
+          a,
+          b
+        ) => (a.server_filename! < b.server_filename! ? -1 : a.server_filename! > b.server_filename! ? 1 : 0))
 
     // `POST /api/filemanager?opera=…&onnest=fail` with the form field `filelist` (all three maintained clients send it
     // that way; `async` and `ondup` ride in the form too with alist/OpenList, and are not required).

@@ -112,7 +112,9 @@ export const pages = <A, E>(options: {
           })
         )
       }
-      return Effect.succeed(Option.some([Chunk.unsafeFromArray(entries), { page: state.page + 1, count, previous: ids }]))
+      return Effect.succeed(
+        Option.some([Chunk.unsafeFromArray(entries), { page: state.page + 1, count, previous: ids }])
+      )
     })
   return Stream.unfoldChunkEffect({ page: 1, count: 0, previous: undefined } as State, step)
 }
