@@ -3,7 +3,8 @@
  * clients (alist and OpenList `drivers/terabox/util.go`, seiya's terabox-api
  * `TeraBoxApp`, rclone's backend) send and expect of the real site: the
  * `ndus` cookie; a homepage (`/main` as seiya reads it, `/` as alist and
- * OpenList read it) that embeds the jsToken as the real page does — fully percent-encoded `fn%28%22<token>%22%29` inside
+ * OpenList read it) that embeds the jsToken as the real page does — fully
+ * percent-encoded `fn%28%22<token>%22%29` inside
  * ``eval(decodeURIComponent(`…`))`` and inside `templateData.jsToken`, the
  * latter on one line or pretty-printed; a redirect to `/login` for a dead
  * cookie; errno answers with HTTP 200; region moves through a

@@ -9,9 +9,9 @@ const provider = "terabox"
 /**
  * The most entries one page of `/api/list` is asked for. alist and OpenList ask for 100 (alist-org/alist and
  * OpenListTeam/OpenList `drivers/terabox/util.go`, `getFiles`); Baidu's netdisk open API, whose shapes Terabox's
- * web API shares, documents 1000 as the default and the advised most of a `list` page (`limit`). seiya-dev's terabox-api asks for 20000 in one
- * page, which the site may serve capped: nothing above 1000 is asked for, and the end of a listing is an empty page
- * whatever the size of the pages before it.
+ * web API shares, documents 1000 as the default and the advised most of a `list` page (`limit`). seiya-dev's
+ * terabox-api asks for 20000 in one page, which the site may serve capped: nothing above 1000 is asked for, and the
+ * end of a listing is an empty page whatever the size of the pages before it.
  */
 export const maxPageSize = 1000
 

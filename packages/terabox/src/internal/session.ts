@@ -111,8 +111,8 @@ const decodeErrno = Schema.decodeUnknownOption(Errno)
  * The errnos after which a client fetches a new jsToken: 4000023 ("need verify": alist-org/alist and
  * OpenListTeam/OpenList `drivers/terabox/util.go`, `request`) and 450016 (OpenList's check beside it since
  * OpenList#1547, November 2025, "wrong return code used", which corrected the seven-digit `4500016` it had carried
- * since OpenList#733, July 2025; the project's provider notes name 450016 for filemanager and precreate answers). `4500016` is no code
- * of the site's: no source shows it sent, and the one client that checked it replaced it with 450016.
+ * since OpenList#733, July 2025; the project's provider notes name 450016 for filemanager and precreate answers).
+ * `4500016` is no code of the site's: no source shows it sent, and the one client that checked it replaced it.
  */
 export const staleJsTokenErrnos: ReadonlySet<number> = new Set([4000023, 450016])
 
