@@ -6,8 +6,8 @@ import { tonProofDigest } from "../src/internal/tonConnect.js"
 /**
  * A ton_proof a real v4r2 wallet produced for ton-connect.github.io, published as a test vector by an open-source
  * verifier (the Rooch network's TON proof tests). It checks the byte layout against a wallet app's, not against
- * another reading of the specification: the byte order of the domain length and the timestamp (little endian) is
- * exactly what the specification leaves unsaid.
+ * another reading of the specification: the byte order of the domain length and the timestamp (little endian), which
+ * the specification has stated since March 2025, is what a wallet app actually signs.
  */
 const vector = {
   address: "0:b1481ee8620ebf33b7882fa749654176ef00c7e4cac95ed39f371d5775920814",

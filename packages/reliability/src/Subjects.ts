@@ -180,7 +180,8 @@ const terabox: Adapter = {
   provider: "terabox",
   make: (options = {}) =>
     Effect.gen(function*() {
-      const fake = yield* TeraboxFake.make()
+      // Every route checks the jsToken (the real site is known to on writes only), so that `revoke` reaches `quota`.
+      const fake = yield* TeraboxFake.make({ jsTokenRequiredOn: "all" })
       const context = yield* Layer.build(
         TeraboxClient.layer({
           url: options.url ?? fake.url,

@@ -1,11 +1,14 @@
 /**
- * `TeraboxClient`: typed reads (`userInfo`, `list`, `quota`) and writes
- * (`rename`, `move`, `copy`, `delete`, carrying bdstoken) on the Terabox web
- * API, with the common query, the cookie jar and the tokens added to every
- * call.
+ * `TeraboxClient`: typed reads (`userInfo`, `list` / `listStream`, `quota`)
+ * and writes (`rename`, `move`, `copy`, `delete`, carrying bdstoken) on the
+ * Terabox web API, with the common query, the cookie jar and the tokens added
+ * to every call, each exchange bounded by `timeout` (default 30 s, the body
+ * included).
  *
- * - errno `4000023` / `450016` / `4500016` (a stale jsToken): re-read the
- *   homepage and replay once;
+ * - a folder is listed page by page until an empty page: nothing is lost past
+ *   the first page, and a listing that cannot finish is a typed error;
+ * - errno `4000023` / `450016` (a stale jsToken): re-read the homepage and
+ *   replay once;
  * - errno `-6` with a `region-domain-prefix` or `url-domain-prefix` header, or
  *   a homepage redirect to another allowed Terabox host: move to that region
  *   and replay once; `-6` otherwise, or a redirect to `/login`: `CredentialsRejected`
@@ -23,14 +26,18 @@ import * as Keyed from "@authfx/core/Keyed"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as listing from "./internal/listing.js"
 import * as internal from "./internal/session.js"
 import {
   Errno,
@@ -77,12 +84,38 @@ export interface Quota {
 }
 
 /**
+ * How a folder is listed: the size of each page and the bounds that stop a listing that would not end.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ListOptions {
+  /** Entries asked for per page, 1 to 1000 (default 1000); anything else is a `ConfigurationError`. */
+  readonly pageSize?: number | undefined
+  /** The most pages with entries read (default 10,000); one more is a `ProtocolError` (`TooLarge`). */
+  readonly maxPages?: number | undefined
+  /** The most entries read (default 1,000,000); one more is a `ProtocolError` (`TooLarge`). */
+  readonly maxEntries?: number | undefined
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface Service {
   readonly userInfo: Effect.Effect<UserInfo, TeraboxError>
-  readonly list: (dir: string) => Effect.Effect<ReadonlyArray<Entry>, TeraboxError>
+  /**
+   * Every entry of `dir`: all its pages, read one after the other until an empty one. An error on any page fails
+   * the whole listing (never a short result), and so do a server that repeats a page and the bounds of `options`.
+   */
+  readonly list: (dir: string, options?: ListOptions) => Effect.Effect<ReadonlyArray<Entry>, TeraboxError>
+  /**
+   * The entries of `dir` as a stream: a page is fetched when the one before has been consumed, so memory holds one
+   * page. Ends after the last page; fails as `list` does.
+   *
+   * @since 0.2.0
+   */
+  readonly listStream: (dir: string, options?: ListOptions) => Stream.Stream<Entry, TeraboxError>
   readonly quota: Effect.Effect<Quota, TeraboxError>
   readonly rename: (path: string, newName: string) => Effect.Effect<void, TeraboxError>
   readonly move: (path: string, destDir: string, newName?: string) => Effect.Effect<void, TeraboxError>
@@ -120,6 +153,13 @@ export interface Options {
   readonly allowedDomains?: ReadonlyArray<string> | undefined
   /** Retry of transient failures (default `Policy.transientSchedule()`); `false` for none. */
   readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
+  /**
+   * The bound on each exchange — the homepage read, `check/login`, every API call and each page of a listing —
+   * from connecting to the last byte of the body (default 30 seconds); past it, `TransportError` (`Timeout`).
+   *
+   * @since 0.2.0
+   */
+  readonly timeout?: Duration.DurationInput | undefined
   /**
    * One session (jsToken, bdstoken) per account across the fleet: the
    * `Coordination` to use (default: the one in the context, if any); `false`
@@ -164,6 +204,7 @@ export const make = (options: Options): Effect.Effect<
       sign,
       classify,
       retry: options.retry,
+      timeout: options.timeout ?? internal.defaultTimeout,
       redactedHeaders: ["cookie"],
       secretUrlParams: ["jsToken", "bdstoken"]
     })
@@ -196,6 +237,38 @@ export const make = (options: Options): Effect.Effect<
         Effect.withSpan(`TeraboxClient.${opera}`, { attributes: { "authfx.provider": provider } })
       )
 
+    /**
+     * One page of `/api/list`: `GET` with the query alist and OpenList send (`dir`, `order`, `desc`, `num`, `page`;
+     * `drivers/terabox/util.go`, `getFiles`), which the site serves as it serves seiya-dev's form-body `POST`.
+     */
+    const listPage = (dir: string, page: number, size: number) =>
+      http.get("/api/list", {
+        urlParams: { dir, order: "name", desc: "0", num: String(size), page: String(page) }
+      }).pipe(
+        Effect.flatMap(decode(ListResponse)),
+        Effect.map(({ list }) =>
+          list.map((e): Entry => ({
+            name: e.server_filename,
+            path: e.path,
+            isDir: e.isdir === 1 || e.isdir === true,
+            size: e.size,
+            fsId: e.fs_id
+          }))
+        ),
+        Effect.withSpan("TeraboxClient.listPage", { attributes: { "authfx.provider": provider, page } })
+      )
+
+    const listStream = (dir: string, options?: ListOptions): Stream.Stream<Entry, TeraboxError> =>
+      Stream.unwrap(
+        Effect.map(listing.limits(options), (limits) =>
+          listing.pages({
+            what: `GET /api/list?dir=${encodeURIComponent(dir)}`,
+            limits,
+            fetch: (page, size) => listPage(dir, page, size),
+            id: (entry) => entry.fsId
+          }))
+      ).pipe(Stream.withSpan("TeraboxClient.list", { attributes: { "authfx.provider": provider } }))
+
     const nameOf = (path: string, newName: string | undefined) => newName ?? path.split("/").at(-1) ?? path
 
     const client: Service = {
@@ -207,20 +280,8 @@ export const make = (options: Options): Effect.Effect<
         const [record] = info.records
         return { uname: record.uname, uk: session.uk, vipType: record.vip_type }
       }).pipe(Effect.withSpan("TeraboxClient.userInfo")),
-      list: (dir) =>
-        http.get("/api/list", { urlParams: { dir, order: "name", desc: "0", num: "1000", page: "1" } }).pipe(
-          Effect.flatMap(decode(ListResponse)),
-          Effect.map(({ list }) =>
-            list.map((e) => ({
-              name: e.server_filename,
-              path: e.path,
-              isDir: e.isdir === 1 || e.isdir === true,
-              size: e.size,
-              fsId: e.fs_id
-            }))
-          ),
-          Effect.withSpan("TeraboxClient.list")
-        ),
+      list: (dir, options) => Stream.runCollect(listStream(dir, options)).pipe(Effect.map(Chunk.toReadonlyArray)),
+      listStream,
       quota: http.get("/api/quota", { urlParams: { checkexpire: "1", checkfree: "1" } }).pipe(
         Effect.flatMap(decode(QuotaResponse)),
         Effect.map(({ total, used }) => ({ total, used, free: total - used })),

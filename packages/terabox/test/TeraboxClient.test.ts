@@ -75,18 +75,34 @@ describe("TeraboxClient", () => {
 
   it.scoped("the jsToken rotated: one re-read of the page, one replay, no failure", () =>
     Effect.gen(function*() {
-      for (const staleJsTokenErrno of [4000023, 450016, 4500016] as const) {
+      for (const staleJsTokenErrno of [4000023, 450016] as const) {
+        // By default only writes need the jsToken (as the evidence says): a rename meets the rotation.
         const { fake, terabox } = yield* setup({ staleJsTokenErrno })
         yield* terabox.quota
         fake.rotateJsToken()
         yield* terabox.list("/")
-        assert.deepStrictEqual([fake.counters.pages, fake.counters.staleJsToken], [2, 1])
+        assert.deepStrictEqual([fake.counters.pages, fake.counters.staleJsToken], [1, 0])
+        yield* terabox.rename("/docs/notes.txt", "todo.txt")
+        assert.deepStrictEqual([fake.counters.pages, fake.counters.staleJsToken, fake.counters.writes], [2, 1, 1])
+        // A site that demands it on every route: a listing meets it the same way.
+        const strict = yield* setup({ staleJsTokenErrno, jsTokenRequiredOn: "all" })
+        yield* strict.terabox.quota
+        strict.fake.rotateJsToken()
+        yield* strict.terabox.list("/")
+        assert.deepStrictEqual([strict.fake.counters.pages, strict.fake.counters.staleJsToken], [2, 1])
       }
+      // The seven-digit 4500016 (a typo OpenList carried from July to November 2025) is no stale-jsToken code.
+      const { fake, terabox } = yield* setup()
+      yield* terabox.quota
+      fake.failNext(1, 200, { body: { errno: 4500016 } })
+      const error = yield* Effect.flip(terabox.quota)
+      assert.strictEqual(error._tag === "TeraboxApiError" && error.errno, 4500016)
+      assert.strictEqual(fake.counters.pages, 1)
     }).pipe(Effect.provide(Http)))
 
   it.scoped("1,000 concurrent calls after a jsToken rotation: one re-read", () =>
     Effect.gen(function*() {
-      const { fake, terabox } = yield* setup()
+      const { fake, terabox } = yield* setup({ jsTokenRequiredOn: "all" })
       yield* terabox.quota
       fake.rotateJsToken()
       const results = yield* Effect.all(Array.from({ length: 1000 }, () => Effect.either(terabox.quota)), {

@@ -153,7 +153,7 @@ describe("Terabox redirects", () => {
 
   it.scoped("FetchHttpClient: the whole session works, and a cookie that dies mid-session is CookieExpired", () =>
     Effect.gen(function*() {
-      const fake = yield* TeraboxFake.make()
+      const fake = yield* TeraboxFake.make({ jsTokenRequiredOn: "all" })
       const { terabox } = yield* client(fake, {}, FetchHttpClient.layer)
       assert.strictEqual((yield* terabox.userInfo).uk, fake.uk)
       fake.rotateJsToken()

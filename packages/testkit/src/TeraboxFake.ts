@@ -2,21 +2,24 @@
  * A loopback Terabox web API, written from what the maintained open-source
  * clients (alist and OpenList `drivers/terabox/util.go`, seiya's terabox-api
  * `TeraBoxApp`, rclone's backend) send and expect of the real site: the
- * `ndus` cookie; a homepage (`/main`, `/`) that embeds the jsToken as the real
- * page does — fully percent-encoded `fn%28%22<token>%22%29` inside
+ * `ndus` cookie; a homepage (`/main` as seiya reads it, `/` as alist and
+ * OpenList read it) that embeds the jsToken as the real page does — fully
+ * percent-encoded `fn%28%22<token>%22%29` inside
  * ``eval(decodeURIComponent(`…`))`` and inside `templateData.jsToken`, the
  * latter on one line or pretty-printed; a redirect to `/login` for a dead
  * cookie; errno answers with HTTP 200; region moves through a
  * `region-domain-prefix` or `url-domain-prefix` header and through a homepage
- * redirect to the region's host.
+ * redirect to the region's host; folders listed page by page (`page`, `num`,
+ * an empty page past the end) by `GET` or by `POST` with a form body.
  *
  * One server cannot serve several hostnames, so a region is a second server
  * sharing the same state: `regionOrigins` maps each prefix to its origin
  * (all on 127.0.0.1: clients configure `allowedDomains: ["127.0.0.1"]`).
  * Each rule the fake enforces says where it comes from; what is unknown about
  * the real site is switchable: bdstoken enforcement on writes, the errno of a
- * stale jsToken, whether the common query is required, the region header's
- * name, the login redirect's form, where the page carries the token.
+ * stale jsToken, which routes need the jsToken, what a `num` above 1000 gets,
+ * whether the common query is required, the region header's name, the login
+ * redirect's form, where the page carries the token.
  *
  * @since 0.1.0
  */
@@ -37,8 +40,30 @@ export interface Options {
   readonly uname?: string | undefined
   /** Whether `/api/filemanager` refuses a missing or wrong bdstoken (default false: unknown). */
   readonly enforceBdstoken?: boolean | undefined
-  /** The errno of a stale jsToken (default 4000023, the one every maintained client checks). */
-  readonly staleJsTokenErrno?: 4000023 | 450016 | 4500016 | undefined
+  /**
+   * The errno of a stale jsToken (default 4000023, which alist and OpenList both check; OpenList also checks 450016
+   * since OpenList#1547 — the seven-digit 4500016 it carried before was a typo it corrected).
+   */
+  readonly staleJsTokenErrno?: 4000023 | 450016 | undefined
+  /**
+   * The API routes that answer the stale-jsToken errno to a missing or old jsToken (default `["/api/filemanager"]`).
+   * Evidence: seiya-dev's terabox-api calls `GET /api/check/login` with no query at all, `GET /api/quota` with
+   * `checkexpire`/`checkfree` only, and lists with `POST /api/list` and a form body without jsToken (it dropped the
+   * jsToken from listing in mid-2025, when it moved out of terabox-node's `modules/api.js`); OpenList calls
+   * `check/login` with an empty jsToken at start (`drivers/terabox/driver.go`, `Init`). Writes are where the
+   * stale-jsToken errnos are reported (the project's provider notes). The other routes are unknown, so free by
+   * default; `"all"` makes every API route demand it, as alist's and OpenList's `request` helper assumes by sending
+   * it everywhere.
+   */
+  readonly jsTokenRequiredOn?: ReadonlyArray<ApiRoute> | "all" | undefined
+  /**
+   * What `/api/list` does with a `num` above 1000 (unknown: Baidu's netdisk API, whose shapes Terabox's shares,
+   * advises 1000 at most; seiya-dev's terabox-api asks for 20000): `"cap"` serves 1000 (default), `"reject"`
+   * answers errno 2, `"serve"` serves as many as asked.
+   */
+  readonly numAbove1000?: "cap" | "reject" | "serve" | undefined
+  /** `/api/list` ignores `page` and serves the first page every time (a broken server; default false). */
+  readonly ignorePage?: boolean | undefined
   /** Whether the page carries bdstoken in templateData (default true; else only `/api/gettemplatevariable`). */
   readonly bdstokenInPage?: boolean | undefined
   /** Where the page carries the jsToken (default `"both"`). */
@@ -52,6 +77,20 @@ export interface Options {
   /** Whether API calls without `app_id=250528&web=1` get errno 2 (default false: unknown). */
   readonly requireCommonQuery?: boolean | undefined
 }
+
+/**
+ * The API routes of the fake.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ApiRoute =
+  | "/api/check/login"
+  | "/api/user/getinfo"
+  | "/api/list"
+  | "/api/quota"
+  | "/api/gettemplatevariable"
+  | "/api/filemanager"
 
 /**
  * An API request as the fake received it, to check what a client sends where.
@@ -76,7 +115,7 @@ export interface Counters {
   requests: number
   /** Homepage loads (jsToken scrapes). */
   pages: number
-  /** API answers with errno 4000023 / 450016. */
+  /** API answers with the stale-jsToken errno (4000023 or 450016). */
   staleJsToken: number
   /** API answers with errno -6. */
   notLoggedIn: number
@@ -84,6 +123,8 @@ export interface Counters {
   regionMoves: number
   /** Write operations applied. */
   writes: number
+  /** `/api/list` pages served (empty ones included). */
+  listPages: number
 }
 
 /**
@@ -112,7 +153,7 @@ export interface TeraboxFake extends Faults {
   readonly uk: number
   readonly env: () => Readonly<Record<string, string>>
   readonly counters: Counters
-  /** A new jsToken: the old one answers errno 4000023 (or 450016). */
+  /** A new jsToken: the old one answers errno 4000023 (or 450016) on the routes that need it. */
   readonly rotateJsToken: () => string
   /** The cookie dies: the homepage redirects to `/login`, the API answers errno -6. */
   readonly expireCookie: () => void
@@ -122,6 +163,8 @@ export interface TeraboxFake extends Faults {
   readonly removeTokenFromPage: (removed: boolean) => void
   readonly setBdstokenEnforcement: (on: boolean) => void
   readonly files: () => ReadonlyArray<File>
+  /** Adds `count` files `<dir>/file-00001.bin`, … (`dir` is created if missing); returns their paths. */
+  readonly addFiles: (dir: string, count: number) => ReadonlyArray<string>
   /** The Cookie header of the last API request. */
   readonly lastCookie: () => string | undefined
   /** The last API request (method, path, query, form body). */
@@ -180,7 +223,18 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
     /** The region the session lives in: `undefined` for the primary origin. */
     let region: string | undefined
     let lastCookie: string | undefined
-    const counters: Counters = { requests: 0, pages: 0, staleJsToken: 0, notLoggedIn: 0, regionMoves: 0, writes: 0 }
+    const counters: Counters = {
+      requests: 0,
+      pages: 0,
+      staleJsToken: 0,
+      notLoggedIn: 0,
+      regionMoves: 0,
+      writes: 0,
+      listPages: 0
+    }
+    const jsTokenRequiredOn = options.jsTokenRequiredOn ?? ["/api/filemanager"]
+    const numAbove1000 = options.numAbove1000 ?? "cap"
+    const ignorePage = options.ignorePage ?? false
     const faults = makeFaults()
     const files = new Map<string, File>([
       ["/docs", { path: "/docs", isdir: 1, size: 0, fs_id: 1 }],
@@ -197,6 +251,7 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
     /** The checks every API call meets, in the order the maintained clients meet them. */
     const api = (
       prefix: string | undefined,
+      route: ApiRoute,
       handler: (
         query: URLSearchParams,
         form: Readonly<Record<string, string>>
@@ -240,9 +295,11 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
         if (requireCommonQuery && (query.get("app_id") !== "250528" || query.get("web") !== "1")) {
           return json({ errno: 2, errmsg: "param error" })
         }
-        // A missing or stale jsToken: "need verify" (alist and OpenList re-read the page on 4000023; OpenList also
-        // on 4500016; the project's provider notes name 450016). The errno is switchable.
-        if (query.get("jsToken") !== jsToken) {
+        // A missing or stale jsToken on a route that needs it: "need verify" (alist and OpenList re-read the page
+        // on 4000023, OpenList on 450016 too: `drivers/terabox/util.go`, `request`). Which routes need it is
+        // switchable (`jsTokenRequiredOn`), and so is the errno.
+        const needsToken = jsTokenRequiredOn === "all" || jsTokenRequiredOn.includes(route)
+        if (needsToken && query.get("jsToken") !== jsToken) {
           counters.staleJsToken += 1
           return json({ errno: staleErrno, errmsg: "need verify" })
         }
@@ -309,6 +366,10 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
           fs_id: f.fs_id,
           server_mtime: 1_700_000_000
         }))
+        .sort((
+          a,
+          b
+        ) => (a.server_filename! < b.server_filename! ? -1 : a.server_filename! > b.server_filename! ? 1 : 0))
 
     // `POST /api/filemanager?opera=…&onnest=fail` with the form field `filelist` (all three maintained clients send it
     // that way; `async` and `ondup` ride in the form too with alist/OpenList, and are not required).
@@ -365,6 +426,32 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
         return json({ errno: failed ? (info.length > 1 ? 12 : info[0]!.errno) : 0, info, taskid: 0 })
       })
 
+    /**
+     * `/api/list`: `GET` with the parameters in the query (alist and OpenList, `drivers/terabox/util.go`,
+     * `getFiles`) or `POST` with them in a form body (seiya-dev's terabox-api, `getRemoteDir`). `page` from 1 and
+     * `num` per page (both clients page until a page comes back empty; past the end the page is empty, `list: []`).
+     * Without `num` a page holds 1000 (Baidu's netdisk API default, unknown here); above 1000, `numAbove1000`.
+     */
+    const list = (query: URLSearchParams, form: Readonly<Record<string, string>>) =>
+      Effect.sync(() => {
+        counters.listPages += 1
+        const param = (name: string) => form[name] ?? query.get(name) ?? undefined
+        const dir = param("dir") ?? "/"
+        if (dir !== "/" && files.get(dir)?.isdir !== 1) return json({ errno: -9 })
+        // What the site does with a missing or malformed `page`/`num` is unknown: the defaults, never a refusal.
+        const whole = (value: string | undefined, fallback: number) => {
+          const n = Number(value ?? fallback)
+          return Number.isInteger(n) && n >= 1 ? n : fallback
+        }
+        const asked = whole(param("num"), 1000)
+        const pageNo = ignorePage ? 1 : whole(param("page"), 1)
+        if (asked > 1000 && numAbove1000 === "reject") return json({ errno: 2, errmsg: "param error" })
+        const num = asked > 1000 && numAbove1000 === "cap" ? 1000 : asked
+        const all = entries(dir)
+        if (param("desc") === "1") all.reverse()
+        return json({ errno: 0, list: all.slice((pageNo - 1) * num, pageNo * num), guid: 0 })
+      })
+
     const router = (prefix: string | undefined) =>
       HttpRouter.empty.pipe(
         HttpRouter.get("/main", page(prefix)),
@@ -372,28 +459,22 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
         HttpRouter.get("/login", Effect.succeed(HttpServerResponse.html("<html>login</html>"))),
         HttpRouter.get(
           "/api/check/login",
-          api(prefix, () => Effect.succeed(json({ errno: 0, uk, request_id: counters.requests })))
+          api(prefix, "/api/check/login", () => Effect.succeed(json({ errno: 0, uk, request_id: counters.requests })))
         ),
         HttpRouter.get(
           "/api/user/getinfo",
-          api(prefix, (query) =>
+          api(prefix, "/api/user/getinfo", (query) =>
             Effect.succeed(
               query.get("user_list")?.includes(String(uk))
                 ? json({ errno: 0, records: [{ uname, uk, vip_type: 0, avatar_url: "" }] })
                 : json({ errno: 2, errmsg: "param error" })
             ))
         ),
-        HttpRouter.get(
-          "/api/list",
-          api(prefix, (query) => {
-            const dir = query.get("dir") ?? "/"
-            if (dir !== "/" && files.get(dir)?.isdir !== 1) return Effect.succeed(json({ errno: -9 }))
-            return Effect.succeed(json({ errno: 0, list: entries(dir), guid: 0 }))
-          })
-        ),
+        HttpRouter.get("/api/list", api(prefix, "/api/list", list)),
+        HttpRouter.post("/api/list", api(prefix, "/api/list", list)),
         HttpRouter.get(
           "/api/quota",
-          api(prefix, () => {
+          api(prefix, "/api/quota", () => {
             const used = [...files.values()].reduce((sum, f) => sum + f.size, 0)
             return Effect.succeed(
               json({ errno: 0, total: 1_099_511_627_776, used, free: 1_099_511_627_776 - used, expire: false })
@@ -402,14 +483,14 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
         ),
         HttpRouter.get(
           "/api/gettemplatevariable",
-          api(prefix, (query) =>
+          api(prefix, "/api/gettemplatevariable", (query) =>
             Effect.succeed(
               (query.get("fields") ?? "").includes("bdstoken")
                 ? json({ errno: 0, result: { bdstoken } })
                 : json({ errno: 2, errmsg: "param error" })
             ))
         ),
-        HttpRouter.post("/api/filemanager", api(prefix, filemanager))
+        HttpRouter.post("/api/filemanager", api(prefix, "/api/filemanager", filemanager))
       )
 
     const primary = yield* FakeServer.serve(router(undefined))
@@ -439,6 +520,19 @@ export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, S
       lastApiRequest: () => lastApiRequest,
       redirectHomepageTo: (location) => void (homepageRedirect = location),
       files: () => [...files.values()],
+      addFiles: (dir, count) => {
+        const base = dir.replace(/\/$/, "")
+        if (base !== "" && !files.has(base)) {
+          fsIds += 1
+          files.set(base, { path: base, isdir: 1, size: 0, fs_id: fsIds })
+        }
+        return Array.from({ length: count }, (_, i) => {
+          const path = `${base}/file-${String(i + 1).padStart(5, "0")}.bin`
+          fsIds += 1
+          files.set(path, { path, isdir: 0, size: 1024 + i, fs_id: fsIds })
+          return path
+        })
+      },
       lastCookie: () => lastCookie
     }
   })

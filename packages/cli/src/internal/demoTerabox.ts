@@ -25,7 +25,9 @@ const words: Story.Words = {
 export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = Story.told(
   { provider, summary, words },
   Effect.gen(function*() {
-    const fake = yield* TeraboxFake.make({ uname: "authfx_demo", enforceBdstoken: true })
+    // Every route checks the jsToken here (the real site is known to on writes only), so that the rotation
+    // below shows on a read.
+    const fake = yield* TeraboxFake.make({ uname: "authfx_demo", enforceBdstoken: true, jsTokenRequiredOn: "all" })
     const context = yield* Layer.build(
       TeraboxClient.layer({
         url: fake.url,

@@ -51,10 +51,12 @@ const addressBytes = (address: string): Uint8Array => {
  * `sha256(0xffff ‖ "ton-connect" ‖ sha256("ton-proof-item-v2/" ‖ workchain ‖ hash ‖ domain length ‖ domain ‖
  * timestamp ‖ payload))`.
  *
- * The specification names the widths but not the byte order of the domain
- * length and the timestamp; the reference verifier (ton-connect/sdk
- * `TonProofService.checkProof`) and Tonkeeper write both little endian, the
- * workchain big endian.
+ * The TON Connect specification (ton-blockchain/ton-connect
+ * `requests-responses.md`, "Address proof signature") states the byte order
+ * since March 2025: the domain length (uint32) and the timestamp (uint64)
+ * little endian, the workchain (int32) and the hash big endian — as the
+ * reference verifier (ton-connect/sdk `TonProofService.checkProof`) and
+ * Tonkeeper write them.
  */
 export const tonProofDigest = (input: {
   readonly address: string

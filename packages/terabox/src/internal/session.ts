@@ -54,6 +54,9 @@ export const defaultAllowedDomains: ReadonlyArray<string> = [
   "terabox.fun"
 ]
 
+/** The bound on each exchange, body included, when `timeout` is not given. */
+export const defaultTimeout = "30 seconds"
+
 /** The query every API call carries, besides jsToken. */
 export const commonQuery = { app_id: "250528", web: "1", channel: "dubox", clienttype: "0" } as const
 
@@ -105,12 +108,13 @@ export const decodeJson = <A, I>(schema: Schema.Schema<A, I>, response: HttpClie
 const decodeErrno = Schema.decodeUnknownOption(Errno)
 
 /**
- * The errnos after which a client fetches a new jsToken: 4000023 ("need verify": alist, OpenList, seiya),
- * 4500016 (OpenList's check beside 4000023) and 450016 (the same code as the project's provider notes spell it).
- * Which one the site sends depends on the endpoint; a spurious re-read costs one homepage load, a missed one a
- * failed call, so every one of them re-reads.
+ * The errnos after which a client fetches a new jsToken: 4000023 ("need verify": alist-org/alist and
+ * OpenListTeam/OpenList `drivers/terabox/util.go`, `request`) and 450016 (OpenList's check beside it since
+ * OpenList#1547, November 2025, "wrong return code used", which corrected the seven-digit `4500016` it had carried
+ * since OpenList#733, July 2025; the project's provider notes name 450016 for filemanager and precreate answers).
+ * `4500016` is no code of the site's: no source shows it sent, and the one client that checked it replaced it.
  */
-export const staleJsTokenErrnos: ReadonlySet<number> = new Set([4000023, 450016, 4500016])
+export const staleJsTokenErrnos: ReadonlySet<number> = new Set([4000023, 450016])
 
 /**
  * The region a response points to: `region-domain-prefix` (the web app) or `url-domain-prefix` (what alist and
@@ -154,7 +158,7 @@ export const make = (
     const allowedDomains = options.allowedDomains ?? defaultAllowedDomains
     // The platform's client spans record the whole URL, and the jsToken travels
     // in the query: these requests get authfx's own spans instead.
-    // Pages and answers are read within the 30 s bound of each exchange and bounded in size.
+    // Pages and answers are read within the bound of each exchange (`timeout`) and bounded in size.
     // `bounded` also keeps `fetch` (FetchHttpClient) from following a redirect: it would carry the cookie wherever
     // `Location` points, and hide the `/login` redirect that says the cookie is dead.
     const client = AuthHttpClient.bounded(HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true))
@@ -183,7 +187,7 @@ export const make = (
             ? AuthResponse.transientAnswer(provider, response)
             : Effect.succeed(response)
         ),
-        Policy.timeout(provider, "30 seconds")
+        Policy.timeout(provider, options.timeout ?? defaultTimeout)
       )
       return retry === false ? once : once.pipe(Policy.retryTransient(retry))
     }
