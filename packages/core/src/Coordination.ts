@@ -619,6 +619,7 @@ export const make = (backend: Backend, options: Options = {}): Service => {
         // alive by a live holder; one whose end does not is a dead holder's, or a command's the client gave up on.
         let seen: { readonly ttl: number; readonly at: number } | undefined
         let alive = false
+        let firstSeen: number | undefined
         while (true) {
           const attempt = yield* Effect.either(backend.tryLease(key, RENEW, owner, leaseMillis, takeOver))
           if (Either.isLeft(attempt)) {
@@ -657,10 +658,13 @@ export const make = (backend: Backend, options: Options = {}): Service => {
               alive = true
             }
             seen = { ttl: ttlMillis, at: now }
+            firstSeen ??= now
             // A replica without a usable session of its own has callers waiting on it: a lease nobody is seen
-            // keeping alive holds it for `expiredWait` at most.
+            // keeping alive holds it for `expiredWait` at most, counted from the first sight of it (a reply that
+            // came late says nothing about the holder).
             const urgent = !alive && (request.basis === undefined || !usable(request.basis, now))
-            if (elapsed >= maxWaitMillis || (urgent && elapsed >= expiredWaitMillis)) {
+            const stalled = now - firstSeen
+            if (elapsed >= maxWaitMillis || (urgent && stalled >= expiredWaitMillis)) {
               return yield* fallback(
                 new CoordinationError({
                   operation: "wait",
@@ -679,7 +683,7 @@ export const make = (backend: Backend, options: Options = {}): Service => {
                 ttlMillis + 5,
                 pollMillis,
                 maxWaitMillis - elapsed,
-                urgent ? expiredWaitMillis - elapsed : Infinity
+                urgent ? expiredWaitMillis - stalled : Infinity
               )
             )
             yield* backend.awaitPublish(key, Math.max(startedFrom, record?.generation ?? 0), wait)

@@ -3,19 +3,41 @@
  * check and the write it guards are one step and one round trip.
  *
  * Lua tables stop at the first `nil`, so an absent field is sent as `""`.
+ *
+ * A record is readable when its key is a hash whose `g` is a whole number in
+ * [0, 2^53). Anything else at the record key (a list, a string, a hash with a
+ * `g` that is not a number) is unreadable: it is reported with a `problem`,
+ * never handed over for adoption, and `commit` with expected generation -1
+ * replaces it (deleting the key first, whatever its type).
  */
+
+/** Reads the record at `key`: nil when absent, `{g, p}` when readable, `{-1, '', problem}` when not. */
+const readRecord = `
+local function readRecord(key)
+  local kind = redis.call('TYPE', key)['ok']
+  if kind == 'none' then return nil end
+  if kind ~= 'hash' then return {-1, '', 'the key holds a ' .. kind .. ', not a hash'} end
+  local fields = redis.call('HMGET', key, 'g', 'p')
+  local g = tonumber(fields[1])
+  if g == nil or g ~= g or g < 0 or g >= 9007199254740992 or g ~= math.floor(g) then
+    return {-1, '', 'its generation is not a number'}
+  end
+  return {g, fields[2] or '', nil, fields[1]}
+end
+`
 
 /**
  * KEYS: lock, record. ARGV: owner, lease ms, known generation (-1: always).
- * Reads the record; if it is newer than the caller's generation, returns it
- * without touching the lock (the caller adopts it: one round trip, nothing to
- * release). Otherwise takes the lock if free (or extends it if ours).
+ * Reads the record; if it is readable and newer than the caller's generation,
+ * returns it without touching the lock (the caller adopts it: one round trip,
+ * nothing to release). Otherwise takes the lock if free (or extends it if
+ * ours). Returns {held, ttl, generation, payload, problem}.
  */
-export const tryLease = `
-local record = redis.call('HMGET', KEYS[2], 'g', 'p')
+export const tryLease = `${readRecord}
+local record = readRecord(KEYS[2])
 local known = tonumber(ARGV[3])
-if known >= 0 and record[1] and tonumber(record[1]) > known then
-  return {0, 0, record[1], record[2] or ''}
+if known >= 0 and record and record[3] == nil and record[1] > known then
+  return {0, 0, record[4], record[2], ''}
 end
 local held = 0
 local ttl
@@ -29,7 +51,9 @@ elseif redis.call('GET', KEYS[1]) == ARGV[1] then
 else
   ttl = redis.call('PTTL', KEYS[1])
 end
-return {held, ttl, record[1] or '', record[2] or ''}
+if record == nil then return {held, ttl, '', '', ''} end
+if record[3] then return {held, ttl, '', '', record[3]} end
+return {held, ttl, record[4], record[2], ''}
 `
 
 /** KEYS: lock. ARGV: owner, lease ms. Extends the lock only while `owner` holds it. */
@@ -50,22 +74,33 @@ return 0
 `
 
 /**
- * KEYS: lock, record. ARGV: owner, expected generation, payload, channel, floor.
- * Writes generation max(expected + 1, floor) only if the stored generation is
- * still the expected one (the fencing token), publishes it and releases the
- * lock.
+ * KEYS: lock, record. ARGV: owner, expected generation (-1: an unreadable
+ * record, or none), payload, channel, floor. Writes generation
+ * max(expected + 1, floor) only if the stored record is still the expected
+ * one (the fencing token), publishes it and releases the lock. Otherwise
+ * returns {0, generation, payload, problem} of the stored record.
  */
-export const commit = `
-local current = tonumber(redis.call('HGET', KEYS[2], 'g') or '0')
-if current ~= tonumber(ARGV[2]) then
-  local record = redis.call('HMGET', KEYS[2], 'g', 'p')
-  return {0, record[1] or '', record[2] or ''}
+export const commit = `${readRecord}
+local record = readRecord(KEYS[2])
+local expected = tonumber(ARGV[2])
+local replaceable
+if expected == -1 then
+  replaceable = record == nil or record[3] ~= nil
+else
+  replaceable = (record == nil and expected == 0) or (record ~= nil and record[3] == nil and record[1] == expected)
 end
-local generation = math.max(current + 1, tonumber(ARGV[5]))
-redis.call('HSET', KEYS[2], 'g', generation, 'p', ARGV[3])
+if not replaceable then
+  if record == nil then return {0, '', '', ''} end
+  if record[3] then return {0, '', '', record[3]} end
+  return {0, record[4], record[2], ''}
+end
+if record ~= nil and record[3] then redis.call('DEL', KEYS[2]) end
+local generation = math.max(math.max(expected, 0) + 1, tonumber(ARGV[5]))
+local text = string.format('%d', generation)
+redis.call('HSET', KEYS[2], 'g', text, 'p', ARGV[3])
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
 end
-redis.call('PUBLISH', ARGV[4], generation)
-return {1, tostring(generation)}
+redis.call('PUBLISH', ARGV[4], text)
+return {1, text}
 `
