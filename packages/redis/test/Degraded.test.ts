@@ -17,7 +17,7 @@ describe.skipIf(redisUrl === undefined)("a Redis that fails", () => {
   it.scopedLive("stalled, then gone: callers keep working, renewals fall back locally, bounded, logged, counted", () => {
     const logs: Array<string> = []
     return Effect.gen(function*() {
-      const server = yield* Effect.acquireRelease(Effect.promise(Server.start), (s) => Effect.promise(s.stop))
+      const server = yield* Effect.acquireRelease(Effect.promise(() => Server.start()), (s) => Effect.promise(s.stop))
       const fake = yield* NabiFake.make({ accessLifetimeSeconds: 60 })
       const prefix = freshPrefix()
       const replicas = yield* Effect.forEach(
