@@ -573,7 +573,9 @@ export const make = (backend: Backend, options: Options = {}): Service => {
         }); it is replaced by the next renewal`
       ).pipe(
         Effect.annotateLogs(annotations),
-        Effect.zipRight(Metric.increment(Metric.tagged(Metric.tagged(unreadableRecords, "provider", provider), "reason", reason)))
+        Effect.zipRight(
+          Metric.increment(Metric.tagged(Metric.tagged(unreadableRecords, "provider", provider), "reason", reason))
+        )
       )
 
     const usable = (value: S, now: number) => {

@@ -73,7 +73,7 @@ export const key = (provider: string, account: string): string => `authfx/${prov
  * @since 0.1.0
  * @category models
  */
-export const entryFormat: 2 = 2
+export const entryFormat = 2 as const
 
 /**
  * What is stored for a session: the key it was stored under, the identity of

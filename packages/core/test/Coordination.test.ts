@@ -40,8 +40,8 @@ const makeProvider = () => {
   }
 }
 
-/** A plain record of `account`'s key, as a replica of `account` writes it. */
-const record = (account: string, session: TestSession, bound: string = account) =>
+/** A plain record under `account`'s key, as a replica of `account` writes it (bound to the key by default). */
+const record = (account: string, session: TestSession, bound: string = Coordination.key("test", account)) =>
   JSON.stringify({ v: 2, key: Coordination.key("test", account), account: bound, session })
 
 /** `n` engines of one credential, each with its own coordination handle on one shared backend. */
