@@ -240,6 +240,9 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
           reason: "Authentication",
           description: describe(connectionError)
         })
+        : error instanceof Error && /^Command timed out/.test(error.message)
+        // ioredis's own `commandTimeout`: the command was sent and may still run.
+        ? new Coordination.CoordinationError({ operation, reason: "Timeout" })
         : new Coordination.CoordinationError({ operation, reason: "Unavailable", description: describe(error) })
 
     const command = <A>(operation: keyof Omit<Stats, "commands" | "failures">, run: () => Promise<A>) =>

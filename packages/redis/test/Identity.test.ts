@@ -12,9 +12,11 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import { Redis } from "ioredis"
 import * as Encryption from "../src/Encryption.js"
-import { freshPrefix, redisUrl, type ReplicaOptions, replica, twoWallets } from "./utils/fleet.js"
+import type * as RedisCoordination from "../src/RedisCoordination.js"
+import { freshPrefix, redisUrl, replica, type ReplicaOptions, twoWallets } from "./utils/fleet.js"
 
 const token = (session: { readonly accessToken: Redacted.Redacted<string> }) => Redacted.value(session.accessToken)
 const [walletA, walletB] = twoWallets.map((w) => w.address) as [string, string]
@@ -49,7 +51,7 @@ const start = (options: ReplicaOptions) =>
 const repaired = (
   what: string,
   reason: string,
-  plant: (client: Redis, recordA: string, prefix: string) => Effect.Effect<void>,
+  plant: (client: Redis, recordA: string, prefix: string) => Effect.Effect<void, unknown, Scope.Scope>,
   options: { readonly cipher?: boolean } = {}
 ) =>
   it.scopedLive(`${what}: never served, replaced by the next commit, counted (${reason})`, () => {
@@ -88,12 +90,14 @@ const repaired = (
       assert.isTrue(logs.some((line) => /record cannot be used/.test(line)))
       for (const line of logs) assert.notInclude(line, token(session))
     }).pipe(
-      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message)))))
+      Effect.provide(
+        Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message))))
+      )
     )
   })
 
 /** Wallet B logs in through the fleet, and its record is copied under A's key with a generation A would adopt. */
-const copyOfB = (client: Redis, recordA: string, prefix: string, coordination: ReplicaOptions["coordination"]) =>
+const copyOfB = (client: Redis, recordA: string, prefix: string, coordination: RedisCoordination.Options) =>
   Effect.gen(function*() {
     const fake = yield* NabiFake.make({ accounts: twoWallets, accessLifetimeSeconds: 60 })
     const b = yield* replica({ fakeUrl: fake.url, prefix, address: walletB, coordination })
@@ -172,18 +176,39 @@ describe.skipIf(redisUrl === undefined)("a record belongs to one account", () =>
       }),
     { cipher: true }
   )
-  repaired("garbage in the record", "garbage", (client, recordA) =>
-    Effect.asVoid(Effect.promise(() => client.hset(recordA, "g", "3", "p", "{not json"))))
-  repaired("a record of an earlier format (no account)", "garbage", (client, recordA) =>
-    Effect.asVoid(Effect.promise(() =>
-      client.hset(recordA, "g", "3", "p", JSON.stringify({ address: walletA, accessToken: "x" }))
-    )))
-  repaired("a list at the record key", "backend", (client, recordA) =>
-    Effect.asVoid(Effect.promise(() => client.rpush(recordA, "a", "b"))))
-  repaired("a string at the record key", "backend", (client, recordA) =>
-    Effect.asVoid(Effect.promise(() => client.set(recordA, "garbage"))))
-  repaired("a generation that is not a number", "backend", (client, recordA) =>
-    Effect.asVoid(Effect.promise(() => client.hset(recordA, "g", "seven", "p", "{}"))))
-  repaired("a hash without a generation", "backend", (client, recordA) =>
-    Effect.asVoid(Effect.promise(() => client.hset(recordA, "p", "{}"))))
+  repaired(
+    "garbage in the record",
+    "garbage",
+    (client, recordA) => Effect.asVoid(Effect.promise(() => client.hset(recordA, "g", "3", "p", "{not json")))
+  )
+  repaired(
+    "a record of an earlier format (no account)",
+    "garbage",
+    (client, recordA) =>
+      Effect.asVoid(
+        Effect.promise(() =>
+          client.hset(recordA, "g", "3", "p", JSON.stringify({ address: walletA, accessToken: "x" }))
+        )
+      )
+  )
+  repaired(
+    "a list at the record key",
+    "backend",
+    (client, recordA) => Effect.asVoid(Effect.promise(() => client.rpush(recordA, "a", "b")))
+  )
+  repaired(
+    "a string at the record key",
+    "backend",
+    (client, recordA) => Effect.asVoid(Effect.promise(() => client.set(recordA, "garbage")))
+  )
+  repaired(
+    "a generation that is not a number",
+    "backend",
+    (client, recordA) => Effect.asVoid(Effect.promise(() => client.hset(recordA, "g", "seven", "p", "{}")))
+  )
+  repaired(
+    "a hash without a generation",
+    "backend",
+    (client, recordA) => Effect.asVoid(Effect.promise(() => client.hset(recordA, "p", "{}")))
+  )
 })
