@@ -211,4 +211,41 @@ describe.skipIf(redisUrl === undefined)("a record belongs to one account", () =>
     "backend",
     (client, recordA) => Effect.asVoid(Effect.promise(() => client.hset(recordA, "p", "{}")))
   )
+
+  it.scopedLive("a hash at the lease key: replaced by a lease, renewals go through the fleet", () =>
+    Effect.gen(function*() {
+      const fake = yield* NabiFake.make({ accounts: twoWallets, accessLifetimeSeconds: 60 })
+      const prefix = freshPrefix()
+      const client = yield* admin()
+      const lease = `${prefix}:{nabi/${walletA}}:lease`
+      yield* Effect.promise(() => client.hset(lease, "f", "v"))
+      const before = yield* count(fallbacks)
+      const [a1, a2] = [
+        yield* start({ fakeUrl: fake.url, prefix, address: walletA }),
+        yield* start({ fakeUrl: fake.url, prefix, address: walletA })
+      ]
+      const session = yield* a1.auth.session
+      assert.strictEqual(token(yield* a2.auth.session), token(session))
+      assert.strictEqual(fake.counters.logins, 1)
+      assert.strictEqual((yield* count(fallbacks)) - before, 0)
+    }))
+
+  it.scopedLive("a lease without an expiry: given one, so it lapses instead of blocking the fleet for ever", () =>
+    Effect.gen(function*() {
+      const fake = yield* NabiFake.make({ accounts: twoWallets, accessLifetimeSeconds: 60 })
+      const prefix = freshPrefix()
+      const client = yield* admin()
+      const lease = `${prefix}:{nabi/${walletA}}:lease`
+      const a = yield* start({ fakeUrl: fake.url, prefix, address: walletA })
+      const first = yield* a.auth.session
+      yield* Effect.promise(() => client.set(lease, "somebody"))
+      const before = yield* count(fallbacks)
+      // A renewal while the session is still valid: without an expiry on the lease it would wait out `maxWait`.
+      const started = Date.now()
+      const renewed = yield* a.auth.refresh
+      assert.isBelow(Date.now() - started, 3_000)
+      assert.notStrictEqual(token(renewed), token(first))
+      assert.strictEqual((yield* count(fallbacks)) - before, 0, "renewed through the fleet once the lease lapsed")
+      assert.notStrictEqual(yield* Effect.promise(() => client.pttl(lease)), -1)
+    }))
 })

@@ -11,6 +11,30 @@
  * replaces it (deleting the key first, whatever its type).
  */
 
+/**
+ * Makes the lease key usable: a key of another type there cannot be a lease
+ * (deleted), and a lease without an expiry (set by hand, or by a client that
+ * is gone) would block the fleet for ever (given the lease's length).
+ */
+const saneLease = `
+local function saneLease(key, lease)
+  local kind = redis.call('TYPE', key)['ok']
+  if kind == 'none' then return end
+  if kind ~= 'string' then
+    redis.call('DEL', key)
+  elseif redis.call('PTTL', key) == -1 then
+    redis.call('PEXPIRE', key, lease)
+  end
+end
+`
+
+/** Whether `owner` holds the lease at `key` (false for a key of another type). */
+const holds = `
+local function holds(key, owner)
+  return redis.call('TYPE', key)['ok'] == 'string' and redis.call('GET', key) == owner
+end
+`
+
 /** Reads the record at `key`: nil when absent, `{g, p}` when readable, `{-1, '', problem}` when not. */
 const readRecord = `
 local function readRecord(key)
@@ -33,12 +57,13 @@ end
  * nothing to release). Otherwise takes the lock if free (or extends it if
  * ours). Returns {held, ttl, generation, payload, problem}.
  */
-export const tryLease = `${readRecord}
+export const tryLease = `${readRecord}${saneLease}
 local record = readRecord(KEYS[2])
 local known = tonumber(ARGV[3])
 if known >= 0 and record and record[3] == nil and record[1] > known then
   return {0, 0, record[4], record[2], ''}
 end
+saneLease(KEYS[1], ARGV[2])
 local held = 0
 local ttl
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -57,8 +82,8 @@ return {held, ttl, record[4], record[2], ''}
 `
 
 /** KEYS: lock. ARGV: owner, lease ms. Extends the lock only while `owner` holds it. */
-export const extend = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+export const extend = `${holds}
+if holds(KEYS[1], ARGV[1]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
@@ -66,8 +91,8 @@ return 0
 `
 
 /** KEYS: lock. ARGV: owner. Compare-and-delete. */
-export const release = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+export const release = `${holds}
+if holds(KEYS[1], ARGV[1]) then
   return redis.call('DEL', KEYS[1])
 end
 return 0
@@ -80,7 +105,7 @@ return 0
  * one (the fencing token), publishes it and releases the lock. Otherwise
  * returns {0, generation, payload, problem} of the stored record.
  */
-export const commit = `${readRecord}
+export const commit = `${readRecord}${holds}
 local record = readRecord(KEYS[2])
 local expected = tonumber(ARGV[2])
 local replaceable
@@ -98,7 +123,7 @@ if record ~= nil and record[3] then redis.call('DEL', KEYS[2]) end
 local generation = math.max(math.max(expected, 0) + 1, tonumber(ARGV[5]))
 local text = string.format('%d', generation)
 redis.call('HSET', KEYS[2], 'g', text, 'p', ARGV[3])
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+if holds(KEYS[1], ARGV[1]) then
   redis.call('DEL', KEYS[1])
 end
 redis.call('PUBLISH', ARGV[4], text)
