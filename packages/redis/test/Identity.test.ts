@@ -207,6 +207,12 @@ describe.skipIf(redisUrl === undefined)("a record belongs to one account", () =>
     (client, recordA) => Effect.asVoid(Effect.promise(() => client.hset(recordA, "g", "seven", "p", "{}")))
   )
   repaired(
+    "a record of 2 MiB",
+    "backend",
+    (client, recordA) =>
+      Effect.asVoid(Effect.promise(() => client.hset(recordA, "g", "3", "p", "x".repeat(2 * 1024 * 1024))))
+  )
+  repaired(
     "a hash without a generation",
     "backend",
     (client, recordA) => Effect.asVoid(Effect.promise(() => client.hset(recordA, "p", "{}")))

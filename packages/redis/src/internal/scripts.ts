@@ -5,7 +5,7 @@
  * Lua tables stop at the first `nil`, so an absent field is sent as `""`.
  *
  * A record is readable when its key is a hash whose `g` is a whole number in
- * [0, 2^53). Anything else at the record key (a list, a string, a hash with a
+ * [0, 2^53) and whose `p` is at most 1 MiB. Anything else at the record key (a list, a string, a hash with a
  * `g` that is not a number) is unreadable: it is reported with a `problem`,
  * never handed over for adoption, and `commit` with expected generation -1
  * replaces it (deleting the key first, whatever its type).
@@ -41,6 +41,8 @@ local function readRecord(key)
   local kind = redis.call('TYPE', key)['ok']
   if kind == 'none' then return nil end
   if kind ~= 'hash' then return {-1, '', 'the key holds a ' .. kind .. ', not a hash'} end
+  -- A session is a few KiB: a record far larger is not one, and is not shipped to every replica on every read.
+  if redis.call('HSTRLEN', key, 'p') > 1048576 then return {-1, '', 'the record is larger than 1 MiB'} end
   local fields = redis.call('HMGET', key, 'g', 'p')
   local g = tonumber(fields[1])
   if g == nil or g ~= g or g < 0 or g >= 9007199254740992 or g ~= math.floor(g) then
