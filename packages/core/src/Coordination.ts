@@ -625,8 +625,11 @@ export const make = (backend: Backend, options: Options = {}): Service => {
         while (true) {
           const attempt = yield* Effect.either(backend.tryLease(key, RENEW, owner, leaseMillis, takeOver))
           if (Either.isLeft(attempt)) {
-            // The command may still run when the backend resumes: release what it may take.
-            if (attempt.left.reason === "Timeout") yield* releaseOrphan(key, RENEW, owner)
+            // The command may still run when the backend resumes (a timeout), or may have run before the connection
+            // dropped: release what it may have taken. (A refused credential ran nothing.)
+            if (attempt.left.reason === "Timeout" || attempt.left.reason === "Unavailable") {
+              yield* releaseOrphan(key, RENEW, owner)
+            }
             return yield* fallback(attempt.left, request.run(request.basis))
           }
           const { held, record, ttlMillis } = attempt.right
