@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as Coordination from "@authfx/core/Coordination"
 import * as NabiAuth from "@authfx/nabi/NabiAuth"
 import * as TonSigner from "@authfx/nabi/TonSigner"
 import * as RedisCoordination from "@authfx/redis/RedisCoordination"
@@ -18,6 +19,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
 import * as RedisServer from "./internal/redisServer.js"
 
@@ -60,6 +62,9 @@ export const howToGetRedis = [
 
 const REPLICAS = 4
 
+/** Commands Redis refused for the credentials during the run. */
+const refused = Metric.tagged(Metric.tagged(Coordination.errors, "provider", "nabi"), "reason", "Authentication")
+
 const sleep = (millis: number) => Effect.sleep(`${millis} millis`)
 
 /**
@@ -76,6 +81,17 @@ export const run: Effect.Effect<FleetResult, FleetFailed> = Effect.scoped(Effect
   }
   const server = yield* Effect.mapError(RedisServer.start, (e) => new FleetFailed({ reason: e.description }))
   yield* Console.log(`redis-server started (pid ${server.pid}) on ${server.url}`)
+  // Checked as the replicas will use it: a refused password or ACL is said as such, not as "not reachable".
+  yield* RedisCoordination.check({ url: server.url }).pipe(
+    Effect.mapError((e) =>
+      new FleetFailed({
+        reason: e.reason === "Authentication"
+          ? `Redis refused the credentials (Authentication)${e.description ? `: ${e.description}` : ""}`
+          : `Redis is not reachable (${e.reason})${e.description ? `: ${e.description}` : ""}`
+      })
+    )
+  )
+  const refusedBefore = yield* Metric.value(refused)
   const fake = yield* NabiFake.make({ singleUseRefreshToken: true, accessLifetimeSeconds: 4 })
   yield* Console.log(`Nabi fake on ${fake.url}: 4-second access tokens, single-use rotating refresh tokens\n`)
   const signer = TonSigner.layerFromMnemonic({
@@ -120,6 +136,11 @@ export const run: Effect.Effect<FleetResult, FleetFailed> = Effect.scoped(Effect
   // The other replicas' timers fire within the ±5% jitter: they find the new generation and adopt it.
   yield* sleep(1_000)
   const shared = yield* round("after the renewal")
+  if ((yield* Metric.value(refused)).count > refusedBefore.count) {
+    yield* Console.log(
+      "Redis refused the credentials (Authentication) during the run: the replicas renewed on their own"
+    )
+  }
   const result: FleetResult = {
     replicas: REPLICAS,
     logins: fake.counters.logins,

@@ -10,6 +10,7 @@ import * as Jwt from "@authfx/core/Jwt"
 import { GunbotAuth, GunbotClient } from "@authfx/gunbot"
 import { NabiAuth, NabiClient } from "@authfx/nabi"
 import { NandboxAuth, NandboxConnection } from "@authfx/nandbox"
+import { RedisCoordination } from "@authfx/redis"
 import { TeraboxAuth, TeraboxClient } from "@authfx/terabox"
 import { WhatsGateClient } from "@authfx/whatsgate"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -21,6 +22,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { type ProviderName, providers, variables } from "./internal/providers.js"
 import * as Style from "./internal/style.js"
@@ -370,6 +372,91 @@ export const toJson = (report: Report): string =>
   })
 
 /**
+ * What `status` found out about the fleet's Redis (`AUTHFX_REDIS_URL`):
+ * reachable, or why not — `Authentication` when Redis refused the credentials
+ * (a wrong password, an ACL user without the commands it needs), which is not
+ * an outage.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CoordinationReport {
+  readonly ok: boolean
+  /** The Redis URL without its credentials. */
+  readonly url: string
+  readonly error: { readonly reason: string; readonly message: string } | undefined
+  readonly elapsedMillis: number
+}
+
+const redactRedisUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
+
+/**
+ * Checks the Redis of `AUTHFX_REDIS_URL` the way the fleet uses it (connect,
+ * authenticate, run a script); `undefined` when the variable is not set.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const checkCoordination: Effect.Effect<CoordinationReport | undefined> = Effect.gen(function*() {
+  const configured = yield* Config.option(Config.redacted("AUTHFX_REDIS_URL")).pipe(
+    Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+  )
+  if (Option.isNone(configured)) return undefined
+  const started = yield* Clock.currentTimeMillis
+  const result = yield* Effect.either(RedisCoordination.check({ url: configured.value }))
+  const elapsedMillis = (yield* Clock.currentTimeMillis) - started
+  const url = redactRedisUrl(Redacted.value(configured.value))
+  return Either.match(result, {
+    onLeft: (error): CoordinationReport => ({
+      ok: false,
+      url,
+      error: {
+        reason: error.reason,
+        message: error.reason === "Authentication"
+          ? `Redis refused the credentials (Authentication)${error.description ? `: ${error.description}` : ""}`
+          : `Redis is not reachable (${error.reason})${error.description ? `: ${error.description}` : ""}`
+      },
+      elapsedMillis
+    }),
+    onRight: (): CoordinationReport => ({ ok: true, url, error: undefined, elapsedMillis })
+  })
+})
+
+/**
+ * The Redis check as text, or as one JSON line.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const formatCoordination = (
+  report: CoordinationReport,
+  style: Style.Style = Style.make(false),
+  json = false
+): string => {
+  if (json) {
+    return JSON.stringify({
+      coordination: "redis",
+      ok: report.ok,
+      url: report.url,
+      error: report.error ?? null,
+      elapsedMillis: report.elapsedMillis
+    })
+  }
+  const mark = report.ok ? style.green("✓") : style.red("✗")
+  const lines = [
+    `${mark} ${style.bold("redis".padEnd(10))} ${report.url} ${
+      style.dim(`(${(report.elapsedMillis / 1000).toFixed(1)} s)`)
+    }`
+  ]
+  lines.push(
+    report.ok
+      ? "  - Fleet coordination reachable (AUTHFX_REDIS_URL)"
+      : `  - ${style.red(report.error?.message ?? "failed")}`
+  )
+  return lines.join("\n")
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -427,5 +514,10 @@ export const run = (options: RunOptions): Effect.Effect<ReadonlyArray<Report>> =
       })
     }))
     clearLine()
+    // The fleet's Redis, when one is configured: a refused password is said as such, not as an outage.
+    const coordination = yield* checkCoordination
+    if (coordination !== undefined) {
+      process.stdout.write(`${formatCoordination(coordination, style, options.json)}\n`)
+    }
     return reports
   })

@@ -23,9 +23,27 @@
  *   (whichever is first, never longer than the poll interval), then reads
  *   again: a holder that died leaves the lease to the next one;
  * - a backend that fails or is slow (every command is bounded) is logged
- *   with a warning, counted in `authfx_coordination_fallbacks_total`, and the
- *   renewal runs locally, single-flight within the process as without
- *   coordination: never a defect, never a hang.
+ *   with a warning, counted in `authfx_coordination_fallbacks_total` and
+ *   `authfx_coordination_errors_total{reason}`, and the renewal runs locally,
+ *   single-flight within the process as without coordination: never a defect,
+ *   never a hang;
+ * - a lease command the client gave up on may still run when a stalled
+ *   backend resumes: the client then releases that lease (compare-and-delete
+ *   on its owner token) until the backend answers or the lease has lapsed,
+ *   and a replica whose own session has expired waits for a lease that nobody
+ *   keeps alive at most `expiredWait` (default 2 s, never more than the
+ *   lease) before renewing on its own.
+ *
+ * A record belongs to one account. It holds the key it was written under, the
+ * identity of its account (`SessionOptions.account`: a wallet address, a
+ * fingerprint of the credential — never the secret) and the session; a
+ * `Cipher` also binds the key and the account into the ciphertext (AES-GCM
+ * additional data), so a record copied under another key or account does not
+ * open. A record that cannot be used — garbage, another shape, a generation
+ * that is not a number, a key of another type, another account's — is never
+ * served: it is logged, counted in `authfx_coordination_unreadable_total`, and
+ * replaced by the next commit (a compare-and-set that takes the unreadable
+ * record as replaceable; `authfx_coordination_repairs_total`).
  *
  * @since 0.1.0
  */
@@ -53,7 +71,12 @@ export class CoordinationError extends Schema.TaggedError<CoordinationError>("@a
   "CoordinationError",
   {
     operation: Schema.String,
-    reason: Schema.Literal("Timeout", "Unavailable", "Decode", "Crypto"),
+    /**
+     * `Authentication`: the backend refused the credentials it was given (a
+     * wrong password, an ACL user without the permissions it needs) — not an
+     * outage, a configuration to fix.
+     */
+    reason: Schema.Literal("Timeout", "Unavailable", "Authentication", "Decode", "Crypto"),
     description: Schema.optional(Schema.String)
   }
 ) {
@@ -75,7 +98,23 @@ export class CoordinationError extends Schema.TaggedError<CoordinationError>("@a
 export interface StoredRecord {
   readonly generation: number
   readonly payload: string
+  /**
+   * Why the backend could not read the record (a key of another type, a
+   * generation that is not a number); its `generation` is then `unreadable`.
+   */
+  readonly problem?: string | undefined
 }
+
+/**
+ * The generation of a record the backend cannot read. `tryLease` never hands
+ * it over for adoption, and `commit` with `expected` equal to it replaces the
+ * record if it is still unreadable (or gone): the compare-and-set that
+ * repairs it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const unreadable = -1
 
 /**
  * The answer to `tryLease`: whether the lease is now held by the caller, the
@@ -134,10 +173,10 @@ export interface Backend {
   readonly release: (key: string, lock: string, owner: string) => Effect.Effect<void, CoordinationError>
   /**
    * Stores `payload` as generation `max(expected + 1, atLeast)` if the stored
-   * generation is still `expected` (0: no record), publishes the new
-   * generation and releases `owner`'s lease; otherwise returns the stored
-   * record. (`atLeast` keeps generations rising after the store lost its
-   * records.)
+   * generation is still `expected` (0: no record; `unreadable`: a record the
+   * backend cannot read, or none), publishes the new generation and releases
+   * `owner`'s lease; otherwise returns the stored record. (`atLeast` keeps
+   * generations rising after the store lost its records.)
    */
   readonly commit: (
     key: string,
@@ -154,14 +193,16 @@ export interface Backend {
 /**
  * Seals and opens records, for example AES-GCM with a key of the
  * application's (`@authfx/redis`'s `Encryption.aesGcm`): a record holds
- * tokens.
+ * tokens. `associatedData` names the record's key and account: a cipher binds
+ * it into the ciphertext (AES-GCM additional data), so that `open` fails for
+ * a record sealed under another key or for another account.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Cipher {
-  readonly seal: (plaintext: string) => Effect.Effect<string, CoordinationError>
-  readonly open: (sealed: string) => Effect.Effect<string, CoordinationError>
+  readonly seal: (plaintext: string, associatedData: string) => Effect.Effect<string, CoordinationError>
+  readonly open: (sealed: string, associatedData: string) => Effect.Effect<string, CoordinationError>
 }
 
 /**
@@ -180,6 +221,15 @@ export interface Options {
   readonly poll?: Duration.DurationInput | undefined
   /** The longest a renewal waits for another replica before renewing locally (default 60 s). */
   readonly maxWait?: Duration.DurationInput | undefined
+  /**
+   * The longest a replica whose session has expired (or that has none) waits
+   * for a lease that its holder is not seen keeping alive — a holder that
+   * died, or a lease taken by a command the client gave up on — before
+   * renewing on its own (default 2 s, never more than the lease). A holder
+   * renewing keeps its lease alive every `expiredWait / 4` at most, so that a
+   * live one is told from a dead one within this bound.
+   */
+  readonly expiredWait?: Duration.DurationInput | undefined
   /** A stored session is adopted only if it is valid for at least this long (default 1 s). */
   readonly adoptMargin?: Duration.DurationInput | undefined
   readonly cipher?: Cipher | undefined
@@ -198,6 +248,15 @@ export interface SessionOptions<S> {
   readonly schema: Schema.Schema<S, any>
   /** When the session expires, in epoch milliseconds; `undefined` for never. */
   readonly expiresAt?: ((session: S) => number | undefined) | undefined
+  /**
+   * The identity of the account the sessions belong to (Nabi: the wallet
+   * address; others: `fingerprint` of the credential — never the secret).
+   * Written into every record, bound into sealed ones, and checked on every
+   * read: a record of another account is never used. Defaults to `key`.
+   */
+  readonly account?: string | undefined
+  /** Whether a session read from the backend belongs to this account (Nabi: its address), on top of `account`. */
+  readonly belongsTo?: ((session: S) => boolean) | undefined
 }
 
 /**
@@ -358,9 +417,54 @@ export const adoptions = Metric.counter("authfx_coordination_adoptions_total", {
   incremental: true
 })
 
+/**
+ * Backend commands that failed, by reason (`Timeout`, `Unavailable`,
+ * `Authentication`, …): a wrong password shows as what it is.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const errors = Metric.counter("authfx_coordination_errors_total", {
+  description: "Coordination backend commands that failed, by reason",
+  incremental: true
+})
+
+/**
+ * Shared records that could not be used (garbage, another shape, a generation
+ * that is not a number, a key of another type, another account's record, a
+ * seal that does not open), by reason; each is replaced by the next commit.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const unreadableRecords = Metric.counter("authfx_coordination_unreadable_total", {
+  description: "Shared session records that could not be used and are replaced, by reason",
+  incremental: true
+})
+
+/**
+ * Unreadable shared records replaced by a commit.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const repairs = Metric.counter("authfx_coordination_repairs_total", {
+  description: "Unreadable shared session records replaced by a renewal's commit",
+  incremental: true
+})
+
 const RENEW = "lease"
 
 const newOwner = (): string => globalThis.crypto.randomUUID()
+
+/** The version of the record envelope: records of earlier versions are unreadable, and replaced. */
+const FORMAT = 2
+
+/** What a cipher binds a record to: its format, key and account. */
+const associatedData = (key: string, account: string) => `authfx/${FORMAT}\u0000${key}\u0000${account}`
+
+/** Why a record is not used: the backend's `problem`, or what reading it found. */
+type Unreadable = "garbage" | "account" | "sealed" | "backend"
 
 /**
  * Makes the coordination service on a backend.
@@ -372,15 +476,21 @@ export const make = (backend: Backend, options: Options = {}): Service => {
   const leaseMillis = Math.max(30, Duration.toMillis(options.lease ?? Duration.seconds(10)))
   const pollMillis = Math.max(5, Duration.toMillis(options.poll ?? Duration.seconds(1)))
   const maxWaitMillis = Duration.toMillis(options.maxWait ?? Duration.seconds(60))
+  const expiredWaitMillis = Math.max(
+    10,
+    Math.min(leaseMillis, Duration.toMillis(options.expiredWait ?? Duration.seconds(2)))
+  )
+  // Often enough that a waiter sees a live holder's lease move within `expiredWait`.
+  const renewKeepAliveMillis = Math.min(leaseMillis / 3, expiredWaitMillis / 4)
   const adoptMargin = Duration.toMillis(options.adoptMargin ?? Duration.seconds(1))
   const cipher = options.cipher
 
-  /** Keeps `lock` alive every third of the lease; fails with `LeaseLost` once it cannot be sure it still holds it. */
-  const keepAlive = (key: string, lock: string, owner: string, lease: number) =>
+  /** Keeps `lock` alive every `period`; fails with `LeaseLost` once it cannot be sure it still holds it. */
+  const keepAlive = (key: string, lock: string, owner: string, lease: number, period = lease / 3) =>
     Effect.gen(function*() {
       let confirmed = yield* Clock.currentTimeMillis
       while (true) {
-        yield* Effect.sleep(Duration.millis(lease / 3))
+        yield* Effect.sleep(Duration.millis(period))
         const result = yield* Effect.either(backend.extend(key, lock, owner, lease))
         const now = yield* Clock.currentTimeMillis
         if (Either.isRight(result)) {
@@ -395,26 +505,76 @@ export const make = (backend: Backend, options: Options = {}): Service => {
 
   const releaseQuietly = (key: string, lock: string, owner: string) => Effect.ignore(backend.release(key, lock, owner))
 
+  /**
+   * A lease command the client gave up on may still run when a stalled backend resumes, leaving a lease whose owner
+   * is gone. Released (compare-and-delete on the owner token: a later holder's lease is never touched) until the
+   * backend answers, for at most the lease's length, after which it has lapsed anyway. On one connection the
+   * release runs after the command it follows.
+   */
+  const releaseOrphan = (key: string, lock: string, owner: string) =>
+    Effect.forkDaemon(Effect.gen(function*() {
+      const until = (yield* Clock.currentTimeMillis) + leaseMillis
+      while (true) {
+        const released = yield* Effect.either(backend.release(key, lock, owner))
+        if (Either.isRight(released) || (yield* Clock.currentTimeMillis) >= until) return
+        yield* Effect.sleep(Duration.millis(Math.max(10, leaseMillis / 8)))
+      }
+    }))
+
   const session = <S>(sessionOptions: SessionOptions<S>): Coordinated<S> => {
     const { key, provider } = sessionOptions
-    const json = Schema.parseJson(sessionOptions.schema)
-    const encodeJson = Schema.encode(json)
-    const decodeJson = Schema.decode(json)
+    const account = sessionOptions.account ?? key
+    const aad = associatedData(key, account)
+    const envelope = Schema.parseJson(Schema.Struct({
+      v: Schema.Literal(FORMAT),
+      key: Schema.String,
+      account: Schema.String,
+      session: sessionOptions.schema
+    }))
+    const encodeJson = Schema.encode(envelope)
+    const decodeJson = Schema.decode(envelope)
     const annotations = { "authfx.provider": provider, "authfx.coordination": backend.name }
     const fallbackCounter = Metric.tagged(fallbacks, "provider", provider)
     const adoptionCounter = Metric.tagged(adoptions, "provider", provider)
+    const repairCounter = Metric.tagged(repairs, "provider", provider)
     let known = 0
 
     // A decode error prints the value it failed on: never attached, a record holds tokens.
     const encode = (value: S): Effect.Effect<string, CoordinationError> =>
-      encodeJson(value).pipe(
+      encodeJson({ v: FORMAT, key, account, session: value }).pipe(
         Effect.mapError(() => new CoordinationError({ operation: "encode", reason: "Decode" })),
-        Effect.flatMap((plain) => cipher === undefined ? Effect.succeed(plain) : cipher.seal(plain))
+        Effect.flatMap((plain) => cipher === undefined ? Effect.succeed(plain) : cipher.seal(plain, aad))
       )
-    const decode = (record: StoredRecord): Effect.Effect<S, CoordinationError> =>
-      (cipher === undefined ? Effect.succeed(record.payload) : cipher.open(record.payload)).pipe(
-        Effect.flatMap((plain) =>
-          Effect.mapError(decodeJson(plain), () => new CoordinationError({ operation: "decode", reason: "Decode" }))
+    const decode = (record: StoredRecord): Effect.Effect<S, Unreadable> => {
+      if (record.problem !== undefined || record.generation === unreadable) return Effect.fail("backend")
+      return (cipher === undefined ? Effect.succeed(record.payload) : cipher.open(record.payload, aad)).pipe(
+        Effect.mapError((): Unreadable => "sealed"),
+        Effect.flatMap((plain) => Effect.mapError(decodeJson(plain), (): Unreadable => "garbage")),
+        Effect.flatMap((read) =>
+          read.key === key && read.account === account &&
+            (sessionOptions.belongsTo === undefined || sessionOptions.belongsTo(read.session))
+            ? Effect.succeed(read.session)
+            : Effect.fail<Unreadable>("account")
+        )
+      )
+    }
+
+    /** Logs and counts a record that cannot be used; never its content. */
+    const reportUnreadable = (reason: Unreadable, record: StoredRecord) =>
+      Effect.logWarning(
+        `authfx: the shared ${provider} session record cannot be used (${
+          reason === "account"
+            ? "it belongs to another account or key"
+            : reason === "sealed"
+            ? "it does not open with this key, for this account and key"
+            : reason === "backend"
+            ? record.problem ?? "the backend cannot read it"
+            : "it is not a record of this format"
+        }); it is replaced by the next renewal`
+      ).pipe(
+        Effect.annotateLogs(annotations),
+        Effect.zipRight(
+          Metric.increment(Metric.tagged(Metric.tagged(unreadableRecords, "provider", provider), "reason", reason))
         )
       )
 
@@ -423,15 +583,21 @@ export const make = (backend: Backend, options: Options = {}): Service => {
       return expiry === undefined || !Number.isFinite(expiry) || expiry - now > adoptMargin
     }
 
+    const countError = (error: CoordinationError) =>
+      Metric.increment(Metric.tagged(Metric.tagged(errors, "provider", provider), "reason", error.reason))
+
     const fallback = <E, R>(
       error: CoordinationError,
       run: Effect.Effect<S, E, R>
     ): Effect.Effect<Renewal<S>, E, R> =>
       Effect.logWarning(
-        `authfx: ${backend.name} coordination unavailable (${error.message}); renewing the ${provider} session locally`
+        error.reason === "Authentication"
+          ? `authfx: ${backend.name} coordination refused the credentials (${error.message}); renewing the ${provider} session locally`
+          : `authfx: ${backend.name} coordination unavailable (${error.message}); renewing the ${provider} session locally`
       ).pipe(
-        Effect.annotateLogs(annotations),
+        Effect.annotateLogs({ ...annotations, "authfx.coordination.reason": error.reason }),
         Effect.zipRight(Metric.increment(fallbackCounter)),
+        Effect.zipRight(error.operation === "wait" ? Effect.void : countError(error)),
         Effect.zipRight(run),
         Effect.map((value): Renewal<S> => ({ session: value, source: "local", generation: 0 }))
       )
@@ -450,18 +616,34 @@ export const make = (backend: Backend, options: Options = {}): Service => {
         // Records up to this generation are not adopted by the backend in place of the lease: a newer one that
         // cannot be used (expired, unreadable) raises it, and the next attempt takes the lease to replace it.
         let takeOver = startedFrom
+        let reported = false
+        // The lease as last seen while waiting: its remaining time and when. A lease whose end moves later is kept
+        // alive by a live holder; one whose end does not is a dead holder's, or a command's the client gave up on.
+        let seen: { readonly ttl: number; readonly at: number } | undefined
+        let alive = false
+        let firstSeen: number | undefined
         while (true) {
           const attempt = yield* Effect.either(backend.tryLease(key, RENEW, owner, leaseMillis, takeOver))
-          if (Either.isLeft(attempt)) return yield* fallback(attempt.left, request.run(request.basis))
+          if (Either.isLeft(attempt)) {
+            // The command may still run when the backend resumes (a timeout), or may have run before the connection
+            // dropped: release what it may have taken. (A refused credential ran nothing.)
+            if (attempt.left.reason === "Timeout" || attempt.left.reason === "Unavailable") {
+              yield* releaseOrphan(key, RENEW, owner)
+            }
+            return yield* fallback(attempt.left, request.run(request.basis))
+          }
           const { held, record, ttlMillis } = attempt.right
           let stored: S | undefined
+          let broken = false
           if (record !== undefined) {
             const decoded = yield* Effect.either(decode(record))
             if (Either.isRight(decoded)) stored = decoded.right
             else {
-              yield* Effect.logWarning(`authfx: the shared ${provider} session could not be read; replacing it`).pipe(
-                Effect.annotateLogs(annotations)
-              )
+              broken = true
+              if (!reported) {
+                reported = true
+                yield* reportUnreadable(decoded.left, record)
+              }
             }
           }
           const now = yield* Clock.currentTimeMillis
@@ -476,18 +658,39 @@ export const make = (backend: Backend, options: Options = {}): Service => {
               takeOver = record.generation
               continue
             }
-            if (now - start >= maxWaitMillis) {
+            const elapsed = now - start
+            if (seen !== undefined && ttlMillis + (now - seen.at) > seen.ttl + Math.min(100, renewKeepAliveMillis)) {
+              alive = true
+            }
+            seen = { ttl: ttlMillis, at: now }
+            firstSeen ??= now
+            // A replica without a usable session of its own has callers waiting on it: a lease nobody is seen
+            // keeping alive holds it for `expiredWait` at most, counted from the first sight of it (a reply that
+            // came late says nothing about the holder).
+            const urgent = !alive && (request.basis === undefined || !usable(request.basis, now))
+            const stalled = now - firstSeen
+            if (elapsed >= maxWaitMillis || (urgent && stalled >= expiredWaitMillis)) {
               return yield* fallback(
                 new CoordinationError({
                   operation: "wait",
                   reason: "Timeout",
-                  description: "the lease holder is slow"
+                  description: elapsed >= maxWaitMillis
+                    ? "the lease holder is slow"
+                    : `the lease was not kept alive by a holder within ${expiredWaitMillis} ms`
                 }),
                 request.run(request.basis)
               )
             }
             // The publication, or the lease's lapse, or the poll interval, whichever comes first.
-            const wait = Math.max(1, Math.min(ttlMillis + 5, pollMillis, maxWaitMillis - (now - start)))
+            const wait = Math.max(
+              1,
+              Math.min(
+                ttlMillis + 5,
+                pollMillis,
+                maxWaitMillis - elapsed,
+                urgent ? expiredWaitMillis - stalled : Infinity
+              )
+            )
             yield* backend.awaitPublish(key, Math.max(startedFrom, record?.generation ?? 0), wait)
             continue
           }
@@ -495,7 +698,7 @@ export const make = (backend: Backend, options: Options = {}): Service => {
           const expected = record?.generation ?? 0
           const basis = stored !== undefined && expected >= startedFrom ? stored : request.basis
           const exit = yield* Effect.exit(
-            Effect.raceFirst(request.run(basis), keepAlive(key, RENEW, owner, leaseMillis))
+            Effect.raceFirst(request.run(basis), keepAlive(key, RENEW, owner, leaseMillis, renewKeepAliveMillis))
           )
           if (Exit.isFailure(exit)) {
             yield* releaseQuietly(key, RENEW, owner)
@@ -514,12 +717,22 @@ export const make = (backend: Backend, options: Options = {}): Service => {
             // The provider answered; the backend did not take it. The session is good: keep it here.
             yield* Effect.logWarning(
               `authfx: the renewed ${provider} session could not be shared (${committed.left.message})`
-            ).pipe(Effect.annotateLogs(annotations), Effect.zipRight(Metric.increment(fallbackCounter)))
+            ).pipe(
+              Effect.annotateLogs({ ...annotations, "authfx.coordination.reason": committed.left.reason }),
+              Effect.zipRight(Metric.increment(fallbackCounter)),
+              Effect.zipRight(countError(committed.left))
+            )
             yield* releaseQuietly(key, RENEW, owner)
             return { session: renewed, source: "local", generation: 0 } satisfies Renewal<S>
           }
           if (committed.right.committed) {
             known = committed.right.generation
+            if (broken) {
+              yield* Effect.logInfo(`authfx: the unreadable shared ${provider} session record was replaced`).pipe(
+                Effect.annotateLogs(annotations),
+                Effect.zipRight(Metric.increment(repairCounter))
+              )
+            }
             return { session: renewed, source: "renewed", generation: known } satisfies Renewal<S>
           }
           // The fencing token moved: another holder committed first. Its record wins.
@@ -609,6 +822,12 @@ export const memoryBackend = (): Backend => {
     const held = locks.get(`${key}\u0000${lock}`)
     return held !== undefined && held.until > now ? held : undefined
   }
+  /** The record as the protocol sees it: one whose generation is not a count is unreadable. */
+  const recordOf = (key: string): StoredRecord | undefined => {
+    const record = records.get(key)
+    if (record === undefined || (Number.isSafeInteger(record.generation) && record.generation >= 0)) return record
+    return { generation: unreadable, payload: "", problem: "its generation is not a number" }
+  }
   const wake = (key: string) => {
     const set = waiters.get(key)
     if (set === undefined) return
@@ -621,7 +840,7 @@ export const memoryBackend = (): Backend => {
       Clock.clockWith((clock) =>
         Effect.sync((): LeaseAttempt => {
           const now = clock.unsafeCurrentTimeMillis()
-          const record = records.get(key)
+          const record = recordOf(key)
           if (known !== undefined && record !== undefined && record.generation > known) {
             return { held: false, record, ttlMillis: 0 }
           }
@@ -629,7 +848,7 @@ export const memoryBackend = (): Backend => {
           if (current === undefined) locks.set(`${key}\u0000${lock}`, { owner, until: now + leaseMillis })
           return {
             held: current === undefined || current.owner === owner,
-            record: records.get(key),
+            record,
             ttlMillis: current === undefined ? leaseMillis : current.until - now
           }
         })
@@ -650,9 +869,12 @@ export const memoryBackend = (): Backend => {
       }),
     commit: (key, lock, owner, expected, payload, atLeast) =>
       Effect.sync((): CommitResult => {
-        const current = records.get(key)
-        if ((current?.generation ?? 0) !== expected) return { committed: false, record: current }
-        const generation = Math.max(expected + 1, atLeast)
+        const current = recordOf(key)
+        const replaceable = expected === unreadable
+          ? current === undefined || current.generation === unreadable
+          : (current?.generation ?? 0) === expected
+        if (!replaceable) return { committed: false, record: current }
+        const generation = Math.max(Math.max(expected, 0) + 1, atLeast)
         records.set(key, { generation, payload })
         if (locks.get(`${key}\u0000${lock}`)?.owner === owner) locks.delete(`${key}\u0000${lock}`)
         wake(key)
@@ -660,7 +882,7 @@ export const memoryBackend = (): Backend => {
       }),
     awaitPublish: (key, after, millis) =>
       Effect.suspend(() => {
-        if ((records.get(key)?.generation ?? 0) > after) return Effect.void
+        if ((recordOf(key)?.generation ?? 0) > after) return Effect.void
         const deferred = Deferred.unsafeMake<void>(FiberId.none)
         let set = waiters.get(key)
         if (set === undefined) waiters.set(key, set = new Set())

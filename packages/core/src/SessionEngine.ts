@@ -48,7 +48,7 @@ import { CurrentAccount } from "./CurrentAccount.js"
 import { Flight } from "./internal/flight.js"
 import * as Timers from "./internal/timers.js"
 import type * as Provider from "./Provider.js"
-import type { SessionStore } from "./SessionStore.js"
+import { Entry, entryFormat, type SessionStore } from "./SessionStore.js"
 
 /**
  * How a session is kept across restarts: the store, the key (provider and
@@ -62,10 +62,17 @@ export interface Persistence<S> {
   readonly key: string
   readonly schema: Schema.Schema<S, any>
   /**
-   * Whether a stored session belongs to the configured account (Nabi: its
-   * address; others: a fingerprint of the credential, never the secret). A
-   * stored session that does not is discarded with a warning and a normal
-   * login happens.
+   * The identity of the account (Nabi: its address; others: a fingerprint of
+   * the credential, never the secret), saved with every session and compared
+   * at load, as is the key (default: the key alone). A stored session of
+   * another account or key is discarded with a warning and a normal login
+   * happens.
+   */
+  readonly account?: string | undefined
+  /**
+   * Whether a stored session belongs to the configured account, read from the
+   * session itself (Nabi: its address), on top of `account`. A stored session
+   * that does not is discarded with a warning and a normal login happens.
    */
   readonly belongsTo?: ((session: S) => boolean) | undefined
   /** Bound on each `load` and `save` (default 3 seconds): a slow store never blocks a login or a shutdown. */
@@ -520,7 +527,13 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
   save(session: Provider.Session<P>): Effect.Effect<void> {
     const persistence = this.options.persistence
     if (persistence === undefined) return Effect.void
-    return Schema.encode(Schema.parseJson(persistence.schema))(session).pipe(
+    const entry = {
+      v: entryFormat,
+      key: persistence.key,
+      account: persistence.account ?? persistence.key,
+      session
+    }
+    return Schema.encode(Entry(persistence.schema))(entry).pipe(
       Effect.flatMap((encoded) => persistence.store.save(persistence.key, encoded)),
       Effect.timeoutFail({ duration: storeTimeout(persistence), onTimeout: () => ({ _tag: "Timeout" as const }) }),
       Effect.catchAll((error) =>
@@ -712,23 +725,39 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
     return Effect.gen(this, function*() {
       type S = Provider.Session<P>
       const provider = this.provider
+      const account = persistence.account ?? persistence.key
       const loaded = yield* persistence.store.load(persistence.key).pipe(
         Effect.timeoutFail({ duration: storeTimeout(persistence), onTimeout: () => ({ _tag: "Timeout" as const }) }),
         Effect.flatMap(Option.match({
-          onNone: () => Effect.succeed(Option.none<S>()),
-          onSome: (encoded) => Effect.asSome(Schema.decode(Schema.parseJson(persistence.schema))(encoded))
+          onNone: () => Effect.succeed(Option.none<{ readonly session: S; readonly ours: boolean }>()),
+          onSome: (encoded) =>
+            Schema.decode(Entry(persistence.schema))(encoded).pipe(
+              Effect.map((entry) => ({
+                session: entry.session as S,
+                ours: entry.key === persistence.key && entry.account === account
+              })),
+              // The bare session of earlier versions names no account: only `belongsTo` can vouch for it.
+              Effect.orElse(() =>
+                Effect.map(Schema.decode(Schema.parseJson(persistence.schema))(encoded), (session) => ({
+                  session,
+                  ours: persistence.belongsTo !== undefined
+                }))
+              ),
+              Effect.asSome
+            )
         })),
         Effect.catchAll((error) =>
           Effect.logWarning(`authfx: could not load the stored ${provider} session`).pipe(
             Effect.annotateLogs({ ...this.attributes(), "error": error._tag }),
-            Effect.as(Option.none<S>())
+            Effect.as(Option.none<{ readonly session: S; readonly ours: boolean }>())
           )
         )
       )
       if (Option.isNone(loaded)) return
       const now = yield* Clock.currentTimeMillis
-      const expiry = this.options.expiresAt?.(loaded.value)
-      const ours = persistence.belongsTo === undefined || persistence.belongsTo(loaded.value)
+      const stored = loaded.value.session
+      const expiry = this.options.expiresAt?.(stored)
+      const ours = loaded.value.ours && (persistence.belongsTo === undefined || persistence.belongsTo(stored))
       // An expiry decades away, or not a number, is not a session this engine wrote.
       const plausible = expiry === undefined || (Number.isFinite(expiry) && expiry < now + 10 * 365 * 86_400_000)
       if (!ours || !plausible) {
@@ -738,11 +767,11 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
           }: discarded`
         ).pipe(Effect.annotateLogs(this.attributes()))
       } else if (expiry === undefined || expiry - millisOr(this.options.expirySkew, 5_000) > now) {
-        yield* this.install(loaded.value, "store", now)
+        yield* this.install(stored, "store", now)
       } else {
         // An expired stored session is still a basis for a refresh (a 7-day
         // refresh token outlives a 30-minute access token).
-        this.basis = loaded.value
+        this.basis = stored
       }
     })
   }

@@ -6,6 +6,12 @@
  * session without its token is useless: point a file store at a private
  * directory. A store that fails is logged and never breaks authentication.
  *
+ * A stored session belongs to one account: its entry (`Entry`) holds the key
+ * it was stored under and the identity of its account (Nabi: the wallet
+ * address; others: a fingerprint of the credential, never the secret), and
+ * the engine uses it only when both match — an entry copied from another key
+ * or account is discarded with a warning, and a normal login happens.
+ *
  * @since 0.1.0
  */
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
@@ -14,6 +20,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 
 /**
  * @since 0.1.0
@@ -58,6 +65,30 @@ export const SessionStore: Context.Tag<SessionStore, SessionStore> = Context.Gen
  * @category constructors
  */
 export const key = (provider: string, account: string): string => `authfx/${provider}/${account}`
+
+/**
+ * The format of an `Entry`: entries of other formats (the bare session of
+ * earlier versions) are used only if the engine's `belongsTo` vouches for them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const entryFormat = 2 as const
+
+/**
+ * What is stored for a session: the key it was stored under, the identity of
+ * its account, and the session's schema encoding, as JSON.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Entry = <S, I, R>(session: Schema.Schema<S, I, R>) =>
+  Schema.parseJson(Schema.Struct({
+    v: Schema.Literal(entryFormat),
+    key: Schema.String,
+    account: Schema.String,
+    session
+  }))
 
 /**
  * A store in this process's memory.

@@ -40,6 +40,10 @@ const makeProvider = () => {
   }
 }
 
+/** A plain record under `account`'s key, as a replica of `account` writes it (bound to the key by default). */
+const record = (account: string, session: TestSession, bound: string = Coordination.key("test", account)) =>
+  JSON.stringify({ v: 2, key: Coordination.key("test", account), account: bound, session })
+
 /** `n` engines of one credential, each with its own coordination handle on one shared backend. */
 const fleet = (
   n: number,
@@ -142,7 +146,7 @@ describe("Coordination (in memory)", () => {
   it.scoped("a stored session that has expired is renewed from (its refresh token), not adopted, not waited on", () =>
     Effect.gen(function*() {
       const backend = Coordination.memoryBackend()
-      const stale = JSON.stringify({ token: "old", expiresAt: (yield* Clock.currentTimeMillis) - 1 })
+      const stale = record("account", { token: "old", expiresAt: (yield* Clock.currentTimeMillis) - 1 })
       yield* backend.commit(Coordination.key("test", "account"), "lease", "someone", 0, stale, 1)
       const { engines, provider } = yield* fleet(2, backend)
       const sessions = yield* Effect.forEach(engines, (e) => e.session, { concurrency: "unbounded" })

@@ -179,7 +179,9 @@ export const make = (
       provider,
       key: Coordination.key(provider, options.account === undefined ? origin : `${options.account}/${origin}`),
       schema: GunbotSessionSchema,
-      expiresAt: (session) => session.claims === undefined ? undefined : Jwt.expiresAtMillis(session.claims)
+      expiresAt: (session) => session.claims === undefined ? undefined : Jwt.expiresAtMillis(session.claims),
+      // The session belongs to this password on this instance: a record of another is never adopted.
+      account: (yield* Coordination.fingerprint(`${origin}\u0000${Redacted.value(encrypted)}`)) ?? origin
     })
     return yield* SessionEngine.make<Gunbot>({
       spanPrefix: "GunbotAuth",

@@ -363,6 +363,7 @@ export const make = (
         )
       }).pipe(Effect.withSpan("NabiAuth.refreshToken", { attributes: { "authfx.provider": provider } }))
 
+    const belongsTo = (session: NabiSession): boolean => session.address === signer.address
     const coordination = yield* Coordination.forSession({
       service: options.coordination,
       provider,
@@ -371,7 +372,10 @@ export const make = (
         options.account === undefined ? signer.address : `${options.account}/${signer.address}`
       ),
       schema: NabiSession,
-      expiresAt: (session) => session.accessExpiresAt
+      expiresAt: (session) => session.accessExpiresAt,
+      // A session belongs to its wallet: a record of another one is never adopted, wherever it is found.
+      account: signer.address,
+      belongsTo
     })
 
     return yield* SessionEngine.make<Nabi>({
@@ -384,7 +388,13 @@ export const make = (
       expiresAt: (session) => session.accessExpiresAt,
       issuedAt: (session) => session.issuedAt,
       persistence: Option.isSome(store)
-        ? { store: store.value, key: SessionStore.key(provider, signer.address), schema: NabiSession }
+        ? {
+          store: store.value,
+          key: SessionStore.key(provider, signer.address),
+          schema: NabiSession,
+          account: signer.address,
+          belongsTo
+        }
         : undefined
     })
   })

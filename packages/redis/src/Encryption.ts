@@ -2,8 +2,14 @@
  * Sealing of the shared records: a record holds the session's tokens, so
  * anyone who can read the Redis can use them. `aesGcm` encrypts each record
  * with AES-256-GCM (WebCrypto, a fresh 96-bit IV per record) under a key of
- * the application's; a record sealed under another key, or altered, fails to
- * open and is replaced by a new renewal rather than used.
+ * the application's, and binds the record's key and account into the
+ * ciphertext as additional data; a record sealed under another encryption
+ * key, copied from another record key or account, or altered, fails to open
+ * and is replaced by a new renewal rather than used.
+ *
+ * Records sealed by earlier versions (`a1.`, no additional data) do not open
+ * either: after an upgrade each credential's record is replaced once, by its
+ * next renewal.
  *
  * @since 0.1.0
  */
@@ -13,7 +19,7 @@ import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Redacted from "effect/Redacted"
 
-const VERSION = "a1."
+const VERSION = "a2."
 
 const cryptoError = (operation: string, description: string) =>
   new Coordination.CoordinationError({ operation, reason: "Crypto", description })
@@ -57,11 +63,12 @@ export const aesGcm = (
     const encoder = new TextEncoder()
     const decoder = new TextDecoder()
 
-    const seal = (plaintext: string) =>
+    const seal = (plaintext: string, associatedData: string) =>
       Effect.suspend(() => {
         const iv = globalThis.crypto.getRandomValues(new Uint8Array(12))
+        const additionalData = encoder.encode(associatedData)
         return Effect.tryPromise({
-          try: () => subtle.encrypt({ name: "AES-GCM", iv }, cryptoKey, encoder.encode(plaintext)),
+          try: () => subtle.encrypt({ name: "AES-GCM", iv, additionalData }, cryptoKey, encoder.encode(plaintext)),
           catch: () => cryptoError("seal", "encryption failed")
         }).pipe(Effect.map((sealed) => {
           const out = new Uint8Array(12 + sealed.byteLength)
@@ -71,7 +78,7 @@ export const aesGcm = (
         }))
       })
 
-    const open = (sealed: string) =>
+    const open = (sealed: string, associatedData: string) =>
       Effect.gen(function*() {
         if (!sealed.startsWith(VERSION)) return yield* cryptoError("open", "the record is not sealed")
         const decoded = Encoding.decodeBase64(sealed.slice(VERSION.length))
@@ -80,9 +87,14 @@ export const aesGcm = (
         }
         const bytes = new Uint8Array(decoded.right)
         const plain = yield* Effect.tryPromise({
-          try: () => subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12) }, cryptoKey, bytes.subarray(12)),
-          // A wrong key and a tampered record look the same to GCM.
-          catch: () => cryptoError("open", "the record was sealed under another key, or altered")
+          try: () =>
+            subtle.decrypt(
+              { name: "AES-GCM", iv: bytes.subarray(0, 12), additionalData: encoder.encode(associatedData) },
+              cryptoKey,
+              bytes.subarray(12)
+            ),
+          // A wrong key, another record's key or account, and a tampered record look the same to GCM.
+          catch: () => cryptoError("open", "the record was sealed under another key, for another record, or altered")
         })
         return decoder.decode(plain)
       })

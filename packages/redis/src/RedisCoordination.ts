@@ -80,7 +80,7 @@ interface ScriptedRedis extends Redis {
     owner: string,
     lease: number,
     known: number
-  ): Promise<[number, number, string, string]>
+  ): Promise<[number, number, string, string, string]>
   authfxExtend(lock: string, owner: string, lease: number): Promise<number>
   authfxRelease(lock: string, owner: string): Promise<number>
   authfxCommit(
@@ -91,12 +91,23 @@ interface ScriptedRedis extends Redis {
     payload: string,
     channel: string,
     atLeast: number
-  ): Promise<[number, string, string?]>
+  ): Promise<[number, string, string?, string?]>
 }
 
 /** The part of an error that is safe to show: ioredis messages never carry command arguments, but be sure. */
 const describe = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message.slice(0, 120)}` : "unknown error"
+
+/**
+ * Whether Redis refused the client's credentials or permissions: `NOAUTH`
+ * (a password is required), `WRONGPASS` (a wrong password or user), `NOPERM`
+ * (an ACL user without the commands or keys it needs), and the replies of
+ * servers before ACLs.
+ */
+const isAuthenticationError = (error: unknown): boolean =>
+  error instanceof Error &&
+  /^(NOAUTH|WRONGPASS|NOPERM)\b|^ERR (invalid password|invalid username-password|AUTH <password> called without|Client sent AUTH)/i
+    .test(error.message)
 
 /** Braces end a hash tag early: keep them out of the tag. */
 const tag = (key: string) => key.replace(/[{}]/g, "_")
@@ -140,11 +151,19 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
     const { redis: extra, url } = connectionOptions(options)
     const stats: Stats = { commands: 0, tryLease: 0, extend: 0, release: 0, commit: 0, failures: 0 }
 
+    // The last reason the connection failed: commands then fail with "Stream isn't writeable", which says nothing
+    // of a wrong password.
+    let connectionError: unknown
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const redis = createClient(url, extra, timeout)
-        // Without a listener, a connection error is an uncaught exception; the failed commands are what matter.
-        redis.on("error", () => {})
+        // Without a listener, a connection error is an uncaught exception; it is kept to explain failed commands.
+        redis.on("error", (error: unknown) => {
+          connectionError = error
+        })
+        redis.on("ready", () => {
+          connectionError = undefined
+        })
         redis.defineCommand("authfxTryLease", { numberOfKeys: 2, lua: Scripts.tryLease })
         redis.defineCommand("authfxExtend", { numberOfKeys: 1, lua: Scripts.extend })
         redis.defineCommand("authfxRelease", { numberOfKeys: 1, lua: Scripts.release })
@@ -166,7 +185,15 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
       Effect.tryPromise(() => redis.connect()).pipe(
         Effect.timeout(Duration.millis(Math.max(timeout, 1000))),
         Effect.catchAll(() =>
-          Effect.logWarning(`authfx: Redis at ${redactUrl(url)} is not reachable yet; renewals run locally until it is`)
+          isAuthenticationError(connectionError)
+            ? Effect.logWarning(
+              `authfx: Redis at ${redactUrl(url)} refused the credentials (${
+                describe(connectionError)
+              }); renewals run locally until they are fixed`
+            ).pipe(Effect.annotateLogs("authfx.coordination.reason", "Authentication"))
+            : Effect.logWarning(
+              `authfx: Redis at ${redactUrl(url)} is not reachable yet; renewals run locally until it is`
+            ).pipe(Effect.annotateLogs("authfx.coordination.reason", "Unavailable"))
         )
       )
     yield* connect(client)
@@ -203,14 +230,28 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
       return { lock: `${base}:${lock}`, record: `${base}:session`, channel: `${base}:generation` }
     }
 
+    /** A failed command, by what it says, or by why the connection failed when it says only that it is down. */
+    const failure = (operation: string, error: unknown) =>
+      isAuthenticationError(error)
+        ? new Coordination.CoordinationError({ operation, reason: "Authentication", description: describe(error) })
+        : isAuthenticationError(connectionError)
+        ? new Coordination.CoordinationError({
+          operation,
+          reason: "Authentication",
+          description: describe(connectionError)
+        })
+        : error instanceof Error && /^Command timed out/.test(error.message)
+        // ioredis's own `commandTimeout`: the command was sent and may still run.
+        ? new Coordination.CoordinationError({ operation, reason: "Timeout" })
+        : new Coordination.CoordinationError({ operation, reason: "Unavailable", description: describe(error) })
+
     const command = <A>(operation: keyof Omit<Stats, "commands" | "failures">, run: () => Promise<A>) =>
       Effect.suspend(() => {
         stats.commands += 1
         stats[operation] += 1
         return Effect.tryPromise({
           try: run,
-          catch: (error) =>
-            new Coordination.CoordinationError({ operation, reason: "Unavailable", description: describe(error) })
+          catch: (error) => failure(operation, error)
         }).pipe(
           Effect.timeoutFail({
             duration: Duration.millis(timeout),
@@ -220,10 +261,22 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
         )
       })
 
-    const recordOf = (generation: string | undefined, payload: string | undefined) =>
-      generation === undefined || generation === "" || payload === undefined || payload === ""
-        ? undefined
-        : { generation: Number(generation), payload }
+    const recordOf = (
+      generation: string | undefined,
+      payload: string | undefined,
+      problem: string | undefined
+    ): Coordination.StoredRecord | undefined => {
+      if (problem !== undefined && problem !== "") {
+        return { generation: Coordination.unreadable, payload: "", problem }
+      }
+      if (generation === undefined || generation === "") return undefined
+      const g = Number(generation)
+      // The script checked it; a number the client reads differently is unreadable all the same.
+      if (!Number.isSafeInteger(g) || g < 0) {
+        return { generation: Coordination.unreadable, payload: "", problem: "its generation is not a number" }
+      }
+      return { generation: g, payload: payload ?? "" }
+    }
 
     const backend: RedisBackend = {
       name: "redis",
@@ -234,9 +287,9 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
           "tryLease",
           () => client.authfxTryLease(n.lock, n.record, owner, Math.ceil(leaseMillis), known ?? -1)
         ).pipe(
-          Effect.map(([held, ttl, generation, payload]) => ({
+          Effect.map(([held, ttl, generation, payload, problem]) => ({
             held: held === 1,
-            record: recordOf(generation, payload),
+            record: recordOf(generation, payload, problem),
             // -2: the lock vanished between SET and PTTL (it expired); -1 cannot happen (always set with PX).
             ttlMillis: ttl < 0 ? 0 : ttl
           }))
@@ -254,10 +307,10 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
           "commit",
           () => client.authfxCommit(n.lock, n.record, owner, expected, payload, n.channel, atLeast)
         ).pipe(
-          Effect.map(([ok, generation, stored]): Coordination.CommitResult =>
+          Effect.map(([ok, generation, stored, problem]): Coordination.CommitResult =>
             ok === 1
               ? { committed: true, generation: Number(generation) }
-              : { committed: false, record: recordOf(generation, stored) }
+              : { committed: false, record: recordOf(generation, stored, problem) }
           )
         )
       },
@@ -282,6 +335,57 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
     }
     return backend
   })
+
+/**
+ * Checks a Redis the way the backend uses it, within `commandTimeout`:
+ * connects, authenticates, and runs the release script on a probe key (no
+ * effect: it deletes a lease only for an owner token nobody has), so that a
+ * missing script or key permission shows too. Fails with `Authentication`
+ * when Redis refuses the credentials or an ACL forbids what the backend needs,
+ * `Unavailable` or `Timeout` otherwise. For `authfx status` and health checks.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const check = (options: Options = {}): Effect.Effect<void, Coordination.CoordinationError> =>
+  Effect.gen(function*() {
+    const prefix = options.prefix ?? "authfx"
+    const timeout = Duration.toMillis(options.commandTimeout ?? Duration.seconds(1))
+    const { redis: extra, url } = connectionOptions(options)
+    let connectionError: unknown
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        // One attempt: a check reports, it does not wait for a Redis to come back.
+        const redis = createClient(url, { ...extra, retryStrategy: () => null }, timeout)
+        redis.on("error", (error: unknown) => {
+          connectionError = error
+        })
+        redis.defineCommand("authfxRelease", { numberOfKeys: 1, lua: Scripts.release })
+        return redis as ScriptedRedis
+      }),
+      (redis) => Effect.sync(() => redis.disconnect())
+    )
+    const failed = (operation: string) => (error: unknown) => {
+      const cause = isAuthenticationError(error) ? error : connectionError ?? error
+      return new Coordination.CoordinationError({
+        operation,
+        reason: isAuthenticationError(cause) ? "Authentication" : "Unavailable",
+        description: describe(cause)
+      })
+    }
+    const bounded = <A>(operation: string, run: () => Promise<A>) =>
+      Effect.tryPromise({ try: run, catch: failed(operation) }).pipe(
+        Effect.timeoutFail({
+          duration: Duration.millis(Math.max(timeout, 1000)),
+          onTimeout: () => new Coordination.CoordinationError({ operation, reason: "Timeout" })
+        })
+      )
+    yield* bounded("connect", () => client.connect())
+    yield* bounded("ping", () => client.ping())
+    yield* bounded("script", () => client.authfxRelease(`${prefix}:{authfx-check}:lease`, newProbeOwner()))
+  }).pipe(Effect.scoped)
+
+const newProbeOwner = () => `check-${globalThis.crypto.randomUUID()}`
 
 const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
 

@@ -17,10 +17,14 @@ import * as RedisCoordination from "../../src/RedisCoordination.js"
 
 export const redisUrl = inject("redisUrl")
 
-const Signer = TonSigner.layerFromMnemonic({
-  mnemonic: Redacted.make(NabiFake.demoAccount.mnemonic),
-  address: NabiFake.demoAccount.address
-})
+const signer = (address: string = NabiFake.demoAccount.address) =>
+  TonSigner.layerFromMnemonic({ mnemonic: Redacted.make(NabiFake.demoAccount.mnemonic), address })
+
+/** Two wallets of the demo key (v4r2, the default, and v5r1), both known to a fake made with these accounts. */
+export const twoWallets = [
+  { address: NabiFake.demoAccount.addresses.v4r2, publicKey: Buffer.from(NabiFake.demoAccount.publicKeyHex, "hex") },
+  { address: NabiFake.demoAccount.addresses.v5r1, publicKey: Buffer.from(NabiFake.demoAccount.publicKeyHex, "hex") }
+]
 
 export interface Replica {
   readonly auth: Authenticated.Authenticated<Nabi.Nabi>
@@ -37,6 +41,8 @@ export interface ReplicaOptions {
   /** Changes the backend (a crash hook). */
   readonly wrap?: ((backend: Coordination.Backend) => Coordination.Backend) | undefined
   readonly url?: string | undefined
+  /** The wallet (default: the demo account's v4r2 address). */
+  readonly address?: string | undefined
 }
 
 export const replica = (options: ReplicaOptions): Effect.Effect<Replica> =>
@@ -63,7 +69,7 @@ export const replica = (options: ReplicaOptions): Effect.Effect<Replica> =>
         ...options.engine
       }
     }).pipe(
-      Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, Signer)),
+      Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, signer(options.address))),
       Layer.provide(Layer.succeed(Coordination.Coordination, service))
     )
     const context = yield* Layer.buildWithScope(layer, scope).pipe(Effect.orDie)

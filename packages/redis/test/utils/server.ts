@@ -19,7 +19,8 @@ export interface RedisServer {
 /** Whether `redis-server` can be run here. */
 export const available = (): boolean => spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0
 
-export const start = (): Promise<RedisServer> =>
+/** Starts a server; `extra` arguments are appended (`--requirepass`, `--user`, …). */
+export const start = (extra: ReadonlyArray<string> = []): Promise<RedisServer> =>
   new Promise((resolve, reject) => {
     const dir = mkdtempSync(join(tmpdir(), "authfx-redis-"))
     const socket = join(dir, "redis.sock")
@@ -37,7 +38,8 @@ export const start = (): Promise<RedisServer> =>
         "--appendonly",
         "no",
         "--dir",
-        dir
+        dir,
+        ...extra
       ],
       { stdio: ["ignore", "pipe", "pipe"] }
     )

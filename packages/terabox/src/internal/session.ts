@@ -356,12 +356,15 @@ export const make = (
         })
       })
 
-    const account = options.account ?? (yield* Coordination.fingerprint(Redacted.value(jar.get("ndus")!)))
+    // The session belongs to this cookie: a record of another one is never adopted, whatever key it is under.
+    const identity = yield* Coordination.fingerprint(Redacted.value(jar.get("ndus")!))
+    const account = options.account ?? identity
     const coordination = account === undefined ? undefined : yield* Coordination.forSession({
       service: options.coordination,
       provider,
       key: Coordination.key(provider, account),
-      schema: TeraboxSessionSchema
+      schema: TeraboxSessionSchema,
+      account: identity
     })
 
     const auth = yield* SessionEngine.make<Terabox>({
