@@ -232,9 +232,9 @@ export const collect = () => {
 
       // Metrics
       const tags = unique([...text.matchAll(/Metric\.tagged\(\s*[A-Za-z_$][\w$.]*\s*,\s*"(\w+)"/g)].map((m) => m[1]))
-      for (const m of text.matchAll(/export const (\w+) = Metric\.(counter|gauge|histogram|frequency|summary)\(/g)) {
+      for (const m of text.matchAll(/\b(?:export\s+)?const\s+(\w+)\s*=\s*Metric\.(counter|gauge|histogram|frequency|summary)\(/g)) {
         const open = m.index + m[0].length - 1
-        const call = text.slice(m.index + m[0].length - 1 - `Metric.${m[2]}`.length, closing(text, open))
+        const call = text.slice(open - `Metric.${m[2]}`.length, closing(text, open))
         const [nameArg, rest] = firstArgument(call)
         const name = literalText(nameArg)
         const described = /description:\s*"([^"]*)"/.exec(rest)?.[1] ?? /"([^"]*)"\s*\)\s*$/.exec(call)?.[1] ?? ""
