@@ -189,7 +189,12 @@ const bold = (text: string) => `\u001b[1m${text}\u001b[0m`
 const noise =
   /^\s*(A true or false value\.|A floating point number\.|This setting is optional\.|A user-defined piece of text\.|One of the following: .*|This argument may be repeated zero or more times\.)$/
 
-/** Wraps each line to `width` columns, continuing under its own indentation. */
+/**
+ * Wraps each line to `width` columns, continuing under its own indentation.
+ *
+ * @since 0.1.0
+ * @category help
+ */
 export const wrap = (text: string, width = 120): string =>
   text.split("\n").flatMap((line) => {
     if (Style.width(line) <= width) return [line]
