@@ -24,7 +24,7 @@ const target = join(root, "TELEMETRY.md")
 const when = {
   "<spanPrefix>.acquire": "A full login by the session engine (the provider's `acquire`); the parent of the provider's own spans. Started by the first caller that needs a session; every other caller waits on it.",
   "<spanPrefix>.refresh": "A renewal from the previous session (refresh token, re-read, re-scrape): before expiry, or after a rejection when the provider can renew.",
-  "<provider>.request": "One call through `AuthHttpClient`: signing, the exchange, retries of transient failures, and the replay after a rejection; the session engine's login span, when the call had to wait for one, is a child of it or of the call that started it.",
+  "<provider>.request": "One call through `AuthHttpClient` whose URL carries a secret parameter (Terabox's `jsToken`), in place of `@effect/platform`'s `http.client` span, whose URL would show it: signing, the exchange, retries, the replay after a rejection.",
   "<provider>.replay": "The provider rejected the session a request was signed with: the session is invalidated, a new one obtained, and the request sent once more.",
   "<provider>.coordinate": "A renewal through a fleet `Coordination` (e.g. `@authfx/redis`): taking the lease, adopting another replica's session or renewing and committing it.",
   "NabiAuth.login": "Nabi's signed-nonce login: the nonce, the signature, the token exchange.",
