@@ -1,4 +1,8 @@
 import { defineProject, mergeConfig } from "vitest/config"
 import shared from "../../vitest.shared.js"
 
-export default mergeConfig(shared, defineProject({ test: { name: "testkit" } }))
+// The README's example is a test of its own (examples/*.test.ts), run with the package's.
+export default mergeConfig(
+  shared,
+  defineProject({ test: { name: "testkit", include: ["test/**/*.test.ts", "examples/**/*.test.ts"] } })
+)

@@ -33,9 +33,19 @@ const Fleet = Effect.promise(() => import("./Fleet.js"))
  */
 export class CommandFailed extends Data.TaggedError("CommandFailed")<{ readonly reason: string }> {}
 
-const providerArg = Args.choice(Providers.providers.map((p) => [p, p] as [string, Providers.ProviderName]), {
-  name: "provider"
-})
+const isProvider = (name: string): name is Providers.ProviderName =>
+  (Providers.providers as ReadonlyArray<string>).includes(name)
+
+/** A provider's name; an unknown one is named in the error, with the known ones. */
+const providerArg = Args.text({ name: "provider" }).pipe(
+  Args.mapEffect((name) =>
+    isProvider(name)
+      ? Effect.succeed(name)
+      : Effect.fail(
+        HelpDoc.p(`unknown provider ${JSON.stringify(name)}: expected one of ${Providers.providers.join(", ")}`)
+      )
+  )
+)
 
 const demo = Command.make(
   "demo",
@@ -69,21 +79,23 @@ const fakes = Command.make("fakes", {
     )
   )
 
-/** The status argument's help lists each provider's variables, one paragraph per provider. */
+/** The status argument's help lists each provider's variables, one line per variable under its provider. */
 const statusProviders = Providers.providers.reduce(
   (args, provider) =>
     Args.withDescription(
       args,
-      `${provider}: ${
-        Providers.variables[provider].map((v) => `${v.name}: ${v.description}${v.required ? " (required)" : ""}`).join(
-          "; "
+      [
+        `${provider}:`,
+        ...Providers.variables[provider].map((v) =>
+          `  ${v.name.padEnd(24)}${v.description}${v.required ? " (required)" : ""}`
         )
-      }`
+      ].join("\n")
     ),
   providerArg.pipe(
     Args.repeated,
     Args.withDescription(
-      "The providers to check; by default every one whose secret variable (the first below) is set. The variables:"
+      `${Providers.providers.join(", ")}: the providers to check; by default every one whose secret variable (the ` +
+        "first below) is set. The variables:"
     )
   )
 )
@@ -156,11 +168,134 @@ export const usage = (args: ReadonlyArray<string>): string => {
   return `usage: ${lines.join("\n       ")}\n(${more} says more)`
 }
 
+/** `@effect/cli`'s help shows no parent command and lists every built-in option; this one does neither. */
+const noBuiltIns = CliConfig.make({ showBuiltIns: false })
+
+const commands: Record<string, Command.Command<any, any, any, any>> = { demo, fakes, status, fleet }
+
+/** The built-in options `authfx` keeps (`--wizard` and `--completions` are not for this command). */
+const builtIns: ReadonlyArray<readonly [string, string]> = [
+  [
+    "--log-level all | trace | debug | info | warning | error | fatal | none",
+    "the lowest level of the log lines shown (default info)"
+  ],
+  ["-h, --help", "this help"]
+]
+
+/** As `@effect/cli` styles its headings: bold (the console drops it where colour may not go). */
+const bold = (text: string) => `\u001b[1m${text}\u001b[0m`
+
+/** Lines the generic help adds to every option and argument, which say nothing here. */
+const noise =
+  /^\s*(A true or false value\.|A floating point number\.|This setting is optional\.|A user-defined piece of text\.|One of the following: .*|This argument may be repeated zero or more times\.)$/
+
 /**
+ * Wraps each line to `width` columns, continuing under its own indentation.
+ *
+ * @since 0.1.0
+ * @category help
+ */
+export const wrap = (text: string, width = 120): string =>
+  text.split("\n").flatMap((line) => {
+    if (Style.width(line) <= width) return [line]
+    const indent = /^\s*(?:- )?/.exec(Style.strip(line))![0].length
+    const out: Array<string> = []
+    let current = ""
+    for (const word of line.trimEnd().split(/(?<=\S) (?=\S)/)) {
+      if (current !== "" && Style.width(current) + 1 + Style.width(word) > width) {
+        out.push(current)
+        current = " ".repeat(indent) + word.trimStart()
+      } else {
+        current = current === "" ? word : `${current} ${word}`
+      }
+    }
+    if (current !== "") out.push(current)
+    return out
+  }).join("\n")
+
+const usageLines = (cmd: Command.Command<any, any, any, any>, prefix: string) =>
+  Usage.enumerate(Command.getUsage(cmd), noBuiltIns).map((span) =>
+    `${prefix}${Style.strip(HelpDoc.toAnsiText(HelpDoc.p(span))).trim()}`
+  )
+
+/** The paragraph under DESCRIPTION in a command's generic help. */
+const descriptionOf = (cmd: Command.Command<any, any, any, any>) =>
+  Style.strip(HelpDoc.toAnsiText(Command.getHelp(cmd, noBuiltIns))).split("\n\n")[1]?.trim() ?? ""
+
+/**
+ * The help of `authfx` or of the subcommand `args` name, or `undefined`
+ * when `args` do not ask for help: the usage names the command as it is
+ * typed (`authfx status …`), only the options that apply are listed, and no
+ * line is wider than 120 columns.
+ *
+ * @since 0.1.0
+ * @category help
+ */
+export const help = (args: ReadonlyArray<string>): string | undefined => {
+  const end = args.indexOf("--")
+  const flags = end < 0 ? args : args.slice(0, end)
+  if (!flags.includes("--help") && !flags.includes("-h")) return undefined
+  const sub = flags.find((arg) => !arg.startsWith("-"))
+  const target = sub !== undefined && sub in commands ? commands[sub]! : undefined
+  const options = builtIns.map(([name, description]) => `${bold(name)}\n\n  ${description}`).join("\n\n")
+  if (target === undefined) {
+    const list = Object.values(commands).map((cmd) =>
+      `${usageLines(cmd, "  authfx ").join("\n")}\n\n    ${descriptionOf(cmd)}`
+    )
+    return wrap([
+      "authfx 0.1.0: typed, composable authentication pipelines for Effect",
+      "",
+      bold("USAGE"),
+      "",
+      "  authfx <command> [options]",
+      "",
+      bold("COMMANDS"),
+      "",
+      list.join("\n\n"),
+      "",
+      bold("OPTIONS"),
+      "",
+      options,
+      "",
+      bold("--version"),
+      "",
+      "  the version",
+      "",
+      "authfx <command> --help says more about each command."
+    ].join("\n"))
+  }
+  const generic = HelpDoc.toAnsiText(Command.getHelp(target, noBuiltIns))
+    .split("\n")
+    .filter((line) => !noise.test(Style.strip(line)))
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim()
+  return wrap([
+    `authfx ${sub}`,
+    "",
+    bold("USAGE"),
+    "",
+    ...usageLines(target, `  authfx `),
+    "",
+    generic,
+    "",
+    Style.strip(generic).includes("OPTIONS") ? options : `${bold("OPTIONS")}\n\n${options}`
+  ].join("\n"))
+}
+
+const cli = Command.run(command, { name: "authfx", version: "0.1.0" })
+
+/**
+ * Runs `authfx` with `process.argv`-style arguments: the help (`-h`,
+ * `--help`) is `help`'s; everything else is `@effect/cli`'s.
+ *
  * @since 0.1.0
  * @category commands
  */
-export const run = Command.run(command, { name: "authfx", version: "0.1.0" })
+export const run = (argv: ReadonlyArray<string>) => {
+  const text = help(argv.slice(2))
+  return text === undefined ? cli(argv) : Console.log(text)
+}
 
 /**
  * A console that writes colour only where it may (a terminal, no `NO_COLOR`):

@@ -19,7 +19,8 @@ const bash = (script: string, args: ReadonlyArray<string> = []) =>
 
 describe("authfx usage errors", () => {
   const cases = [
-    [["status", "foo"], "Expected one of the following cases: nandbox, nabi, whatsgate, gunbot, terabox"],
+    [["status", "foo"], "unknown provider \"foo\": expected one of nandbox, nabi, whatsgate, gunbot, terabox"],
+    [["demo", "gunbot", "terrabox"], "unknown provider \"terrabox\": expected one of nandbox, nabi, whatsgate"],
     [["bogus"], "Invalid subcommand for authfx - use one of 'demo', 'fakes', 'status', 'fleet'"],
     [["status", "--timeout", "0"], "--timeout must be above 0"],
     [["fakes", "--jsn"], "Received unknown argument: '--jsn'"]
@@ -61,6 +62,40 @@ describe("authfx help", () => {
         assert.include(result.stdout, "--json")
       }),
     30_000
+  )
+
+  it.live(
+    "help names the command as typed, lists only the options that apply, and fits in 120 columns",
+    () =>
+      Effect.gen(function*() {
+        const [root, status, demo, fakes, short] = yield* Effect.all([
+          authfx(["--help"]),
+          authfx(["status", "--help"]),
+          authfx(["demo", "-h"]),
+          authfx(["fakes", "--help"]),
+          authfx(["status", "-h"])
+        ], { concurrency: 2 })
+        for (const result of [root, status, demo, fakes, short]) {
+          assert.strictEqual(result.code, 0, result.stderr)
+          assert.strictEqual(result.stderr, "")
+          for (const line of result.stdout.split("\n")) assert.isAtMost([...line].length, 120, line)
+          // @effect/cli's built-ins that authfx does not support, and its generic banner.
+          assert.notInclude(result.stdout, "--wizard")
+          assert.notInclude(result.stdout, "--completions")
+          assert.notMatch(result.stdout, /^\$ /m)
+          assert.notInclude(result.stdout, "A true or false value")
+          assert.include(result.stdout, "--log-level")
+        }
+        assert.match(status.stdout, /^authfx status\n/)
+        assert.match(status.stdout, /\n {2}authfx status \[--json\] \[--timeout float\] <provider>\.\.\.\n/)
+        assert.strictEqual(short.stdout, status.stdout)
+        assert.match(demo.stdout, /\n {2}authfx demo <provider>\.\.\.\n/)
+        assert.match(fakes.stdout, /\n {2}authfx fakes \[--json\] \[--env\]\n/)
+        for (const command of ["demo", "fakes", "status", "fleet"]) assert.include(root.stdout, `  authfx ${command}`)
+        // Each variable on a line of its own.
+        assert.match(status.stdout, /\n {2}GUNBOT_WALLET +the gunthy wallet/)
+      }),
+    60_000
   )
 
   it.live("--version answers", () =>

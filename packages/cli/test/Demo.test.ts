@@ -60,6 +60,16 @@ describe("authfx demo", () => {
     90_000
   )
 
+  it.live("the Terabox jsToken rotation says what was recovered, counted by the fake", () =>
+    Effect.gen(function*() {
+      const result = yield* authfx(["demo", "terabox"])
+      assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+      assert.match(
+        result.stdout,
+        /→ recovered: a new jsToken \(1 refusal, 1 homepage re-read\), the quota call replayed: \d+ bytes used\n/
+      )
+    }), 60_000)
+
   it.live("authfx demo gunbot runs that provider alone", () =>
     Effect.gen(function*() {
       const result = yield* authfx(["demo", "gunbot"])

@@ -22,6 +22,13 @@ export const packages = [
   "cli"
 ] as const
 
+/**
+ * The packages whose README examples (`examples/*.ts`, embedded by `scripts/embed-examples.mjs`) the app
+ * type-checks and runs. testkit's example is a vitest file and @authfx/core's OpenTelemetry wiring
+ * (packages/telemetry-test) needs the OpenTelemetry SDK: each runs in its own package's tests instead.
+ */
+export const readmeExamples = ["core", "gunbot", "nabi", "nandbox", "terabox", "whatsgate"] as const
+
 /** The peers a user installs beside a provider package; the same ranges as the READMEs' install lines. */
 export const peers = ["effect@^3.22", "@effect/platform@^0.97", "@effect/platform-node@^0.108"] as const
 
@@ -80,6 +87,10 @@ export const install = async (): Promise<App> => {
   mkdirSync(dir)
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer-app", private: true, type: "module" }))
   cpSync(fileURLToPath(new URL("../app", import.meta.url)), join(dir, "app"), { recursive: true })
+  // The README examples, type-checked with the app's programs and run by app/readme.ts.
+  for (const name of readmeExamples) {
+    cpSync(join(root, "packages", name, "examples"), join(dir, "app", "readme", name), { recursive: true })
+  }
   await run("npm", [
     "install",
     "--no-audit",

@@ -77,6 +77,15 @@ describe("the packed packages, installed with npm into an app outside the worksp
     })
   }
 
+  it("the README examples type-check (above) and run from the tarballs against the fakes", async () => {
+    await compile()
+    const output = await app.exec(process.execPath, [join("out", "readme.js")])
+    assert.match(output, /^readme core: calling Acme with a token that expires at 4102444800$/m)
+    assert.match(output, /^readme gunbot: Authenticated; assets: .+ on binance/m)
+    assert.match(output, /^readme whatsgate: Message sent successfully$/m)
+    assert.match(output, /^readme terabox: not done: NotFound$/m)
+  })
+
   it("npm ls finds one copy of effect", async () => {
     const tree = JSON.parse(await app.exec("npm", ["ls", "effect", "--all", "--json"])) as unknown
     const versions = new Set<string>()

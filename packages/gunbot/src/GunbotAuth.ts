@@ -30,6 +30,7 @@ import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { type Gunbot, type GunbotAuthError, type GunbotSession, GunbotSessionSchema, LoginResponse } from "./Gunbot.js"
 import * as GunbotPassword from "./GunbotPassword.js"
+import { type ConfigKeys, environmentKeys, keysOf, optionKeys } from "./internal/config.js"
 import { mapPlatformError, provider, readJson } from "./internal/http.js"
 
 /**
@@ -67,6 +68,12 @@ export interface Options {
   readonly coordination?: Coordination.Service | false | undefined
   /** The account's key in a keyed service, added to the coordination key (the instance's origin always is). */
   readonly account?: string | undefined
+  /**
+   * How errors name `url`, `password` and `gunthyWallet`: by default the options themselves; `fromConfig` (and so
+   * `layerConfig`) sets the environment variables it read them from, so that a message names a variable only when
+   * the value came from it.
+   */
+  readonly configKeys?: Partial<ConfigKeys> | undefined
 }
 
 /**
@@ -75,9 +82,9 @@ export interface Options {
  * @since 0.1.0
  * @category constructors
  */
-export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
+export const validateUrl = (url: string, key = optionKeys.url): Effect.Effect<string, AuthError.ConfigurationError> =>
   Effect.map(
-    Url.validate({ provider, key: "GUNBOT_URL", url, example: "http://localhost:3000" }),
+    Url.validate({ provider, key, url, example: "http://localhost:3000" }),
     // The official SDK's base path convention ends in `/api/v1`; routes are appended to the host's root here,
     // so that suffix is dropped rather than doubled (`/api/v1/api/v1/...`).
     (valid) => valid.replace(/\/api\/v1\/?$/i, "")
@@ -92,9 +99,12 @@ export const validateUrl = (url: string): Effect.Effect<string, AuthError.Config
 export const login = (
   client: HttpClient.HttpClient,
   url: string,
-  encrypted: Redacted.Redacted<string>
-): Effect.Effect<GunbotSession, GunbotAuthError> =>
-  HttpClientRequest.post(`${url}/api/v1/auth/login`).pipe(
+  encrypted: Redacted.Redacted<string>,
+  configKeys: Partial<ConfigKeys> = {}
+): Effect.Effect<GunbotSession, GunbotAuthError> => {
+  const keys = keysOf({ configKeys })
+  const refused = `Gunbot refused the password: check ${keys.password} and ${keys.gunthyWallet}`
+  return HttpClientRequest.post(`${url}/api/v1/auth/login`).pipe(
     // The one place the encrypted password leaves Redacted: the login body.
     HttpClientRequest.bodyUnsafeJson({ password: Redacted.value(encrypted) }),
     client.execute,
@@ -110,7 +120,7 @@ export const login = (
                   provider,
                   reason: "WrongPassword",
                   status: 200,
-                  description: "Gunbot refused the password: check GUNBOT_PASSWORD and GUNBOT_WALLET"
+                  description: refused
                 })
               )
             }
@@ -129,7 +139,7 @@ export const login = (
             provider,
             reason: "WrongPassword",
             status: response.status,
-            description: "Gunbot refused the password: check GUNBOT_PASSWORD and GUNBOT_WALLET"
+            description: refused
           })
         )
       }
@@ -145,12 +155,13 @@ export const login = (
           status: response.status,
           request,
           ...(response.status === 404
-            ? { description: "no login route at POST /api/v1/auth/login: GUNBOT_URL is not a Gunbot GUI origin" }
+            ? { description: `no login route at POST /api/v1/auth/login: ${keys.url} is not a Gunbot GUI origin` }
             : {})
         })
       )
     })
   )
+}
 
 /**
  * @since 0.1.0
@@ -164,12 +175,13 @@ export const make = (
   HttpClient.HttpClient | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const url = yield* validateUrl(options.url)
+    const keys = keysOf(options)
+    const url = yield* validateUrl(options.url, keys.url)
     // Encrypted once per layer; a short wallet fails here, before any request.
-    const encrypted = yield* GunbotPassword.encrypt(options.password, options.gunthyWallet)
+    const encrypted = yield* GunbotPassword.encrypt(options.password, options.gunthyWallet, keys)
     // Login answers are read within the timeout below and bounded in size.
     const client = AuthHttpClient.bounded(yield* HttpClient.HttpClient)
-    const once = login(client, url, encrypted).pipe(
+    const once = login(client, url, encrypted, keys).pipe(
       Policy.timeout(provider, options.timeout ?? "30 seconds")
     )
     const acquire = options.retry === false ? once : once.pipe(Policy.retryTransient(options.retry))
@@ -215,21 +227,36 @@ export const config: Config.Config<Pick<Options, "url" | "password" | "gunthyWal
 })
 
 /**
- * Reads {@link config}; a missing variable is a `ConfigurationError` naming it.
+ * Reads {@link config}; a missing variable is a `ConfigurationError` naming it, and later errors about a
+ * setting name the variable it came from (`configKeys`). Another `source` is read as it is, and errors name
+ * the options.
  *
  * @since 0.1.0
  * @category configuration
  */
 export const fromConfig = (
   source: Config.Config<Pick<Options, "url" | "password" | "gunthyWallet">> = config
-): Effect.Effect<Pick<Options, "url" | "password" | "gunthyWallet">, AuthError.ConfigurationError> =>
-  Effect.mapError(source, (error) =>
-    new AuthError.ConfigurationError({
-      provider,
-      reason: "Missing",
-      key: /GUNBOT_URL/.test(String(error)) ? "GUNBOT_URL" : "GUNBOT_PASSWORD",
-      description: "set GUNBOT_URL and GUNBOT_PASSWORD (and GUNBOT_WALLET for a plain password)"
-    }))
+): Effect.Effect<Pick<Options, "url" | "password" | "gunthyWallet" | "configKeys">, AuthError.ConfigurationError> =>
+  source === config
+    ? Effect.mapBoth(config, {
+      onFailure: (error) =>
+        new AuthError.ConfigurationError({
+          provider,
+          reason: "Missing",
+          key: /GUNBOT_URL/.test(String(error)) ? "GUNBOT_URL" : "GUNBOT_PASSWORD",
+          description: "set GUNBOT_URL and GUNBOT_PASSWORD (and GUNBOT_WALLET for a plain password)"
+        }),
+      // Read from these variables: errors about them name them.
+      onSuccess: (options) => ({ ...options, configKeys: environmentKeys })
+    })
+    // A configuration of the application's own: its names are not known here, so errors name the options.
+    : Effect.mapError(source, () =>
+      new AuthError.ConfigurationError({
+        provider,
+        reason: "Missing",
+        key: "configuration",
+        description: "the configuration given to fromConfig could not be read"
+      }))
 
 /**
  * @since 0.1.0

@@ -73,6 +73,8 @@ export interface Options {
   /** Retry of transient failures (default `Policy.transientSchedule()`); `false` for none. */
   readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+  /** How errors name `url` (see `GunbotAuth.Options.configKeys`). */
+  readonly configKeys?: GunbotAuth.Options["configKeys"]
 }
 
 const classify = (response: HttpClientResponse.HttpClientResponse) =>
@@ -92,7 +94,7 @@ const isHtml = (response: HttpClientResponse.HttpClientResponse) =>
  * A 2xx decoded with `schema`; Gunbot's `ErrorResponse` as `GunbotApiError`; anything else (a 404 page, an HTML
  * page in place of JSON) a `ProtocolError` naming the route. Each says which route failed.
  */
-const decode = <A, I>(schema: Schema.Schema<A, I>, route: string) =>
+const decode = <A, I>(schema: Schema.Schema<A, I>, route: string, urlKey: string) =>
 (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<A, GunbotError> => {
@@ -106,7 +108,7 @@ const decode = <A, I>(schema: Schema.Schema<A, I>, route: string) =>
           reason: "Decode",
           status: response.status,
           request,
-          description: `${route} answered an HTML page, not JSON: not an API route of this Gunbot, or GUNBOT_URL ` +
+          description: `${route} answered an HTML page, not JSON: not an API route of this Gunbot, or ${urlKey} ` +
             `is not Gunbot's GUI port`
         })
       )
@@ -141,7 +143,7 @@ const decode = <A, I>(schema: Schema.Schema<A, I>, route: string) =>
           status: response.status,
           request,
           description: response.status === 404
-            ? `no such API route: ${route} (check the route, the Gunbot version, and GUNBOT_URL)`
+            ? `no such API route: ${route} (check the route, the Gunbot version, and ${urlKey})`
             : `${route} failed without Gunbot's ErrorResponse`
         })
       )
@@ -157,7 +159,8 @@ export const make = (
   options: Options
 ): Effect.Effect<Service, AuthError.ConfigurationError, HttpClient.HttpClient | GunbotAuth.GunbotAuth> =>
   Effect.gen(function*() {
-    const url = yield* GunbotAuth.validateUrl(options.url)
+    const urlKey = options.configKeys?.url ?? "url"
+    const url = yield* GunbotAuth.validateUrl(options.url, urlKey)
     const auth = yield* GunbotAuth.GunbotAuth
     const base = (yield* HttpClient.HttpClient).pipe(
       HttpClient.mapRequest(HttpClientRequest.prependUrl(`${url}/api/v1`)),
@@ -171,11 +174,11 @@ export const make = (
       ...(options.retry !== undefined ? { retry: options.retry } : {})
     })
     const get = <A, I>(path: string, schema: Schema.Schema<A, I>) =>
-      http.get(path).pipe(Effect.flatMap(decode(schema, routeOf("GET", path))))
+      http.get(path).pipe(Effect.flatMap(decode(schema, routeOf("GET", path), urlKey)))
     const post = <A, I>(path: string, body: unknown, schema: Schema.Schema<A, I>) =>
       AuthRequest.bodyJson(HttpClientRequest.post(path), provider, body).pipe(
         Effect.flatMap(http.execute),
-        Effect.flatMap(decode(schema, routeOf("POST", path)))
+        Effect.flatMap(decode(schema, routeOf("POST", path), urlKey))
       )
     // Orders travel under `data` (the OpenAPI specification's TradeLimitOrderRequest / TradeMarketOrderRequest and
     // the documentation's examples); a market order without a price sends none.
@@ -192,7 +195,7 @@ export const make = (
       status: get("/auth/status", AuthStatus).pipe(Effect.withSpan("GunbotClient.status")),
       // The SDK sends this POST with no body at all; so does this client.
       balances: http.execute(HttpClientRequest.post("/balances")).pipe(
-        Effect.flatMap(decode(Balances, routeOf("POST", "/balances"))),
+        Effect.flatMap(decode(Balances, routeOf("POST", "/balances"), urlKey)),
         Effect.withSpan("GunbotClient.balances")
       ),
       buy: trade("/trade/buy", "GunbotClient.buy"),

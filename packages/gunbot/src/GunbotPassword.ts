@@ -9,6 +9,7 @@ import { ConfigurationError } from "@authfx/core/AuthError"
 import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
 import * as Redacted from "effect/Redacted"
+import { type ConfigKeys, keysOf } from "./internal/config.js"
 
 /**
  * The prefix of an encrypted password.
@@ -33,21 +34,25 @@ export const isEncrypted = (password: string | Redacted.Redacted<string>): boole
 /**
  * Encrypts `password` with `gunthyWallet` as Gunbot expects it. A password that
  * already starts with `ENC:` is returned as it is (no wallet needed); a wallet
- * shorter than 16 bytes cannot work and fails before any request.
+ * shorter than 16 bytes cannot work and fails before any request. Errors name
+ * `password` and `gunthyWallet`, or the names `configKeys` gives them (the
+ * variables they were read from).
  *
  * @since 0.1.0
  * @category encryption
  */
 export const encrypt = (
   password: string | Redacted.Redacted<string>,
-  gunthyWallet: string | Redacted.Redacted<string> | undefined
+  gunthyWallet: string | Redacted.Redacted<string> | undefined,
+  configKeys: Partial<ConfigKeys> = {}
 ): Effect.Effect<Redacted.Redacted<string>, ConfigurationError> =>
   Effect.suspend(() => {
+    const keys = keysOf({ configKeys })
     const plain = reveal(password)
     if (plain.startsWith(prefix)) return Effect.succeed(Redacted.make(plain))
     if (plain.length === 0) {
       return Effect.fail(
-        new ConfigurationError({ provider: "gunbot", reason: "Missing", key: "GUNBOT_PASSWORD", description: "empty" })
+        new ConfigurationError({ provider: "gunbot", reason: "Missing", key: keys.password, description: "empty" })
       )
     }
     if (gunthyWallet === undefined) {
@@ -55,7 +60,7 @@ export const encrypt = (
         new ConfigurationError({
           provider: "gunbot",
           reason: "Missing",
-          key: "GUNBOT_WALLET",
+          key: keys.gunthyWallet,
           description: "a plain password is encrypted with the gunthy wallet key; give it, or an ENC: password"
         })
       )
@@ -66,7 +71,7 @@ export const encrypt = (
         new ConfigurationError({
           provider: "gunbot",
           reason: "Invalid",
-          key: "GUNBOT_WALLET",
+          key: keys.gunthyWallet,
           description: "the gunthy wallet key must be at least 16 bytes long"
         })
       )
@@ -84,7 +89,7 @@ export const encrypt = (
         new ConfigurationError({
           provider: "gunbot",
           reason: "Invalid",
-          key: "GUNBOT_PASSWORD",
+          key: keys.password,
           description: `the password could not be encrypted with WebCrypto (${
             error instanceof Error ? error.name : "failure"
           }); a secure context with crypto.subtle is required`

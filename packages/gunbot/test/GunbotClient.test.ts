@@ -127,14 +127,17 @@ describe("GunbotClient", () => {
             .pipe(Layer.provide(Http))
         )
       )
-      assert.deepStrictEqual([error._tag, error.key], ["ConfigurationError", "GUNBOT_WALLET"])
+      // Configured in code: the error names the option, not a variable the application never used.
+      assert.deepStrictEqual([error._tag, error.key], ["ConfigurationError", "gunthyWallet"])
+      assert.notInclude(error.message, "GUNBOT_")
       assert.strictEqual(fake.counters.requests, 0)
       const badUrl = yield* Effect.flip(
         Layer.build(
           GunbotClient.layer({ url: "localhost:3000", password: Redacted.make("ENC:x") }).pipe(Layer.provide(Http))
         )
       )
-      assert.strictEqual(badUrl.key, "GUNBOT_URL")
+      assert.strictEqual(badUrl.key, "url")
+      assert.notInclude(badUrl.message, "GUNBOT_")
     }))
 
   it.scoped("an already encrypted password is sent as it is", () =>
@@ -156,6 +159,31 @@ describe("GunbotClient", () => {
       yield* TestEnv.set(env)
       const context = yield* Layer.build(GunbotClient.layerConfig().pipe(Layer.provide(Http)))
       assert.strictEqual((yield* Context.get(context, GunbotClient.GunbotClient).status).message, "Authenticated")
+    }))
+
+  it.scoped("errors name a variable only when the value came from it: layerConfig's, and the options in code", () =>
+    Effect.gen(function*() {
+      const fake = yield* GunbotFake.make()
+      yield* TestEnv.set({ ...fake.env(), GUNBOT_WALLET: "short" })
+      const fromEnv = yield* Effect.flip(Layer.build(GunbotClient.layerConfig().pipe(Layer.provide(Http))))
+      assert.strictEqual(fromEnv.key, "GUNBOT_WALLET")
+      // A wrong password read from the environment: the rejection says which variables to check.
+      yield* TestEnv.set({ ...fake.env(), GUNBOT_PASSWORD: "wrong-password" })
+      const built = yield* Layer.build(GunbotClient.layerConfig({ retry: false }).pipe(Layer.provide(Http)))
+      const rejected = yield* Effect.flip(Context.get(built, GunbotClient.GunbotClient).status)
+      assert.include(rejected.message, "check GUNBOT_PASSWORD and GUNBOT_WALLET")
+      // The same in code: the options are named, no variable.
+      const inCode = yield* Layer.build(
+        GunbotClient.layer({
+          url: fake.url,
+          password: Redacted.make("wrong-password"),
+          gunthyWallet: Redacted.make(fake.gunthyWallet),
+          retry: false
+        }).pipe(Layer.provide(Http))
+      )
+      const refused = yield* Effect.flip(Context.get(inCode, GunbotClient.GunbotClient).status)
+      assert.include(refused.message, "check password and gunthyWallet")
+      assert.notInclude(refused.message, "GUNBOT_")
     }))
 
   it.scoped("Gunbot's ErrorResponse and malformed answers are typed", () =>
@@ -320,7 +348,7 @@ describe("GunbotClient routes (OpenAPI specification)", () => {
       assert.include(app.message, "POST /api/v1/balance answered an HTML page")
     }).pipe(Effect.provide(Http)))
 
-  it.scoped("a GUNBOT_URL that is not a Gunbot origin: the login's 404 page is a ProtocolError saying so", () =>
+  it.scoped("a url that is not a Gunbot origin: the login's 404 page is a ProtocolError saying so", () =>
     Effect.gen(function*() {
       const fake = yield* GunbotFake.make()
       const context = yield* Layer.build(
@@ -337,7 +365,8 @@ describe("GunbotClient routes (OpenAPI specification)", () => {
         assert.deepStrictEqual([error.reason, error.status], ["UnexpectedStatus", 404])
       }
       assert.include(error.message, "POST /api/v1/auth/login")
-      assert.include(error.message, "GUNBOT_URL")
+      assert.include(error.message, "url is not a Gunbot GUI origin")
+      assert.notInclude(error.message, "GUNBOT_URL")
       assert.strictEqual(fake.counters.notFound, 1)
     }))
 })

@@ -81,11 +81,16 @@ describe("GunbotPassword", () => {
   it.effect("a wallet under 16 bytes, a missing wallet or an empty password is a typed configuration error", () =>
     Effect.gen(function*() {
       const short = yield* Effect.flip(GunbotPassword.encrypt("secret", "0123456789abcde"))
-      assert.deepStrictEqual([short._tag, short.key, short.reason], ["ConfigurationError", "GUNBOT_WALLET", "Invalid"])
+      assert.deepStrictEqual([short._tag, short.key, short.reason], ["ConfigurationError", "gunthyWallet", "Invalid"])
       const missing = yield* Effect.flip(GunbotPassword.encrypt("secret", undefined))
-      assert.deepStrictEqual([missing.key, missing.reason], ["GUNBOT_WALLET", "Missing"])
+      assert.deepStrictEqual([missing.key, missing.reason], ["gunthyWallet", "Missing"])
       const empty = yield* Effect.flip(GunbotPassword.encrypt("", "0123456789abcdef"))
-      assert.deepStrictEqual([empty.key, empty.reason], ["GUNBOT_PASSWORD", "Missing"])
+      assert.deepStrictEqual([empty.key, empty.reason], ["password", "Missing"])
+      // Values read from variables: the caller says which, and the errors name them.
+      const named = yield* Effect.flip(
+        GunbotPassword.encrypt("secret", "short", { password: "GUNBOT_PASSWORD", gunthyWallet: "GUNBOT_WALLET" })
+      )
+      assert.strictEqual(named.key, "GUNBOT_WALLET")
       assert.notInclude(short.message + missing.message, "secret")
     }))
 
@@ -99,7 +104,7 @@ describe("GunbotPassword", () => {
       )
       assert.deepStrictEqual([failed._tag, failed.key, failed.reason], [
         "ConfigurationError",
-        "GUNBOT_PASSWORD",
+        "password",
         "Invalid"
       ])
       assert.include(failed.message, "NotSupportedError")

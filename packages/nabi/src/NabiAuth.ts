@@ -113,6 +113,16 @@ export interface Options {
   readonly coordination?: Coordination.Service | false | undefined
   /** The account's key in a keyed service, added to the coordination key (the wallet address always is). */
   readonly account?: string | undefined
+  /**
+   * How errors name `url`, `signatureMode` and `signatureEncoding`: the options by default;
+   * `NabiClient.layerConfig` sets the variables it read them from (`NABI_URL`, …), so that a message names a
+   * variable only when the value came from it.
+   */
+  readonly configKeys?: {
+    readonly url?: string | undefined
+    readonly signatureMode?: string | undefined
+    readonly signatureEncoding?: string | undefined
+  } | undefined
 }
 
 /** Fallbacks when a token carries no `exp`, from Nabi's documentation. */
@@ -137,11 +147,12 @@ const nonceSigner = (
     readonly domain: string
     readonly network: string
     readonly publicKeyHex: string
+    readonly modeKey: string
   }
 ): Effect.Effect<NonceSigner, AuthError.ConfigurationError> => {
   const unable = (description: string) =>
     Effect.fail(
-      new AuthError.ConfigurationError({ provider, reason: "Invalid", key: "NABI_SIGNATURE_MODE", description })
+      new AuthError.ConfigurationError({ provider, reason: "Invalid", key: config.modeKey, description })
     )
   const { sign, signData, tonProof, walletStateInit } = signer
   switch (config.mode) {
@@ -190,8 +201,8 @@ const nonceSigner = (
  * @since 0.1.0
  * @category constructors
  */
-export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
-  Url.validate({ provider, key: "NABI_URL", url, example: "https://<nabi host>/graphql", trimTrailingSlash: false })
+export const validateUrl = (url: string, key = "url"): Effect.Effect<string, AuthError.ConfigurationError> =>
+  Url.validate({ provider, key, url, example: "https://<nabi host>/graphql", trimTrailingSlash: false })
 
 /**
  * @since 0.1.0
@@ -205,7 +216,12 @@ export const make = (
   HttpClient.HttpClient | TonSigner.TonSigner | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const url = yield* validateUrl(options.url)
+    const keys = {
+      url: options.configKeys?.url ?? "url",
+      signatureMode: options.configKeys?.signatureMode ?? "signatureMode",
+      signatureEncoding: options.configKeys?.signatureEncoding ?? "signatureEncoding"
+    }
+    const url = yield* validateUrl(options.url, keys.url)
     const signer = yield* TonSigner.TonSigner
     // Answers are read within the timeout of each exchange and bounded in size.
     const client = AuthHttpClient.bounded(yield* HttpClient.HttpClient)
@@ -215,7 +231,14 @@ export const make = (
     const domain = options.proofDomain ?? new URL(url).hostname
     const network = options.network ?? "-239"
     const publicKeyHex = Encoding.encodeHex(signer.publicKey)
-    const signNonce = yield* nonceSigner(signer, { mode, encoding, domain, network, publicKeyHex })
+    const signNonce = yield* nonceSigner(signer, {
+      mode,
+      encoding,
+      domain,
+      network,
+      publicKeyHex,
+      modeKey: keys.signatureMode
+    })
     const retry = options.retry === undefined ? Policy.transientSchedule() : options.retry
     const description = AuthError.describeRequest({ method: "POST", url })
     // Whether the server's `refreshToken` answer has a `refreshToken` field (a
@@ -302,7 +325,8 @@ export const make = (
       }
       if (answer.status === 401 || answer.status === 403 || answer.errors.length > 0) {
         return yield* rejected(
-          `Nabi refused the signed nonce for ${signer.address}: check the signature mode (NABI_SIGNATURE_MODE, NABI_SIGNATURE_ENCODING) and the signer (the wallet, or NABI_MNEMONIC and NABI_ADDRESS)`
+          `Nabi refused the signed nonce for ${signer.address}: check the signature mode (${keys.signatureMode}, ` +
+            `${keys.signatureEncoding}) and the signer (the wallet, or its mnemonic and address)`
         )
       }
       const { getToken } = yield* dataOf(GetToken, answer, description).pipe(

@@ -238,6 +238,12 @@ export const layerConfig = (
         url,
         signatureEncoding,
         signatureMode,
+        // Read from these variables: errors about them name them.
+        configKeys: {
+          url: "NABI_URL",
+          signatureMode: "NABI_SIGNATURE_MODE",
+          signatureEncoding: "NABI_SIGNATURE_ENCODING"
+        },
         ...(proofDomain !== undefined ? { proofDomain } : {})
       }).pipe(Layer.provideMerge(TonSigner.layerConfig()))
     })

@@ -139,7 +139,7 @@ const provider = "nabi"
  * @since 0.1.0
  * @category constructors
  */
-export const normalizeAddress = (address: string, key = "NABI_ADDRESS"): Effect.Effect<string, ConfigurationError> =>
+export const normalizeAddress = (address: string, key = "address"): Effect.Effect<string, ConfigurationError> =>
   Effect.try({
     try: () => Address.parse(address.trim()).toRawString(),
     catch: () =>
@@ -180,6 +180,16 @@ export interface MnemonicOptions {
   readonly address?: string | undefined
   /** The wallet version to derive the address for when none is given (default `v4r2`). */
   readonly walletVersion?: WalletVersion | undefined
+  /**
+   * How errors name `mnemonic`, `address` and `walletVersion`: the options by default; `layerConfig` sets the
+   * variables it read them from (`NABI_MNEMONIC`, …), so that a message names a variable only when the value came
+   * from it.
+   */
+  readonly configKeys?: {
+    readonly mnemonic?: string | undefined
+    readonly address?: string | undefined
+    readonly walletVersion?: string | undefined
+  } | undefined
 }
 
 /**
@@ -194,14 +204,19 @@ export interface MnemonicOptions {
  */
 export const fromMnemonic = (options: MnemonicOptions): Effect.Effect<Service, ConfigurationError> =>
   Effect.gen(function*() {
+    const keys = {
+      mnemonic: options.configKeys?.mnemonic ?? "mnemonic",
+      address: options.configKeys?.address ?? "address",
+      walletVersion: options.configKeys?.walletVersion ?? "walletVersion"
+    }
     const configured = options.address === undefined || options.address.trim() === ""
       ? undefined
-      : yield* normalizeAddress(options.address)
+      : yield* normalizeAddress(options.address, keys.address)
     const words = Redacted.value(options.mnemonic).trim().split(/\s+/)
     const invalid = new ConfigurationError({
       provider,
       reason: "Invalid",
-      key: "NABI_MNEMONIC",
+      key: keys.mnemonic,
       description: "expected a valid 24-word TON mnemonic"
     })
     if (words.length !== 24) return yield* invalid
@@ -220,10 +235,10 @@ export const fromMnemonic = (options: MnemonicOptions): Effect.Effect<Service, C
       return yield* new ConfigurationError({
         provider,
         reason: "Invalid",
-        key: "NABI_ADDRESS",
-        description: `${configured} is not the wallet address of NABI_MNEMONIC's key for ${
+        key: keys.address,
+        description: `${configured} is not the wallet address of ${keys.mnemonic}'s key for ${
           walletVersions.join(", ")
-        }: check both, or leave NABI_ADDRESS out to derive it (NABI_WALLET_VERSION)`
+        }: check both, or leave ${keys.address} out to derive it (${keys.walletVersion})`
       })
     }
     const signBytes = (bytes: Uint8Array) => new Uint8Array(sign(Buffer.from(bytes), keyPair.secretKey))
@@ -406,32 +421,50 @@ export const layerFromWallet = (options: WalletOptions): Layer.Layer<TonSigner, 
  * @category layers
  */
 export const layerConfig = (
-  config: Config.Config<MnemonicOptions> = Config.all({
-    mnemonic: Config.redacted("NABI_MNEMONIC"),
-    address: Config.option(Config.string("NABI_ADDRESS")).pipe(Config.map(Option.getOrUndefined)),
-    walletVersion: Config.literal(...walletVersions)("NABI_WALLET_VERSION").pipe(
-      Config.withDefault<WalletVersion>("v4r2")
-    )
-  })
+  config?: Config.Config<MnemonicOptions> | undefined
 ): Layer.Layer<TonSigner, ConfigurationError> =>
   Layer.effect(
     TonSigner,
     Effect.flatMap(
-      Effect.mapError(config, (error) => {
-        const text = String(error)
-        return text.includes("NABI_WALLET_VERSION")
-          ? new ConfigurationError({
-            provider,
-            reason: "Invalid",
-            key: "NABI_WALLET_VERSION",
-            description: `expected one of ${walletVersions.join(", ")}`
+      config === undefined
+        ? Effect.mapBoth(environment, {
+          onFailure: (error) => {
+            const text = String(error)
+            return text.includes("NABI_WALLET_VERSION")
+              ? new ConfigurationError({
+                provider,
+                reason: "Invalid",
+                key: "NABI_WALLET_VERSION",
+                description: `expected one of ${walletVersions.join(", ")}`
+              })
+              : new ConfigurationError({
+                provider,
+                reason: text.includes("NABI_ADDRESS") ? "Invalid" : "Missing",
+                key: text.includes("NABI_ADDRESS") ? "NABI_ADDRESS" : "NABI_MNEMONIC"
+              })
+          },
+          // Read from these variables: errors about them name them.
+          onSuccess: (options): MnemonicOptions => ({
+            ...options,
+            configKeys: { mnemonic: "NABI_MNEMONIC", address: "NABI_ADDRESS", walletVersion: "NABI_WALLET_VERSION" }
           })
-          : new ConfigurationError({
+        })
+        // A configuration of the application's own: its names are not known here, so errors name the options.
+        : Effect.mapError(config, () =>
+          new ConfigurationError({
             provider,
-            reason: text.includes("NABI_ADDRESS") ? "Invalid" : "Missing",
-            key: text.includes("NABI_ADDRESS") ? "NABI_ADDRESS" : "NABI_MNEMONIC"
-          })
-      }),
+            reason: "Missing",
+            key: "configuration",
+            description: "the signer's configuration could not be read"
+          })),
       fromMnemonic
     )
   )
+
+const environment: Config.Config<MnemonicOptions> = Config.all({
+  mnemonic: Config.redacted("NABI_MNEMONIC"),
+  address: Config.option(Config.string("NABI_ADDRESS")).pipe(Config.map(Option.getOrUndefined)),
+  walletVersion: Config.literal(...walletVersions)("NABI_WALLET_VERSION").pipe(
+    Config.withDefault<WalletVersion>("v4r2")
+  )
+})

@@ -226,16 +226,25 @@ describe("NabiClient", () => {
       const badWords = yield* Effect.flip(
         TonSigner.fromMnemonic({ mnemonic: words, address: NabiFake.demoAccount.address })
       )
-      assert.deepStrictEqual([badWords._tag, badWords.key], ["ConfigurationError", "NABI_MNEMONIC"])
+      // Configured in code: errors name the options, never a variable the application did not use.
+      assert.deepStrictEqual([badWords._tag, badWords.key], ["ConfigurationError", "mnemonic"])
       assert.notInclude(badWords.message, "spread")
       const short = yield* Effect.flip(
         TonSigner.fromMnemonic({ mnemonic: Redacted.make("one two"), address: NabiFake.demoAccount.address })
       )
-      assert.strictEqual(short.key, "NABI_MNEMONIC")
+      assert.strictEqual(short.key, "mnemonic")
       const badAddress = yield* Effect.flip(
         TonSigner.fromMnemonic({ mnemonic: Redacted.make(NabiFake.demoAccount.mnemonic), address: "0:xyz" })
       )
-      assert.strictEqual(badAddress.key, "NABI_ADDRESS")
+      assert.strictEqual(badAddress.key, "address")
+      // Read from the environment, the same errors name the variables.
+      const fromEnv = yield* Effect.flip(
+        TonSigner.fromMnemonic({
+          mnemonic: words,
+          configKeys: { mnemonic: "NABI_MNEMONIC", address: "NABI_ADDRESS", walletVersion: "NABI_WALLET_VERSION" }
+        })
+      )
+      assert.strictEqual(fromEnv.key, "NABI_MNEMONIC")
       const friendly = yield* TonSigner.fromMnemonic({
         mnemonic: Redacted.make(NabiFake.demoAccount.mnemonic),
         address: "EQAKnOXp2HVxdX9SbdgyFhlVrl69RTQSw0S6PbzZa8DBNMM4"
@@ -246,9 +255,11 @@ describe("NabiClient", () => {
   it.effect("the address is bound to the key: any of its v3r2/v4r2/v5r1 wallets, derived when absent", () =>
     Effect.gen(function*() {
       const mnemonic = Redacted.make(NabiFake.demoAccount.mnemonic)
-      // A well-formed address that is not a wallet of this key: refused before any request, naming NABI_ADDRESS.
+      // A well-formed address that is not a wallet of this key: refused before any request, naming the address.
       const other = yield* Effect.flip(TonSigner.fromMnemonic({ mnemonic, address: `0:${"ab".repeat(32)}` }))
-      assert.deepStrictEqual([other._tag, other.key, other.reason], ["ConfigurationError", "NABI_ADDRESS", "Invalid"])
+      assert.deepStrictEqual([other._tag, other.key, other.reason], ["ConfigurationError", "address", "Invalid"])
+      assert.include(other.message, "not the wallet address of mnemonic's key")
+      assert.notInclude(other.message, "NABI_")
       assert.include(other.message, "v3r2, v4r2, v5r1")
       assert.notInclude(other.message, "spread")
       for (const version of ["v3r2", "v4r2", "v5r1"] as const) {

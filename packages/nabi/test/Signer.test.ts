@@ -97,11 +97,11 @@ describe("TonSigner modes against the fake", () => {
         )
       const onlyProof = { ...keys, sign: undefined, signData: undefined }
       const noRaw = yield* build("raw", onlyProof)
-      assert.deepStrictEqual([noRaw._tag, noRaw.key], ["ConfigurationError", "NABI_SIGNATURE_MODE"])
+      assert.deepStrictEqual([noRaw._tag, noRaw.key], ["ConfigurationError", "signatureMode"])
       const noStateInit = yield* build("ton_proof", { ...keys, walletStateInit: undefined })
-      assert.strictEqual(noStateInit.key, "NABI_SIGNATURE_MODE")
+      assert.strictEqual(noStateInit.key, "signatureMode")
       const noSignData = yield* build("sign_data", onlyProof)
-      assert.strictEqual(noSignData.key, "NABI_SIGNATURE_MODE")
+      assert.strictEqual(noSignData.key, "signatureMode")
       assert.strictEqual(fake.counters.requests, 0)
     }).pipe(Effect.provide(Http)))
 })
@@ -179,6 +179,10 @@ describe("NabiClient.layerConfig", () => {
         "ConfigurationError",
         "NABI_ADDRESS"
       ])
+      assert.deepStrictEqual(yield* keyOfFailure({ NABI_URL: "graphql" }), ["ConfigurationError", "NABI_URL"])
+      // The same URL given in code names the option.
+      const inCode = yield* Effect.flip(NabiAuth.validateUrl("graphql"))
+      assert.strictEqual(inCode.key, "url")
       assert.strictEqual(fake.counters.requests, 0)
     }))
 })

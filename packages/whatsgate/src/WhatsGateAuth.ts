@@ -45,9 +45,17 @@ export type TokenSource =
  */
 export interface Options {
   readonly token: TokenSource
+  /**
+   * How errors name the token: `token` (the option) by default; `layerConfig` sets `WHATSGATE_ACCESS_TOKEN`, the
+   * variable it reads, so that a message names a variable only when the value came from it.
+   */
+  readonly configKeys?: { readonly token?: string | undefined } | undefined
 }
 
 const provider = "whatsgate"
+
+/** The variable `tokenFromConfig` and `layerConfig` read by default. */
+const variable = "WHATSGATE_ACCESS_TOKEN"
 
 const readToken = (source: TokenSource): Effect.Effect<Redacted.Redacted<string>, WhatsGateAuthError> =>
   (Redacted.isRedacted(source) ? Effect.succeed(source) : source).pipe(
@@ -61,8 +69,9 @@ const readToken = (source: TokenSource): Effect.Effect<Redacted.Redacted<string>
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<Authenticated.Authenticated<WhatsGate>, never, Scope.Scope> =>
-  SessionEngine.make<WhatsGate>({
+export const make = (options: Options): Effect.Effect<Authenticated.Authenticated<WhatsGate>, never, Scope.Scope> => {
+  const tokenKey = options.configKeys?.token ?? "token"
+  return SessionEngine.make<WhatsGate>({
     provider,
     spanPrefix: "WhatsGateAuth",
     acquire: Effect.map(readToken(options.token), (token): WhatsGateSession => ({ token })),
@@ -76,13 +85,14 @@ export const make = (options: Options): Effect.Effect<Authenticated.Authenticate
                 provider,
                 reason: "InvalidToken",
                 status: 403,
-                description:
-                  "invalid Access-Token, and its source still holds the same value: regenerate it in the WhatsGate dashboard and update WHATSGATE_ACCESS_TOKEN"
+                description: "invalid Access-Token, and its source still holds the same value: regenerate it in " +
+                  `the WhatsGate dashboard and update ${tokenKey}`
               })
             )
             : Effect.succeed<WhatsGateSession>({ token })
       )
   })
+}
 
 /**
  * @since 0.1.0
@@ -98,17 +108,28 @@ export const layer = (options: Options): Layer.Layer<WhatsGateAuth> => Layer.sco
  * @category constructors
  */
 export const tokenFromConfig = (
-  config: Config.Config<Redacted.Redacted<string>> = Config.redacted("WHATSGATE_ACCESS_TOKEN")
+  config?: Config.Config<Redacted.Redacted<string>> | undefined
 ): TokenSource =>
   Effect.mapError(
-    config,
+    config ?? Config.redacted(variable),
     () =>
       new AuthError.CredentialsMissing({
         provider,
         reason: "NotConfigured",
-        description: "WHATSGATE_ACCESS_TOKEN is not set"
+        // Another Config's names are the application's: not known here.
+        description: config === undefined ? `${variable} is not set` : "the token's configuration could not be read"
       })
   )
+
+/**
+ * How errors name the token read by `tokenFromConfig(config)`: the variable for the default configuration.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const configKeysFor = (
+  config: Config.Config<Redacted.Redacted<string>> | undefined
+): Options["configKeys"] => config === undefined ? { token: variable } : undefined
 
 /**
  * `WhatsGateAuth` from `WHATSGATE_ACCESS_TOKEN`, re-read after a rejection.
@@ -117,5 +138,5 @@ export const tokenFromConfig = (
  * @category layers
  */
 export const layerConfig = (
-  config: Config.Config<Redacted.Redacted<string>> = Config.redacted("WHATSGATE_ACCESS_TOKEN")
-): Layer.Layer<WhatsGateAuth> => layer({ token: tokenFromConfig(config) })
+  config?: Config.Config<Redacted.Redacted<string>> | undefined
+): Layer.Layer<WhatsGateAuth> => layer({ token: tokenFromConfig(config), configKeys: configKeysFor(config) })

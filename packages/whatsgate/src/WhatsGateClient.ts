@@ -94,6 +94,15 @@ export interface Options {
   /** Bound on each attempt (default 30 seconds). */
   readonly timeout?: Duration.DurationInput | undefined
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+  /**
+   * How errors name `url` and `device`: the options by default; `layerConfig` sets the variables it read them
+   * from (`WHATSGATE_URL`, `WHATSGATE_DEVICE`), so that a message names a variable only when the value came from it.
+   */
+  readonly configKeys?: {
+    readonly url?: string | undefined
+    readonly device?: string | undefined
+    readonly token?: string | undefined
+  } | undefined
 }
 
 const provider = "whatsgate"
@@ -104,7 +113,7 @@ const provider = "whatsgate"
  * @since 0.1.0
  * @category constructors
  */
-export const validateUrl = (url: string, key = "WHATSGATE_URL"): Effect.Effect<string, AuthError.ConfigurationError> =>
+export const validateUrl = (url: string, key = "url"): Effect.Effect<string, AuthError.ConfigurationError> =>
   Effect.map(
     Url.validate({ provider, key, url, example: "https://<subdomain>.whatsgate.net/api" }),
     // Every documented endpoint lives under `/api`: a bare host is normalised to it rather than sent to `/`.
@@ -119,7 +128,7 @@ export const make = (
   options: Options
 ): Effect.Effect<Service, AuthError.ConfigurationError, HttpClient.HttpClient | WhatsGateAuth.WhatsGateAuth> =>
   Effect.gen(function*() {
-    const url = yield* validateUrl(options.url)
+    const url = yield* validateUrl(options.url, options.configKeys?.url)
     const auth = yield* WhatsGateAuth.WhatsGateAuth
     const base = (yield* HttpClient.HttpClient).pipe(
       HttpClient.mapRequest(HttpClientRequest.prependUrl(url)),
@@ -154,7 +163,7 @@ export const make = (
           new AuthError.ConfigurationError({
             provider,
             reason: "Missing",
-            key: "WHATSGATE_DEVICE",
+            key: options.configKeys?.device ?? "device",
             description: "name a device in the call or configure a default one"
           })
         )
@@ -257,8 +266,14 @@ export const layerConfig = (
 ): Layer.Layer<WhatsGateClient | WhatsGateAuth.WhatsGateAuth, AuthError.ConfigurationError, HttpClient.HttpClient> =>
   Layer.unwrapEffect(
     Effect.gen(function*() {
+      // A setting read from its variable is named by it in errors; one the application gave as a Config is not.
+      const configKeys = {
+        url: config.url === undefined ? "WHATSGATE_URL" : "url",
+        device: config.device === undefined ? "WHATSGATE_DEVICE" : "device",
+        ...WhatsGateAuth.configKeysFor(config.token)
+      }
       const url = yield* (config.url ?? Config.string("WHATSGATE_URL")).pipe(
-        Effect.mapError(() => new AuthError.ConfigurationError({ provider, reason: "Missing", key: "WHATSGATE_URL" }))
+        Effect.mapError(() => new AuthError.ConfigurationError({ provider, reason: "Missing", key: configKeys.url }))
       )
       const device = yield* (config.device ?? Config.option(Config.string("WHATSGATE_DEVICE"))).pipe(
         Effect.orElseSucceed(() => Option.none<string>())
@@ -266,6 +281,7 @@ export const layerConfig = (
       return layer({
         url,
         device: Option.getOrUndefined(device),
+        configKeys,
         token: WhatsGateAuth.tokenFromConfig(config.token)
       })
     })

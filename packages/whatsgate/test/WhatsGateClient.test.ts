@@ -137,7 +137,11 @@ describe("WhatsGateClient", () => {
         Layer.build(WhatsGateClient.layer({ url: "not a url", token: Redacted.make("t") }).pipe(Layer.provide(Http)))
       )
       assert.strictEqual(error._tag, "ConfigurationError")
-      assert.strictEqual(error.key, "WHATSGATE_URL")
+      // Configured in code: the option is named, not a variable the application never used.
+      assert.strictEqual(error.key, "url")
+      yield* TestEnv.set({ WHATSGATE_URL: "not a url", WHATSGATE_ACCESS_TOKEN: "t" })
+      const fromEnv = yield* Effect.flip(Layer.build(WhatsGateClient.layerConfig().pipe(Layer.provide(Http))))
+      assert.strictEqual(fromEnv.key, "WHATSGATE_URL")
     }))
 
   it.scoped("429 with Retry-After: waits for it, then succeeds", () =>
@@ -216,6 +220,10 @@ describe("WhatsGateClient", () => {
         Effect.flatMap(setup({ clientOptions: { device: undefined } }), ({ client }) => client.status())
       )
       assert.strictEqual(noDevice._tag, "ConfigurationError")
+      assert.strictEqual(
+        noDevice.message,
+        "whatsgate: device is missing: name a device in the call or configure a default one"
+      )
     }).pipe(Effect.provide(Http)))
 
   it.scoped("layerConfig reads WHATSGATE_* and re-reads the token after a rejection", () =>
@@ -231,6 +239,29 @@ describe("WhatsGateClient", () => {
       process.env["WHATSGATE_ACCESS_TOKEN"] = fake.regenerateToken()
       assert.strictEqual(yield* client.status(), "connected")
       assert.strictEqual(fake.counters.rejected, 1)
+      // Read from the environment, the errors name the variables: no device, and a token regenerated again.
+      delete process.env["WHATSGATE_DEVICE"]
+      const withoutDevice = yield* Layer.build(WhatsGateClient.layerConfig().pipe(Layer.provide(Http)))
+      const noDevice = yield* Effect.flip(Context.get(withoutDevice, WhatsGateClient.WhatsGateClient).status())
+      assert.include(noDevice.message, "WHATSGATE_DEVICE is missing")
+      fake.regenerateToken()
+      const stale = yield* Effect.flip(client.status())
+      assert.include(stale.message, "update WHATSGATE_ACCESS_TOKEN")
+    }))
+
+  it.scoped("configured in code, a token that stays rejected names the option, not WHATSGATE_ACCESS_TOKEN", () =>
+    Effect.gen(function*() {
+      const fake = yield* WhatsGateFake.make()
+      const context = yield* Layer.build(
+        WhatsGateClient.layer({ url: fake.url, device: "1", token: Redacted.make(fake.token()) }).pipe(
+          Layer.provide(Http)
+        )
+      )
+      fake.regenerateToken()
+      const error = yield* Effect.flip(Context.get(context, WhatsGateClient.WhatsGateClient).status())
+      assert.strictEqual(error._tag, "CredentialsRejected")
+      assert.include(error.message, "update token")
+      assert.notInclude(error.message, "WHATSGATE_")
     }))
 
   it.scoped("the token appears in no log, span, error or header dump", () =>

@@ -50,9 +50,16 @@ export const demo: Effect.Effect<Story.Chapter, never, HttpClient.HttpClient> = 
     yield* story.scenario(
       "Terabox rotates the jsToken: \"need verify\" once, the page re-read, the call sent once more",
       Effect.gen(function*() {
+        const before = { pages: fake.counters.pages, refused: fake.counters.staleJsToken }
         fake.rotateJsToken()
         const quota = yield* terabox.quota
-        return { ok: fake.counters.pages === 2, text: `${quota.used} bytes used` }
+        const reread = fake.counters.pages - before.pages
+        const refused = fake.counters.staleJsToken - before.refused
+        return {
+          ok: reread === 1 && refused === 1,
+          text: `recovered: a new jsToken (${refused} refusal, ${reread} homepage re-read), the quota call replayed: ` +
+            `${quota.used} bytes used`
+        }
       })
     )
 
