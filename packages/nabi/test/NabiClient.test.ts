@@ -5,6 +5,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -77,6 +79,27 @@ const waitForSession = (
   })
 
 describe("NabiClient", () => {
+  it.scoped("a query whose body stalls after the headers ends at the default 30 s bound (TestClock)", () =>
+    Effect.gen(function*() {
+      const { fake, nabi } = yield* setup({ client: { retry: false } })
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      const before = fake.counters.requests
+      fake.stallBodyNext(1)
+      const call = yield* Effect.fork(Effect.either(nabi.query(myProfiles, undefined, MyProfiles)))
+      // Real I/O: the request reaches the fake, which sends its headers and the start of a body, then nothing.
+      while (fake.counters.requests === before) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+      yield* TestClock.adjust("29 seconds")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(call)), "still waiting before the bound")
+      yield* TestClock.adjust("2 seconds")
+      const result = yield* Fiber.join(call)
+      assert.isTrue(Either.isLeft(result))
+      const error = (result as Either.Left<{ readonly _tag: string; readonly reason?: string }, unknown>).left
+      assert.strictEqual(`${error._tag}(${error.reason})`, "TransportError(Timeout)")
+      fake.clearFaults()
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+    }).pipe(Effect.provide(Http)))
+
   it.scoped("nonce → signature → tokens → an authenticated query", () =>
     Effect.gen(function*() {
       const { fake, nabi } = yield* setup()
