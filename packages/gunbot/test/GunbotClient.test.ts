@@ -358,9 +358,8 @@ describe("GunbotClient routes (OpenAPI specification)", () => {
       yield* TestClock.adjust("2 seconds")
       const result = yield* Fiber.join(call)
       assert.isTrue(Either.isLeft(result))
-      const error = (result as Either.Left<GunbotClient.GunbotError, unknown>).left
-      assert.strictEqual(error._tag, "TransportError")
-      assert.strictEqual((error as { readonly reason?: string }).reason, "Timeout")
+      const error = (result as Either.Left<{ readonly _tag: string; readonly reason?: string }, unknown>).left
+      assert.strictEqual(`${error._tag}(${error.reason})`, "TransportError(Timeout)")
       fake.clearFaults()
       yield* client.status
     }).pipe(Effect.provide(Http)))
