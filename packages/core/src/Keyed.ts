@@ -11,9 +11,17 @@
  * copy of the context per key (about 1.6 KiB per idle account, measured with
  * 100,000), hence this smaller map. The eviction policy:
  *
- * - `capacity`: when a new key would exceed it, the least recently used key
- *   that nobody holds is evicted first; if every key is held, the call fails
- *   with a typed `CapacityExceeded`.
+ * - `capacity` is a hard bound on the accounts alive — built or building,
+ *   and not yet fully closed (an evicted account still closing counts, and so
+ *   does one evicted while held, until its last holder lets go and its close
+ *   ends). A new key at capacity evicts the least recently used key that
+ *   nobody holds and waits until an evicted account has finished closing
+ *   before it is built (so the wait lasts as long as the slowest finalizer of
+ *   the lookup); if every account alive is held and none is closing, the call
+ *   fails at once with a typed `CapacityExceeded`. The wait is interruptible.
+ * - `use` holds the key with a counter for the duration of `f`, without a
+ *   scope per call; `get` holds it until the caller's scope closes. Either
+ *   way a held account is never closed under its holder.
  * - `idleTimeToLive`: a key nobody has held for that long is evicted by one
  *   sweeper per map, rather than a timer fiber per idle key (as `RcMap`'s is,
  *   about 8 KiB each).
@@ -21,6 +29,7 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -78,7 +87,12 @@ export interface Keyed<A, E> {
 export interface Options<A, E, R> {
   /** Builds the service of a key, in a scope that closes when the key is evicted. */
   readonly lookup: (key: string) => Effect.Effect<A, E, R>
-  /** The most keys alive at once (default: no bound). */
+  /**
+   * The most keys alive at once, builds in flight and closes in progress
+   * included (default: no bound). A new key waits for an evicted one to
+   * finish closing, and fails with `CapacityExceeded` when every key alive is
+   * held.
+   */
   readonly capacity?: number | undefined
   /** A key nobody has held for this long is evicted (default: never). */
   readonly idleTimeToLive?: Duration.DurationInput | undefined
@@ -89,7 +103,8 @@ interface Slot<A, E> {
   /** The build, while it runs; `undefined` once it has succeeded. */
   building: Deferred.Deferred<A, E> | undefined
   service: A | undefined
-  readonly scope: Scope.CloseableScope
+  /** Set right after the slot is reserved, before anything can close it. */
+  scope: Scope.CloseableScope | undefined
   holders: number
   lastUsed: number
   /** Evicted while held: closed when its last holder lets go. */
@@ -112,14 +127,42 @@ export const make = <A, E, R>(
     const context = yield* Effect.context<R>()
     // Insertion order is recency: a key is moved to the end whenever it is taken.
     const slots = new Map<string, Slot<A, E>>()
+    // Accounts alive: reserved (building or built) and not yet fully closed, whether still in `slots`, evicted
+    // while held, or closing. This is what `capacity` bounds.
+    let alive = 0
+    // Closes in flight: a new key waiting for room waits for one of them.
+    let closing = 0
+    // Completed (and replaced) each time a close ends, so that the callers waiting for room look again.
+    let freed = Deferred.unsafeMake<void>(FiberId.none)
     let closed = false
+
+    const wakeWaiters = () => {
+      const waiting = freed
+      freed = Deferred.unsafeMake<void>(FiberId.none)
+      Deferred.unsafeDone(waiting, Exit.void)
+    }
 
     // An account's scope is closed in a fiber of its own. Finalizers registered with `Effect.addFinalizer`
     // (and so `acquireRelease`) in the fiber that built the account patch the closing fiber's FiberRefs with
     // the builder's and leave an entry behind each time (effect 3.22); closed by a long-lived caller or by the
-    // sweeper, that measured about 1.3 KiB and a slower close per eviction, growing without bound.
-    const close = (slot: Slot<A, E>) =>
-      Effect.flatMap(Effect.forkDaemon(Scope.close(slot.scope, Exit.void)), Fiber.await)
+    // sweeper, that measured about 1.3 KiB and a slower close per eviction, growing without bound. The account
+    // counts as alive until its close has ended.
+    const startClose = (slot: Slot<A, E>) =>
+      Effect.suspend(() => {
+        closing++
+        const scope = slot.scope
+        return Effect.forkDaemon(
+          Effect.ensuring(
+            scope === undefined ? Effect.void : Scope.close(scope, Exit.void),
+            Effect.sync(() => {
+              closing--
+              alive--
+              wakeWaiters()
+            })
+          )
+        )
+      })
+    const close = (slot: Slot<A, E>) => Effect.flatMap(startClose(slot), Fiber.await)
 
     const drop = (key: string) =>
       Effect.suspend(() => {
@@ -134,25 +177,51 @@ export const make = <A, E, R>(
         return close(slot)
       })
 
-    const makeRoom = Effect.suspend(() => {
-      if (slots.size < capacity) return Effect.void
-      for (const [key, slot] of slots) {
-        if (slot.holders === 0) return drop(key)
-      }
-      return Effect.fail(new CapacityExceeded({ capacity }))
-    })
+    // The map's clock (the sweeper's too): a release reads it without an effect of its own.
+    const clock = yield* Effect.clock
+    /** Lets go of a held slot; `undefined` when there is nothing more to do (the common case). */
+    const unhold = (slot: Slot<A, E>): Effect.Effect<void> | undefined => {
+      slot.holders--
+      slot.lastUsed = clock.unsafeCurrentTimeMillis()
+      return slot.holders === 0 && slot.evicted ? close(slot) : undefined
+    }
+    const release = (slot: Slot<A, E>) => Effect.suspend(() => unhold(slot) ?? Effect.void)
+
+    /** Waits for the build of a held slot; a failed build is not kept (the next call builds again). */
+    const built = (
+      key: string,
+      slot: Slot<A, E>,
+      building: Deferred.Deferred<A, E>,
+      restore: <X, EX, RX>(effect: Effect.Effect<X, EX, RX>) => Effect.Effect<X, EX, RX>
+    ): Effect.Effect<Slot<A, E>, E> =>
+      Effect.flatMap(Effect.exit(restore(Deferred.await(building))), (exit): Effect.Effect<Slot<A, E>, E> => {
+        if (Exit.isSuccess(exit)) return Effect.succeed(slot)
+        // A caller interrupted while waiting leaves the build to the others.
+        const failed = !Cause.isInterruptedOnly(exit.cause) && slots.get(key) === slot
+        return Effect.zipRight(
+          Effect.zipRight(failed ? drop(key) : Effect.void, release(slot)),
+          Effect.failCause(exit.cause)
+        )
+      })
 
     /**
-     * Starts the build of a new key in a scope and a fiber of its own, so that interrupting the caller that
-     * started it does not abort it for the others; returns the key's slot if another caller started it first.
+     * Reserves a slot for a new key (counted alive from now on) and starts its build in a scope and a fiber of
+     * its own, so that interrupting the caller that started it does not abort it for the others.
      */
-    const start = (key: string, fiberContext: Context.Context<never>) =>
-      Effect.flatMap(Scope.make(), (scope) => {
-        const started = slots.get(key)
-        if (started !== undefined) return Effect.succeed(started)
-        const building = Deferred.unsafeMake<A, E>(FiberId.none)
-        const slot: Slot<A, E> = { building, service: undefined, scope, holders: 0, lastUsed: 0, evicted: false }
-        slots.set(key, slot)
+    const start = (key: string, fiberContext: Context.Context<never>) => {
+      const building = Deferred.unsafeMake<A, E>(FiberId.none)
+      const slot: Slot<A, E> = {
+        building,
+        service: undefined,
+        scope: undefined,
+        holders: 1,
+        lastUsed: 0,
+        evicted: false
+      }
+      slots.set(key, slot)
+      alive++
+      return Effect.flatMap(Scope.make(), (scope) => {
+        slot.scope = scope
         const build = Effect.provide(
           options.lookup(key),
           Context.add(Context.merge(context, fiberContext), Scope.Scope, scope)
@@ -168,44 +237,103 @@ export const make = <A, E, R>(
         )
         return Effect.as(Effect.forkIn(Effect.interruptible(build), scope), slot)
       })
+    }
 
-    const release = (slot: Slot<A, E>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        slot.holders--
-        slot.lastUsed = now
-        return slot.holders === 0 && slot.evicted ? close(slot) : Effect.void
+    const hold = (key: string, slot: Slot<A, E>) => {
+      slots.delete(key)
+      slots.set(key, slot)
+      slot.holders++
+    }
+
+    /**
+     * Takes a slot for `key`, held (its holder count raised) until `release`: the key's own if it is alive,
+     * otherwise a new one once there is room. At capacity the least recently used key nobody holds is evicted
+     * and the caller waits until an evicted account has finished closing; when every account alive is held
+     * and none is closing, it fails with `CapacityExceeded`.
+     */
+    const take = (
+      key: string,
+      restore: <X, EX, RX>(effect: Effect.Effect<X, EX, RX>) => Effect.Effect<X, EX, RX>
+    ): Effect.Effect<Slot<A, E>, E | CapacityExceeded> =>
+      Effect.suspend((): Effect.Effect<Slot<A, E>, E | CapacityExceeded> => {
+        if (closed) return Effect.interrupt
+        const slot = slots.get(key)
+        if (slot !== undefined) {
+          hold(key, slot)
+          return slot.building === undefined ? Effect.succeed(slot) : built(key, slot, slot.building, restore)
+        }
+        if (alive < capacity) {
+          return Effect.flatMap(
+            Effect.flatMap(Effect.context<never>(), (fiberContext) => start(key, fiberContext)),
+            (started) => built(key, started, started.building!, restore)
+          )
+        }
+        const waiting = freed
+        let evicting: Slot<A, E> | undefined
+        for (const [idle, candidate] of slots) {
+          if (candidate.holders === 0) {
+            slots.delete(idle)
+            evicting = candidate
+            break
+          }
+        }
+        if (evicting === undefined && closing === 0) return Effect.fail(new CapacityExceeded({ capacity }))
+        // Looks again once a close has ended: another caller may have taken the room, or started this key.
+        const wait = Effect.zipRight(restore(Deferred.await(waiting)), take(key, restore))
+        return evicting === undefined ? wait : Effect.zipRight(startClose(evicting), wait)
       })
 
     const get = (key: string): Effect.Effect<A, E | CapacityExceeded, Scope.Scope> =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          if (closed) return yield* Effect.interrupt
-          let slot = slots.get(key)
-          if (slot === undefined) {
-            yield* makeRoom
-            // Checked again: making room may have let another caller start this key.
-            slot = yield* start(key, yield* Effect.context<never>())
-          } else {
-            slots.delete(key)
-            slots.set(key, slot)
-          }
-          const held = slot
-          held.holders++
-          yield* Scope.addFinalizer(yield* Effect.scope, release(held))
-          if (held.building === undefined) return held.service as A
-          const exit = yield* Effect.exit(restore(Deferred.await(held.building)))
-          // A failed build is not kept: the next call builds again.
-          if (Exit.isFailure(exit) && slots.get(key) === held) yield* drop(key)
-          return yield* exit
-        })
+        Effect.flatMap(
+          take(key, restore),
+          (slot) =>
+            Effect.as(
+              Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizer(scope, release(slot))),
+              slot.service as A
+            )
+        )
       )
+
+    // Held for the duration of `f` with a counter rather than a scope per call: a hit on a built key is a map
+    // lookup, two counter moves and a clock read around `f`.
+    const use = <B, E2, R2>(
+      key: string,
+      f: (service: A) => Effect.Effect<B, E2, R2>
+    ): Effect.Effect<B, E | E2 | CapacityExceeded, R2> =>
+      Effect.uninterruptibleMask((restore) => {
+        const run = (slot: Slot<A, E>) =>
+          Effect.matchCauseEffect(restore(f(slot.service as A)), {
+            onFailure: (cause) => {
+              const closing = unhold(slot)
+              return closing === undefined ? Effect.failCause(cause) : Effect.zipRight(closing, Effect.failCause(cause))
+            },
+            onSuccess: (value) => {
+              const closing = unhold(slot)
+              return closing === undefined ? Effect.succeed(value) : Effect.as(closing, value)
+            }
+          })
+        const slot = closed ? undefined : slots.get(key)
+        if (slot !== undefined && slot.building === undefined) {
+          hold(key, slot)
+          return run(slot)
+        }
+        return Effect.flatMap(take(key, restore), run)
+      })
 
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
         closed = true
         const all = [...slots.values()]
         slots.clear()
-        return Effect.forEach(all, (slot) => Scope.close(slot.scope, Exit.void), { discard: true })
+        wakeWaiters()
+        return Effect.forEach(
+          all,
+          (slot) => slot.scope === undefined ? Effect.void : Scope.close(slot.scope, Exit.void),
+          {
+            discard: true
+          }
+        )
       })
     )
 
@@ -229,7 +357,7 @@ export const make = <A, E, R>(
 
     return {
       get,
-      use: (key, f) => Effect.scoped(Effect.flatMap(get(key), f)),
+      use,
       evict: drop,
       keys: Effect.sync(() => [...slots.keys()])
     }
@@ -246,7 +374,7 @@ export const make = <A, E, R>(
 export interface AccountsOptions<O, E, R> {
   /** The configuration of an account, read when the account is first used (and again after an eviction). */
   readonly config: (account: string) => Effect.Effect<O, E, R>
-  /** The most accounts alive at once (default: no bound). */
+  /** The most accounts alive at once, closing ones included (default: no bound; see `Options.capacity`). */
   readonly capacity?: number | undefined
   /** An account nobody has used for this long is closed (default: never). */
   readonly idleTimeToLive?: Duration.DurationInput | undefined

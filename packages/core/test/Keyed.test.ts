@@ -122,6 +122,137 @@ describe("Keyed", () => {
       assert.deepStrictEqual(yield* accounts.keys, ["a", "c"])
     }))
 
+  it.scopedLive("capacity is a hard bound: 1,000 keys at capacity 10, concurrent, slow closes → never more than 10 alive", () =>
+    Effect.gen(function*() {
+      // Alive = built (or building) and not yet fully closed.
+      let alive = 0
+      let maxAlive = 0
+      let closes = 0
+      const accounts = yield* Keyed.make({
+        capacity: 10,
+        lookup: (key: string) =>
+          Effect.gen(function*() {
+            alive++
+            maxAlive = Math.max(maxAlive, alive)
+            yield* Effect.addFinalizer(() =>
+              // A close that takes a few turns of the event loop, as a socket's or a store's does.
+              Effect.promise(() => new Promise((resolve) => setImmediate(resolve))).pipe(
+                Effect.repeatN(2),
+                Effect.ensuring(Effect.sync(() => {
+                  alive--
+                  closes++
+                }))
+              )
+            )
+            return key
+          })
+      })
+      const results = yield* Effect.forEach(
+        Array.from({ length: 1_000 }, (_, i) => `account-${i}`),
+        (key) => Effect.either(accounts.use(key, (service) => Effect.as(Effect.yieldNow(), service))),
+        { concurrency: 50 }
+      )
+      const served = results.filter(Either.isRight)
+      const refused = results.filter(Either.isLeft)
+      assert.isAtMost(maxAlive, 10)
+      assert.strictEqual(maxAlive, 10)
+      // Every call either got its own account or a typed refusal (all ten alive were held at that moment).
+      assert.isTrue(served.every((r, i) => r.right === served[i]!.right))
+      assert.isTrue(refused.every((r) => r.left._tag === "CapacityExceeded"))
+      assert.isAbove(served.length, 100)
+      assert.strictEqual(served.length + refused.length, 1_000)
+      assert.isAtMost((yield* accounts.keys).length, 10)
+      // Closes started by callers that then took another room end in the background, and leave nothing else alive.
+      for (let turn = 0; turn < 100 && alive > (yield* accounts.keys).length; turn++) {
+        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      assert.strictEqual(alive, (yield* accounts.keys).length)
+      assert.isAbove(closes, 90)
+    }))
+
+  it.scoped("a new key at capacity waits until the evicted account has finished closing", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      const gate = yield* Deferred.make<void>()
+      const accounts = yield* Keyed.make({
+        capacity: 1,
+        lookup: (key: string) =>
+          Effect.gen(function*() {
+            events.push(`build ${key}`)
+            yield* Effect.addFinalizer(() =>
+              Effect.gen(function*() {
+                events.push(`closing ${key}`)
+                if (key === "slow") yield* Deferred.await(gate)
+                events.push(`closed ${key}`)
+              })
+            )
+            return key
+          })
+      })
+      yield* accounts.use("slow", Effect.succeed)
+      const next = yield* Effect.fork(accounts.use("next", Effect.succeed))
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+      // The evicted account is closing; the new one is not built while it does.
+      assert.deepStrictEqual(events, ["build slow", "closing slow"])
+      assert.deepStrictEqual(yield* accounts.keys, [])
+      // A third key waits as well rather than exceed the bound.
+      const third = yield* Effect.fork(Effect.either(accounts.use("third", Effect.succeed)))
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+      assert.deepStrictEqual(events, ["build slow", "closing slow"])
+      yield* Deferred.succeed(gate, undefined)
+      assert.strictEqual(yield* Fiber.join(next), "next")
+      assert.deepStrictEqual(events.slice(0, 4), ["build slow", "closing slow", "closed slow", "build next"])
+      // The room went to `next`, held by its caller when `third` looked again: refused, typed, not over the bound.
+      const thirdResult = yield* Fiber.join(third)
+      assert.isTrue(Either.isLeft(thirdResult) && thirdResult.left._tag === "CapacityExceeded")
+      assert.deepStrictEqual(yield* accounts.keys, ["next"])
+    }))
+
+  it.scoped("a caller waiting for room can be interrupted, and leaves nothing behind", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const builds: Array<string> = []
+      const accounts = yield* Keyed.make({
+        capacity: 1,
+        lookup: (key: string) =>
+          Effect.as(
+            Effect.zipRight(
+              Effect.sync(() => builds.push(key)),
+              Effect.addFinalizer(() => key === "slow" ? Deferred.await(gate) : Effect.void)
+            ),
+            key
+          )
+      })
+      yield* accounts.use("slow", Effect.succeed)
+      const waiting = yield* Effect.fork(accounts.use("next", Effect.succeed))
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+      yield* Fiber.interrupt(waiting)
+      yield* Deferred.succeed(gate, undefined)
+      assert.strictEqual(yield* accounts.use("other", Effect.succeed), "other")
+      assert.deepStrictEqual(builds, ["slow", "other"])
+      assert.deepStrictEqual(yield* accounts.keys, ["other"])
+    }))
+
+  it.scoped("use holds the account for the duration of f, through failure and interruption", () =>
+    Effect.gen(function*() {
+      const { accounts, closed } = yield* makeAccounts({ capacity: 1 })
+      const failed = yield* Effect.either(accounts.use("a", () => Effect.fail("boom")))
+      assert.deepStrictEqual(failed, Either.left("boom"))
+      const inUse = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(
+        accounts.use("a", () => Effect.zipRight(Deferred.succeed(inUse, undefined), Effect.never))
+      )
+      yield* Deferred.await(inUse)
+      // Held: no room for another key, and an eviction waits for the holder.
+      const refused = yield* Effect.either(accounts.use("b", (auth) => auth.session))
+      assert.isTrue(Either.isLeft(refused) && refused.left._tag === "CapacityExceeded")
+      yield* accounts.evict("a")
+      assert.deepStrictEqual(closed, [])
+      yield* Fiber.interrupt(holder)
+      assert.deepStrictEqual(closed, ["a"])
+      yield* accounts.use("b", (auth) => auth.session)
+    }))
+
   it.scoped("a failed build is not kept: the next call builds again", () =>
     Effect.gen(function*() {
       let attempts = 0

@@ -13,6 +13,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -72,10 +73,17 @@ export interface Options {
   readonly url: string
   /** Retry of transient failures (default `Policy.transientSchedule()`); `false` for none. */
   readonly retry?: Schedule.Schedule<unknown, unknown> | false | undefined
+  /**
+   * Bound on each attempt of an API call, body included (default 30 s, as
+   * for a login: with `layer`, the same option bounds both).
+   */
+  readonly timeout?: Duration.DurationInput | undefined
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
   /** How errors name `url` (see `GunbotAuth.Options.configKeys`). */
   readonly configKeys?: GunbotAuth.Options["configKeys"]
 }
+
+const defaultTimeout = Duration.seconds(30)
 
 const classify = (response: HttpClientResponse.HttpClientResponse) =>
   response.status === 401
@@ -171,6 +179,9 @@ export const make = (
       // The one place the JWT leaves Redacted: the Authorization header.
       sign: (request, session) => HttpClientRequest.bearerToken(request, Redacted.value(session.token)),
       classify,
+      // Every call is bounded, body included: a Gunbot that sends its headers and then stalls ends as a
+      // `TransportError(Timeout)`, never a hang.
+      timeout: options.timeout ?? defaultTimeout,
       ...(options.retry !== undefined ? { retry: options.retry } : {})
     })
     const get = <A, I>(path: string, schema: Schema.Schema<A, I>) =>

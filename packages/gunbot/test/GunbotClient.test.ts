@@ -4,6 +4,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -369,4 +371,49 @@ describe("GunbotClient routes (OpenAPI specification)", () => {
       assert.notInclude(error.message, "GUNBOT_URL")
       assert.strictEqual(fake.counters.notFound, 1)
     }))
+
+  it.scoped("an API call whose body stalls after the headers ends at the default 30 s bound (TestClock)", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup({ client: { retry: false } })
+      yield* client.status
+      const before = fake.counters.requests
+      fake.stallBodyNext(1)
+      const call = yield* Effect.fork(Effect.either(client.status))
+      // Real I/O: the request reaches the fake, which sends its headers and the start of a body, then nothing.
+      while (fake.counters.requests === before) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+      yield* TestClock.adjust("29 seconds")
+      assert.isTrue((yield* Fiber.poll(call))._tag === "None", "still waiting before the bound")
+      yield* TestClock.adjust("2 seconds")
+      const result = yield* Fiber.join(call)
+      assert.isTrue(Either.isLeft(result))
+      const error = (result as Either.Left<{ readonly _tag: string; readonly reason?: string }, unknown>).left
+      assert.strictEqual(`${error._tag}(${error.reason})`, "TransportError(Timeout)")
+      fake.clearFaults()
+      yield* client.status
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a configured timeout bounds every call: get, post and the raw http client", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup({ client: { retry: false, timeout: "2 seconds" } })
+      yield* client.status
+      const stalled = <A, E>(call: Effect.Effect<A, E>) =>
+        Effect.gen(function*() {
+          const before = fake.counters.requests
+          fake.stallBodyNext(1)
+          const fiber = yield* Effect.fork(Effect.either(call))
+          while (fake.counters.requests === before) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)))
+          yield* TestClock.adjust("3 seconds")
+          const result = yield* Fiber.join(fiber)
+          assert.isTrue(Either.isLeft(result))
+          const error = (result as Either.Left<E, A>).left as { readonly _tag: string; readonly reason?: string }
+          return `${error._tag}(${error.reason})`
+        })
+      assert.strictEqual(yield* stalled(client.get("/auth/status", Schema.Unknown)), "TransportError(Timeout)")
+      assert.strictEqual(yield* stalled(client.post("/balances", {}, Schema.Unknown)), "TransportError(Timeout)")
+      assert.strictEqual(
+        yield* stalled(Effect.flatMap(client.http.get("/auth/status"), (response) => response.text)),
+        "TransportError(Timeout)"
+      )
+    }).pipe(Effect.provide(Http)))
 })

@@ -18,6 +18,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -143,6 +144,9 @@ export const make = (
       // The one place the access token leaves Redacted: the Authorization header.
       sign: (request, session) => HttpClientRequest.bearerToken(request, Redacted.value(session.accessToken)),
       classify,
+      // The same bound as the token operations (`timeout`, default 30 s), body included: a server that sends
+      // its headers and then stalls ends as a `TransportError(Timeout)`, never a hang.
+      timeout: options.timeout ?? Duration.seconds(30),
       ...(options.retry !== undefined ? { retry: options.retry } : {})
     })
 

@@ -174,8 +174,10 @@ export const walletAddress = (
 export interface MnemonicOptions {
   readonly mnemonic: Redacted.Redacted<string>
   /**
-   * The wallet address, raw or friendly. It must be the key's address for one
-   * of v3r2, v4r2 and v5r1; absent, it is derived for `walletVersion`.
+   * The wallet address, raw or friendly; absent, it is derived for
+   * `walletVersion`. When it is the key's address for v3r2, v4r2 or v5r1
+   * (mainnet, the wallet apps' default wallet ids) its `state_init` is known;
+   * otherwise see `addressCheck`.
    */
   readonly address?: string | undefined
   /** The wallet version to derive the address for when none is given (default `v4r2`). */
@@ -190,14 +192,39 @@ export interface MnemonicOptions {
     readonly address?: string | undefined
     readonly walletVersion?: string | undefined
   } | undefined
+  /**
+   * What to do with a configured address the key's v3r2/v4r2/v5r1 wallets do
+   * not derive (`NABI_ADDRESS_CHECK`):
+   *
+   * - `"warn"` (default): sign in as it, with a warning logged saying why.
+   *   Nabi is the judge: a wallet of another kind, with a custom subwallet id,
+   *   or on testnet is valid there, and a key that is not the wallet's is
+   *   refused by Nabi as `CredentialsRejected`. Without a known `state_init`,
+   *   the `ton_proof` mode is unavailable (`raw` and `sign_data` work);
+   * - `"off"`: the same without the warning;
+   * - `"strict"`: a `ConfigurationError` naming `NABI_ADDRESS`, before any
+   *   request.
+   */
+  readonly addressCheck?: AddressCheck | undefined
 }
+
+/**
+ * See `MnemonicOptions.addressCheck`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AddressCheck = "warn" | "off" | "strict"
+
+const addressChecks: ReadonlyArray<AddressCheck> = ["warn", "off", "strict"]
 
 /**
  * A signer from a 24-word mnemonic. The words are validated and the key pair
  * derived once (PBKDF2: slow by design); the secret key never leaves this
- * closure. The address is bound to the key: a configured address that is not
- * the key's wallet for v3r2, v4r2 or v5r1 is a `ConfigurationError`, before
- * any request.
+ * closure. A configured address that is not the key's wallet for v3r2, v4r2
+ * or v5r1 is used as given, with a warning (`addressCheck`, `"strict"` to
+ * refuse it instead): the client is not stricter than Nabi, which checks the
+ * signature against the wallet itself.
  *
  * @since 0.1.0
  * @category constructors
@@ -232,22 +259,36 @@ export const fromMnemonic = (options: MnemonicOptions): Effect.Effect<Service, C
         .map((version) => wallet(version, publicKey, Address.parse(configured).workChain))
         .find((candidate) => candidate.address === configured)
     if (chosen === undefined) {
-      return yield* new ConfigurationError({
-        provider,
-        reason: "Invalid",
-        key: keys.address,
-        description: `${configured} is not the wallet address of ${keys.mnemonic}'s key for ${
-          walletVersions.join(", ")
-        }: check both, or leave ${keys.address} out to derive it (${keys.walletVersion})`
-      })
+      const reason = `${configured} is not the wallet address of ${keys.mnemonic}'s key for ${
+        walletVersions.join(", ")
+      } (mainnet, default wallet ids)`
+      const check = options.addressCheck ?? "warn"
+      if (check === "strict") {
+        return yield* new ConfigurationError({
+          provider,
+          reason: "Invalid",
+          key: keys.address,
+          description: `${reason}: check both, or leave ${keys.address} out to derive it (${keys.walletVersion})`
+        })
+      }
+      if (check === "warn") {
+        yield* Effect.logWarning(
+          `nabi: ${reason}; signing in as it anyway (a wallet of another kind, a custom subwallet id or a testnet ` +
+            "wallet is valid for Nabi, which refuses the signature if the key is not the wallet's). Without its " +
+            "state_init the ton_proof mode is unavailable. addressCheck \"off\" (NABI_ADDRESS_CHECK=off) silences this, " +
+            "\"strict\" refuses it."
+        ).pipe(Effect.annotateLogs("authfx.provider", provider))
+      }
     }
     const signBytes = (bytes: Uint8Array) => new Uint8Array(sign(Buffer.from(bytes), keyPair.secretKey))
     const seconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
+    // An address the key's usual wallets do not derive is used as configured, its state_init unknown.
+    const address = chosen?.address ?? configured!
     return {
-      address: chosen.address,
+      address,
       publicKey,
-      walletStateInit: chosen.stateInit,
-      walletVersion: chosen.version,
+      walletStateInit: chosen?.stateInit,
+      walletVersion: chosen?.version,
       sign: (message) => Effect.sync(() => signBytes(message)),
       tonProof: (request) =>
         Effect.map(seconds, (timestamp): TonProof => ({
@@ -255,15 +296,15 @@ export const fromMnemonic = (options: MnemonicOptions): Effect.Effect<Service, C
           domain: { lengthBytes: domainLength(request.domain), value: request.domain },
           payload: request.payload,
           signature: Encoding.encodeBase64(
-            signBytes(tonProofDigest({ address: chosen.address, timestamp, ...request }))
+            signBytes(tonProofDigest({ address, timestamp, ...request }))
           )
         })),
       signData: (request) =>
         Effect.map(seconds, (timestamp): SignDataResult => ({
           signature: Encoding.encodeBase64(
-            signBytes(signDataTextDigest({ address: chosen.address, timestamp, ...request }))
+            signBytes(signDataTextDigest({ address, timestamp, ...request }))
           ),
-          address: chosen.address,
+          address,
           timestamp,
           domain: request.domain,
           payload: { type: "text", text: request.text }
@@ -415,7 +456,8 @@ export const layerFromWallet = (options: WalletOptions): Layer.Layer<TonSigner, 
 
 /**
  * A signer from `NABI_MNEMONIC`, `NABI_ADDRESS` (optional: derived when
- * absent) and `NABI_WALLET_VERSION` (`v3r2`, `v4r2` or `v5r1`; default `v4r2`).
+ * absent), `NABI_WALLET_VERSION` (`v3r2`, `v4r2` or `v5r1`; default `v4r2`)
+ * and `NABI_ADDRESS_CHECK` (`warn`, `off` or `strict`; default `warn`).
  *
  * @since 0.1.0
  * @category layers
@@ -430,6 +472,14 @@ export const layerConfig = (
         ? Effect.mapBoth(environment, {
           onFailure: (error) => {
             const text = String(error)
+            if (text.includes("NABI_ADDRESS_CHECK")) {
+              return new ConfigurationError({
+                provider,
+                reason: "Invalid",
+                key: "NABI_ADDRESS_CHECK",
+                description: `expected one of ${addressChecks.join(", ")}`
+              })
+            }
             return text.includes("NABI_WALLET_VERSION")
               ? new ConfigurationError({
                 provider,
@@ -466,5 +516,6 @@ const environment: Config.Config<MnemonicOptions> = Config.all({
   address: Config.option(Config.string("NABI_ADDRESS")).pipe(Config.map(Option.getOrUndefined)),
   walletVersion: Config.literal(...walletVersions)("NABI_WALLET_VERSION").pipe(
     Config.withDefault<WalletVersion>("v4r2")
-  )
+  ),
+  addressCheck: Config.literal(...addressChecks)("NABI_ADDRESS_CHECK").pipe(Config.withDefault<AddressCheck>("warn"))
 })

@@ -2,10 +2,14 @@ import * as SessionStore from "@authfx/core/SessionStore"
 import { NabiFake, SecretScan, TestEnv } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
+import { WalletContractV4 } from "@ton/ton"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -77,6 +81,27 @@ const waitForSession = (
   })
 
 describe("NabiClient", () => {
+  it.scoped("a query whose body stalls after the headers ends at the default 30 s bound (TestClock)", () =>
+    Effect.gen(function*() {
+      const { fake, nabi } = yield* setup({ client: { retry: false } })
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+      const before = fake.counters.requests
+      fake.stallBodyNext(1)
+      const call = yield* Effect.fork(Effect.either(nabi.query(myProfiles, undefined, MyProfiles)))
+      // Real I/O: the request reaches the fake, which sends its headers and the start of a body, then nothing.
+      while (fake.counters.requests === before) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+      yield* TestClock.adjust("29 seconds")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(call)), "still waiting before the bound")
+      yield* TestClock.adjust("2 seconds")
+      const result = yield* Fiber.join(call)
+      assert.isTrue(Either.isLeft(result))
+      const error = (result as Either.Left<{ readonly _tag: string; readonly reason?: string }, unknown>).left
+      assert.strictEqual(`${error._tag}(${error.reason})`, "TransportError(Timeout)")
+      fake.clearFaults()
+      yield* nabi.query(myProfiles, undefined, MyProfiles)
+    }).pipe(Effect.provide(Http)))
+
   it.scoped("nonce → signature → tokens → an authenticated query", () =>
     Effect.gen(function*() {
       const { fake, nabi } = yield* setup()
@@ -155,6 +180,44 @@ describe("NabiClient", () => {
       assert.strictEqual(error._tag, "CredentialsRejected")
       if (error._tag === "CredentialsRejected") assert.strictEqual(error.reason, "BadSignature")
       assert.deepStrictEqual([fake.counters.badSignatures, fake.counters.nonces], [1, 1])
+    }).pipe(Effect.provide(Http)))
+
+  it.scoped("a wallet the client cannot derive (custom subwallet id) signs in; Nabi's refusal stays typed", () =>
+    Effect.gen(function*() {
+      const mnemonic = Redacted.make(NabiFake.demoAccount.mnemonic)
+      const publicKey = Buffer.from(NabiFake.demoAccount.publicKeyHex, "hex")
+      // The same key in a v4r2 wallet with another subwallet id: a valid wallet on TON, another address, which the
+      // client cannot derive (it knows the wallet apps' default ids). The fake, like Nabi, checks the signature
+      // against the key the wallet at that address holds (its registered key), not a derivation.
+      const subwallet = WalletContractV4.create({ workchain: 0, publicKey, walletId: 698983191 + 1 }).address
+        .toRawString()
+      const logs: Array<string> = []
+      const logger = Logger.make(({ message }) => void logs.push(String(message)))
+      const signer = TonSigner.layerFromMnemonic({ mnemonic, address: subwallet })
+      const { auth, fake, nabi } = yield* setup({ accounts: [{ address: subwallet, publicKey }], signer }).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      )
+      const { myProfiles: profiles } = yield* nabi.query(myProfiles, undefined, MyProfiles)
+      assert.isArray(profiles)
+      assert.strictEqual((yield* auth.session).address, subwallet)
+      assert.deepStrictEqual([fake.counters.logins, fake.counters.badSignatures], [1, 0])
+      // The reason is logged, once, without the mnemonic.
+      const warnings = logs.filter((line) => line.includes("is not the wallet address"))
+      assert.strictEqual(warnings.length, 1)
+      assert.include(warnings[0], subwallet)
+      assert.notInclude(warnings.join("\n"), NabiFake.demoAccount.mnemonic.split(" ")[0]!)
+
+      // An address whose wallet holds another key: Nabi refuses the signature, a typed CredentialsRejected.
+      const stranger = `0:${"ab".repeat(32)}`
+      const refused = yield* setup({
+        accounts: [{ address: stranger, publicKey: randomBytes(32) }],
+        signer: TonSigner.layerFromMnemonic({ mnemonic, address: stranger, addressCheck: "off" })
+      })
+      const error = yield* Effect.flip(refused.nabi.query(myProfiles, undefined, MyProfiles))
+      assert.deepStrictEqual([error._tag, error._tag === "CredentialsRejected" && error.reason], [
+        "CredentialsRejected",
+        "BadSignature"
+      ])
     }).pipe(Effect.provide(Http)))
 
   it.scoped("a profile the wallet does not own: ProfileMismatch, no extra request, the session kept", () =>
@@ -255,13 +318,21 @@ describe("NabiClient", () => {
   it.effect("the address is bound to the key: any of its v3r2/v4r2/v5r1 wallets, derived when absent", () =>
     Effect.gen(function*() {
       const mnemonic = Redacted.make(NabiFake.demoAccount.mnemonic)
-      // A well-formed address that is not a wallet of this key: refused before any request, naming the address.
-      const other = yield* Effect.flip(TonSigner.fromMnemonic({ mnemonic, address: `0:${"ab".repeat(32)}` }))
+      // A well-formed address that is not a wallet of this key: refused before any request, naming the address
+      // option, when the check is strict; by default used as given (Nabi is the judge), its state_init unknown.
+      const address = `0:${"ab".repeat(32)}`
+      const other = yield* Effect.flip(TonSigner.fromMnemonic({ mnemonic, address, addressCheck: "strict" }))
       assert.deepStrictEqual([other._tag, other.key, other.reason], ["ConfigurationError", "address", "Invalid"])
       assert.include(other.message, "not the wallet address of mnemonic's key")
       assert.notInclude(other.message, "NABI_")
       assert.include(other.message, "v3r2, v4r2, v5r1")
       assert.notInclude(other.message, "spread")
+      const lenient = yield* TonSigner.fromMnemonic({ mnemonic, address })
+      assert.deepStrictEqual([lenient.address, lenient.walletVersion, lenient.walletStateInit], [
+        address,
+        undefined,
+        undefined
+      ])
       for (const version of ["v3r2", "v4r2", "v5r1"] as const) {
         const given = yield* TonSigner.fromMnemonic({ mnemonic, address: NabiFake.demoAccount.addresses[version] })
         assert.deepStrictEqual([given.address, given.walletVersion], [NabiFake.demoAccount.addresses[version], version])

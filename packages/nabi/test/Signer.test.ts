@@ -161,7 +161,7 @@ describe("NabiClient.layerConfig", () => {
       assert.strictEqual(fake.counters.logins, 1)
     }).pipe(Effect.provide(Http)))
 
-  it.scoped("a bad mode, wallet version or address: ConfigurationError naming it, no request", () =>
+  it.scoped("a bad mode, wallet version, address check or (strict) address: ConfigurationError naming it, no request", () =>
     Effect.gen(function*() {
       const fake = yield* NabiFake.make()
       const base = { ...fake.env() }
@@ -175,9 +175,13 @@ describe("NabiClient.layerConfig", () => {
         "ConfigurationError",
         "NABI_WALLET_VERSION"
       ])
-      assert.deepStrictEqual(yield* keyOfFailure({ NABI_ADDRESS: `0:${"cd".repeat(32)}` }), [
+      assert.deepStrictEqual(
+        yield* keyOfFailure({ NABI_ADDRESS: `0:${"cd".repeat(32)}`, NABI_ADDRESS_CHECK: "strict" }),
+        ["ConfigurationError", "NABI_ADDRESS"]
+      )
+      assert.deepStrictEqual(yield* keyOfFailure({ NABI_ADDRESS_CHECK: "maybe" }), [
         "ConfigurationError",
-        "NABI_ADDRESS"
+        "NABI_ADDRESS_CHECK"
       ])
       assert.deepStrictEqual(yield* keyOfFailure({ NABI_URL: "graphql" }), ["ConfigurationError", "NABI_URL"])
       // The same URL given in code names the option.

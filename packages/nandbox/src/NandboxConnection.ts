@@ -16,6 +16,15 @@
  * - Inbound frames are bounded (`maxFrameSize`, 1 MiB: over it, `ProtocolError`
  *   `TooLarge` and the socket closed) and decoded with `InboundFrame` before
  *   they are published; `send` of a value JSON cannot encode fails typed.
+ * - Each subscriber of `inbound` has a buffer of its own, bounded in frames
+ *   (`inboundCapacity`, 1,000) and bytes (`inboundMaxBytes`, 4 MiB, counted
+ *   as the frames' text length). A subscriber that does not keep up loses the
+ *   frames that arrive while its buffer is full (the others still get them):
+ *   each is counted (`inboundDropped`, the metric
+ *   `authfx_nandbox_inbound_dropped_total`), and a warning is logged when it
+ *   starts dropping and when it reads again. Not backpressure: a WebSocket
+ *   cannot be paused, and an unread socket would hold back the connection's
+ *   own frames (auth answers, pings) and every other subscriber.
  *
  * @since 0.1.0
  */
@@ -61,8 +70,15 @@ export type TokenSource =
 export interface Service {
   /** Queues `frame` and succeeds once it is written on an authenticated socket. */
   readonly send: (frame: OutboundFrame) => Effect.Effect<void, SendError>
-  /** Every frame received after authentication, decoded from JSON. */
+  /**
+   * Every frame received after authentication, decoded from JSON, from the
+   * moment the stream is run; each run has its own buffer, bounded by
+   * `inboundCapacity` and `inboundMaxBytes` (frames beyond it are dropped for
+   * that run and counted in `inboundDropped`).
+   */
   readonly inbound: Stream.Stream<InboundFrame>
+  /** Inbound frames dropped so far for subscribers whose buffer was full. */
+  readonly inboundDropped: Effect.Effect<number>
   /** Connecting, connected (with the session), reconnecting, or failed for good. */
   readonly state: SubscriptionRef.SubscriptionRef<State>
 }
@@ -94,6 +110,12 @@ export interface Options {
   readonly stableAfter?: Duration.DurationInput | undefined
   /** Frames waiting for a connection, at most (default 1,000). */
   readonly queueCapacity?: number | undefined
+  /** Inbound frames buffered for each subscriber that has not read them yet, at most (default 1,000). */
+  readonly inboundCapacity?: number | undefined
+  /**
+   * Inbound bytes buffered for each subscriber, at most (default 4 MiB), counted as the frames' text length.
+   */
+  readonly inboundMaxBytes?: number | undefined
   /**
    * The largest inbound frame accepted, in UTF-8 bytes (default 1 MiB). A larger frame is not parsed: the socket is
    * closed (code 1009), nothing more is read from it, and the connection reconnects; the `ProtocolError` (reason

@@ -4,6 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -87,5 +88,57 @@ describe("NandboxConnection hardening", () => {
         ["NandboxSendError", "Unencodable"]
       )
       assert.strictEqual(fake.counters.frames, 0)
+    })))
+
+  it.live("a subscriber that does not read: its buffer stops at inboundCapacity, the rest dropped and counted", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { auth, connection, fake } = yield* setup({ inboundCapacity: 100 })
+      let stalledGot = 0
+      let readerGot = 0
+      // Takes one frame, then never asks for the next.
+      yield* Effect.fork(
+        Stream.runForEach(connection.inbound, () => Effect.sync(() => stalledGot++).pipe(Effect.zipRight(Effect.never)))
+      )
+      yield* Effect.fork(Stream.runForEach(connection.inbound, () => Effect.sync(() => readerGot++)))
+      yield* auth.session
+      yield* Effect.sleep("20 millis")
+      // In bursts of 50 (each under the buffer of the subscriber that reads, which catches up between them).
+      const frames = 3_000
+      for (let sent = 0; sent < frames; sent += 50) {
+        for (let i = sent; i < sent + 50; i++) fake.broadcast({ method: "message", n: i, text: "x".repeat(200) })
+        yield* until(() => readerGot === sent + 50, "every frame reached the subscriber that reads")
+      }
+      // One in its hand, 100 in its buffer, the rest dropped for it alone.
+      assert.strictEqual(stalledGot, 1)
+      assert.strictEqual(yield* connection.inboundDropped, frames - 1 - 100)
+    })))
+
+  it.live("inboundMaxBytes bounds a subscriber's buffer in bytes; a subscriber that reads again gets new frames", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { auth, connection, fake } = yield* setup({ inboundMaxBytes: 64 * 1024 })
+      const gate = yield* Deferred.make<void>()
+      const got: Array<number> = []
+      // Reads the first frame, waits at the gate, then reads on.
+      yield* Effect.fork(
+        Stream.runForEach(connection.inbound, (frame) =>
+          Effect.sync(() => got.push(frame["n"] as number)).pipe(
+            Effect.zipRight(got.length === 1 ? Deferred.await(gate) : Effect.void)
+          ))
+      )
+      yield* auth.session
+      yield* Effect.sleep("20 millis")
+      // Frames of about 1 KiB: 64 of them fill the buffer.
+      const frame = (n: number) => ({ method: "message", n, text: "y".repeat(1_000) })
+      for (let i = 0; i < 500; i++) fake.broadcast(frame(i))
+      yield* until(() => Effect.runSync(connection.inboundDropped) >= 500 - 1 - 64, "the overflow dropped")
+      const dropped = yield* connection.inboundDropped
+      assert.isAtLeast(dropped, 500 - 1 - 64)
+      assert.isAtMost(dropped, 500 - 1 - 60)
+      yield* Deferred.succeed(gate, undefined)
+      yield* until(() => got.length === 500 - dropped, "the buffered frames read")
+      // The frames it kept are the first ones, in order, without a gap.
+      assert.deepStrictEqual(got, Array.from({ length: got.length }, (_, i) => i))
+      fake.broadcast(frame(1_000))
+      yield* until(() => got.at(-1) === 1_000, "a new frame after it reads again")
     })))
 })

@@ -50,6 +50,27 @@ const ioUntil = (condition: () => boolean) =>
   })
 
 describe("WhatsGateClient", () => {
+  it.scoped("a call whose body stalls after the headers ends at the default 30 s bound (TestClock)", () =>
+    Effect.gen(function*() {
+      const { client, fake } = yield* setup({ clientOptions: { retry: false } })
+      yield* client.status()
+      const before = fake.counters.requests
+      fake.stallBodyNext(1)
+      const call = yield* Effect.fork(Effect.either(client.status()))
+      // Real I/O: the request reaches the fake, which sends its headers and the start of a body, then nothing.
+      yield* ioUntil(() => fake.counters.requests > before)
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      yield* TestClock.adjust("29 seconds")
+      assert.strictEqual((yield* Fiber.poll(call))._tag, "None", "still waiting before the bound")
+      yield* TestClock.adjust("2 seconds")
+      const result = yield* Fiber.join(call)
+      assert.strictEqual(result._tag, "Left")
+      const error = (result as { readonly left: { readonly _tag: string; readonly reason?: string } }).left
+      assert.strictEqual(`${error._tag}(${error.reason})`, "TransportError(Timeout)")
+      fake.clearFaults()
+      yield* client.status()
+    }).pipe(Effect.provide(Http)))
+
   it.scoped("every documented endpoint round-trips", () =>
     Effect.gen(function*() {
       const { client, fake } = yield* setup({ devices: { "100200300": "connected", "555": "disconnected" } })

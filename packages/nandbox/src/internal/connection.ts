@@ -14,8 +14,8 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
-import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
@@ -36,11 +36,18 @@ import {
   TokenAuthOk
 } from "../Nandbox.js"
 import { parseFrame } from "./bigIds.js"
+import * as Inbound from "./inbound.js"
 import * as Once from "./once.js"
 
 export const provider = "nandbox"
 
 export const defaultUrl = "wss://w1.nandbox.net:5020/nandbox/api/"
+
+/** Inbound frames dropped for subscribers that did not keep up (see `inboundCapacity`). */
+export const droppedFrames = Metric.counter("authfx_nandbox_inbound_dropped_total", {
+  description: "inbound frames dropped for a subscriber whose buffer was full",
+  incremental: true
+})
 
 /** Default largest inbound frame, in UTF-8 bytes: 1 MiB. */
 export const defaultMaxFrameSize = 1_048_576
@@ -67,6 +74,7 @@ export type State =
 export interface Connection {
   readonly send: (frame: OutboundFrame) => Effect.Effect<void, SendError>
   readonly inbound: Stream.Stream<InboundFrame>
+  readonly inboundDropped: Effect.Effect<number>
   readonly state: SubscriptionRef.SubscriptionRef<State>
 }
 
@@ -276,8 +284,24 @@ export const make = (
     const maxFrameSize = options.maxFrameSize ?? defaultMaxFrameSize
     const sockets = new Set<Attempt>()
     const lives = new WeakMap<NandboxSession, Attempt>()
-    // Created with the first subscription: a frame published before it would have no subscriber anyway.
-    let inbound: PubSub.PubSub<InboundFrame> | undefined
+    // Each subscriber's buffer is bounded in frames and bytes; a frame over it is dropped for that subscriber,
+    // counted (`inboundDropped`, the metric) and logged once per overflow.
+    const inboundFrames = options.inboundCapacity ?? Inbound.defaultFrames
+    const inboundBytes = options.inboundMaxBytes ?? Inbound.defaultBytes
+    const droppedMetric = Metric.tagged(
+      options.account === undefined ? droppedFrames : Metric.tagged(droppedFrames, "account", options.account),
+      "provider",
+      provider
+    )
+    const inbound = Inbound.make<InboundFrame>(inboundFrames, inboundBytes, {
+      onOverflow: () =>
+        log(
+          `a subscriber of inbound is not keeping up: frames beyond ${inboundFrames} frames or ${inboundBytes} ` +
+            "bytes buffered for it are dropped (inboundCapacity, inboundMaxBytes)"
+        ),
+      onDrop: () => void Runtime.runSyncExit(runtime)(Metric.increment(droppedMetric)),
+      onResume: (dropped) => log(`a subscriber of inbound is reading again, after ${dropped} frames dropped for it`)
+    })
     let generation = 0
     let scopeClosed = false
     const pingAfter = Duration.toMillis(options.pingAfter ?? Duration.seconds(30))
@@ -404,7 +428,7 @@ export const make = (
       }
       const frame = decodeInbound(json)
       if (Either.isLeft(frame)) return log("a frame that does not match InboundFrame (method is not a string); dropped")
-      if (inbound !== undefined) Runtime.runSyncExit(runtime)(PubSub.publish(inbound, frame.right))
+      inbound.publish(frame.right, data.length)
     }
 
     const unexpected = (attempt: Attempt, what: string): void => {
@@ -610,7 +634,7 @@ export const make = (
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         scopeClosed = true
-        if (inbound !== undefined) yield* PubSub.shutdown(inbound)
+        yield* inbound.shutdown
         if (queue !== undefined) {
           for (const rest of yield* Queue.takeAll(queue)) {
             yield* Deferred.fail(
@@ -871,13 +895,8 @@ export const make = (
       auth,
       connection: {
         send,
-        inbound: Stream.unwrap(
-          Effect.suspend(() =>
-            inbound !== undefined
-              ? Effect.succeed(inbound)
-              : Effect.map(PubSub.unbounded<InboundFrame>(), (created) => inbound ??= created)
-          ).pipe(Effect.map((pubsub) => Stream.fromPubSub(pubsub)))
-        ),
+        inbound: inbound.stream,
+        inboundDropped: Effect.sync(inbound.dropped),
         state
       }
     }
