@@ -67,16 +67,14 @@ const makeServer = () => {
 const setup = (options: Partial<SessionEngine.Options<Floored>> & { readonly retry?: false } = {}) =>
   Effect.gen(function*() {
     const server = makeServer()
-    const once = server.http.post("http://fake.test/login").pipe(
-      Effect.flatMap((response) =>
+    const once: Effect.Effect<Session, Failure> = server.http.post("http://fake.test/login").pipe(
+      Effect.flatMap((response): Effect.Effect<Session, unknown> =>
         AuthResponse.isTransientStatus(response.status)
           ? AuthResponse.transientAnswer("floored", response)
           : Effect.map(response.text, (token) => ({ token: Redacted.make(token) }))
       ),
-      Effect.catchTag(
-        "RequestError",
-        "ResponseError",
-        () => Effect.fail(new TransportError({ provider: "floored", reason: "Network" }))
+      Effect.mapError((error) =>
+        error instanceof TransportError ? error : new TransportError({ provider: "floored", reason: "Network" })
       )
     )
     const acquire = options.retry === false ? once : once.pipe(Policy.retryTransient())
@@ -373,7 +371,7 @@ describe("floors", () => {
           // Every wait is over within 4 × 60 s (the retries stop when the server asks for longer than a minute).
           yield* TestClock.adjust(Duration.minutes(4))
           const [loginOutcome, apiOutcome] = [yield* Fiber.join(login), yield* Fiber.join(call)]
-          for (const outcome of [loginOutcome, apiOutcome]) {
+          for (const outcome of [loginOutcome, apiOutcome] as Array<Either.Either<unknown, unknown>>) {
             assert.isTrue(Either.isLeft(outcome) && outcome.left instanceof TransportError, name)
             const retryAfter = Either.isLeft(outcome) ? (outcome.left as TransportError).retryAfterMillis : -1
             assert.isTrue(

@@ -87,23 +87,22 @@ const setup = (behaviour: Behaviour) =>
     const server = yield* serve(behaviour)
     const http = yield* HttpClient.HttpClient
     const login = AuthHttpClient.bounded(http)
-    const acquire = login.post(`${server.url}/login`).pipe(
-      Effect.flatMap((response) =>
+    const acquire: Effect.Effect<Session, TransportError> = login.post(`${server.url}/login`).pipe(
+      Effect.flatMap((response): Effect.Effect<Session, unknown> =>
         AuthResponse.isTransientStatus(response.status)
           ? AuthResponse.transientAnswer("refused", response)
           : Effect.map(response.json, (body) => ({ token: Redacted.make(String((body as { token: string }).token)) }))
       ),
-      Effect.catchTag("RequestError", "ResponseError", (error) =>
-        Effect.fail(AuthResponse.fromHttpClientError("refused", error) as TransportError)),
+      Effect.mapError((error) =>
+        error instanceof TransportError ? error : new TransportError({ provider: "refused", reason: "Network" })
+      ),
       Policy.retryTransient()
     )
     const auth = yield* SessionEngine.make<Refused>({ provider: "refused", acquire })
     const client = AuthHttpClient.make(http, {
       auth,
-      sign: (request, session) =>
-        HttpClientRequest.bearerToken(request, session.token),
-      classify: (response) =>
-        response.status === 401 ? Effect.fail(new SessionRejected({ status: 401 })) : Effect.void
+      sign: (request, session) => HttpClientRequest.bearerToken(request, session.token),
+      classify: (response) => response.status === 401 ? Effect.fail(new SessionRejected({ status: 401 })) : Effect.void
     })
     return { server, auth, call: Effect.either(client.get(`${server.url}/data`)) }
   })
