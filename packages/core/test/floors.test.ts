@@ -10,7 +10,9 @@ import * as HashMap from "effect/HashMap"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { inspect } from "node:util"
@@ -311,6 +313,34 @@ describe("floors", () => {
         yield* Effect.either(auth.session)
         const capped = yield* auth.state
         assert.strictEqual(capped.floorUntil, (yield* TestClock.currentTimeMillis) + 60_000, "capped at a minute")
+      }))
+
+    it.effect("a login policy given the user's own schedule honours Retry-After too, and stops past a minute", () =>
+      Effect.gen(function*() {
+        let attempts = 0
+        const failing = (retryAfterMillis: number) =>
+          Effect.suspend(() => {
+            attempts += 1
+            return Effect.fail(new TransportError({ provider: "floored", reason: "ServerError", retryAfterMillis }))
+          })
+        const fiber = yield* Effect.fork(
+          Effect.either(failing(5_000).pipe(Policy.retryTransient(Schedule.recurs(3).pipe(Schedule.asVoid))))
+        )
+        yield* TestClock.adjust(Duration.millis(14_999))
+        assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "three waits of at least 5 s each")
+        yield* TestClock.adjust(Duration.millis(1))
+        yield* Fiber.join(fiber)
+        assert.strictEqual(attempts, 4)
+        attempts = 0
+        yield* Effect.either(failing(61_000).pipe(Policy.retryTransient(Schedule.recurs(3).pipe(Schedule.asVoid))))
+        assert.strictEqual(attempts, 1, "a wait longer than a minute ends the retries")
+        // A schedule that already honours Retry-After keeps its own bound when wrapped again.
+        attempts = 0
+        const patient = Policy.transientSchedule({ times: 1, maxRetryAfter: Duration.minutes(5) })
+        const slow = yield* Effect.fork(Effect.either(failing(120_000).pipe(Policy.retryTransient(patient))))
+        yield* TestClock.adjust(Duration.minutes(2))
+        yield* Fiber.join(slow)
+        assert.strictEqual(attempts, 2)
       }))
 
     const retryAfterValues: ReadonlyArray<readonly [string, string, number | undefined]> = [
