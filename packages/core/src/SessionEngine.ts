@@ -449,7 +449,9 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
       const fresh = this.rejections > 0 && at - current.at < maxFloorMillis
       this.rejections = fresh ? this.rejections + 1 : 1
       const counted = Metric.increment(this.metrics.rejections)
-      if (this.rejections < 2) {
+      // A session that arrived unusable is refused for that: the floor on unusable sessions spaces those logins, and
+      // its error says why.
+      if (this.rejections < 2 || current.staleAt <= current.at) {
         return Effect.zipRight(
           counted,
           Effect.logInfo("authfx: session rejected by the provider; renewing once").pipe(

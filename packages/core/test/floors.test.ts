@@ -204,6 +204,45 @@ describe("floors", () => {
       }))
   })
 
+  it.scoped("sessions unusable on arrival and refused for it: the unusable floor's error, not a rejection floor", () =>
+    Effect.gen(function*() {
+      const server = makeServer()
+      interface Expiring extends Provider.Provider<"expiring", Session & { readonly exp: number }, Failure> {}
+      let lifetime = 3_600_000
+      const auth = yield* SessionEngine.make<Expiring>({
+        provider: "expiring",
+        acquire: Effect.clockWith((clock) =>
+          Effect.sync(() => {
+            server.state.logins += 1
+            return { token: Redacted.make(SECRET), exp: clock.unsafeCurrentTimeMillis() + lifetime }
+          })
+        ),
+        expiresAt: (session) => session.exp
+      })
+      const client = AuthHttpClient.make(server.http, {
+        auth,
+        sign: (request, session) => HttpClientRequest.bearerToken(request, session.token),
+        classify: (response) =>
+          response.status === 401 ? Effect.fail(new SessionRejected({ status: 401 })) : Effect.void
+      })
+      // A working session first; then the server revokes it and issues only sessions expired on arrival.
+      server.state.api = 200
+      assert.isTrue(Either.isRight(yield* Effect.either(client.get("http://fake.test/data"))))
+      server.state.api = 401
+      lifetime = 0
+      const reasons = new Map<string, number>()
+      for (let i = 0; i < 600; i++) {
+        const outcome = yield* Effect.either(client.get("http://fake.test/data"))
+        const reason = Either.isLeft(outcome)
+          ? `${outcome.left._tag}(${(outcome.left as { reason?: string }).reason})`
+          : "ok"
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
+        yield* TestClock.adjust(Duration.millis(100))
+      }
+      assert.isAtLeast(reasons.get("ProtocolError(UnusableSession)") ?? 0, 595, JSON.stringify([...reasons]))
+      assert.isAtMost(server.state.logins, 8)
+    }))
+
   describe("generation checks", () => {
     interface Same extends Provider.Provider<"same", string, never> {}
     it.scoped("a late rejection of an older generation leaves the newer one alone, even with the same value", () =>
