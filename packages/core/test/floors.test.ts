@@ -264,6 +264,57 @@ describe("floors", () => {
         assert.strictEqual(logins, 2)
       }))
 
+    it.scoped("`accepted` costs a field check when no rejection is pending: the very same `Effect.void`", () =>
+      Effect.gen(function*() {
+        const auth = yield* SessionEngine.make<Same>({ provider: "same", acquire: Effect.succeed("static-token") })
+        const lease = yield* auth.lease
+        assert.strictEqual(auth.accepted(lease), Effect.void)
+        assert.strictEqual(yield* auth.lease, lease, "a cached lease is the same value: no allocation per call")
+        yield* auth.invalidate(lease.session, { generation: lease.generation })
+        assert.notStrictEqual(auth.accepted(lease), Effect.void, "after a rejection, the next acceptance counts")
+      }))
+
+    it.scoped("AuthHttpClient: 100 late rejections of generation 1 cause one renewal, with equal session values", () =>
+      Effect.gen(function*() {
+        let logins = 0
+        const auth = yield* SessionEngine.make<Same>({
+          provider: "same",
+          acquire: Effect.sync(() => (logins += 1, "static-token"))
+        })
+        let generationOneAnswers = 100
+        let sent = 0
+        const held: Array<() => void> = []
+        const client = AuthHttpClient.make(
+          HttpClient.make((request) =>
+            Effect.async<HttpClientResponse.HttpClientResponse>((resume) => {
+              sent += 1
+              // The first 100 requests (signed with generation 1) are answered 401 together, once all are sent.
+              const status = generationOneAnswers > 0 ? (generationOneAnswers -= 1, 401) : 200
+              const answer = () =>
+                resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}", { status }))))
+              if (status === 401) {
+                held.push(answer)
+                if (held.length === 100) { for (const release of held) release() }
+              } else answer()
+            })
+          ),
+          {
+            auth,
+            sign: (request, session) => HttpClientRequest.setHeader(request, "x-token", session),
+            classify: (response) =>
+              response.status === 401 ? Effect.fail(new SessionRejected({ status: 401 })) : Effect.void
+          }
+        )
+        const outcomes = yield* Effect.all(
+          Array.from({ length: 100 }, () => Effect.either(client.get("http://fake.test/data"))),
+          { concurrency: "unbounded" }
+        )
+        assert.isTrue(outcomes.every(Either.isRight), "every call replayed once and accepted")
+        assert.strictEqual(logins, 2, "one renewal for 100 rejections of generation 1")
+        assert.strictEqual(sent, 200)
+        assert.strictEqual((yield* auth.lease).generation, 2)
+      }))
+
     it.scoped("withSession invalidates by generation and reports the accepted call", () =>
       Effect.gen(function*() {
         let logins = 0
