@@ -288,14 +288,12 @@ describe("floors", () => {
           HttpClient.make((request) =>
             Effect.async<HttpClientResponse.HttpClientResponse>((resume) => {
               sent += 1
-              // The first 100 requests (signed with generation 1) are answered 401 together, once all are sent.
+              // The first 100 requests (signed with generation 1) are answered 401 when the test releases them.
               const status = generationOneAnswers > 0 ? (generationOneAnswers -= 1, 401) : 200
               const answer = () =>
                 resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}", { status }))))
-              if (status === 401) {
-                held.push(answer)
-                if (held.length === 100) { for (const release of held) release() }
-              } else answer()
+              if (status === 401) held.push(answer)
+              else answer()
             })
           ),
           {
@@ -305,10 +303,22 @@ describe("floors", () => {
               response.status === 401 ? Effect.fail(new SessionRejected({ status: 401 })) : Effect.void
           }
         )
-        const outcomes = yield* Effect.all(
+        const calls = yield* Effect.fork(Effect.all(
           Array.from({ length: 100 }, () => Effect.either(client.get("http://fake.test/data"))),
           { concurrency: "unbounded" }
-        )
+        ))
+        const until = (condition: () => boolean) =>
+          Effect.gen(function*() {
+            for (let i = 0; i < 10_000 && !condition(); i++) yield* Effect.yieldNow()
+            assert.isTrue(condition())
+          })
+        // One rejection first: generation 2 is obtained and its replay accepted; then the 99 late rejections of
+        // generation 1 arrive, naming a session equal to generation 2's.
+        yield* until(() => held.length === 100)
+        held[0]!()
+        yield* until(() => sent === 101)
+        for (const release of held.slice(1)) release()
+        const outcomes = yield* Fiber.join(calls)
         assert.isTrue(outcomes.every(Either.isRight), "every call replayed once and accepted")
         assert.strictEqual(logins, 2, "one renewal for 100 rejections of generation 1")
         assert.strictEqual(sent, 200)
