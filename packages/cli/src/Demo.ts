@@ -9,6 +9,8 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Schedule from "effect/Schedule"
 import * as DemoGunbot from "./internal/demoGunbot.js"
 import * as DemoNabi from "./internal/demoNabi.js"
@@ -68,14 +70,19 @@ export const runAll = (
     const list = named.length === 0 ? providers : providers.filter((p) => named.includes(p))
     const running = new Set(list)
     const fibers = yield* Effect.forEach(list, (provider) =>
-      Effect.fork(Effect.ensuring(demos[provider], Effect.sync(() => running.delete(provider)))))
+      // The story is told from the engine's events; its log lines (rejections, failures and floors at Info and
+      // Warning, for operators) would interleave with it, so only errors get through.
+      Effect.fork(
+        Effect.ensuring(
+          Logger.withMinimumLogLevel(demos[provider], LogLevel.Error),
+          Effect.sync(() => running.delete(provider))
+        )
+      ))
     const progress = options.onProgress
     const ticker = progress === undefined
       ? undefined
       : yield* Effect.fork(
-        Effect.suspend(() =>
-          progress([...running])
-        ).pipe(Effect.repeat(Schedule.spaced("80 millis")))
+        Effect.suspend(() => progress([...running])).pipe(Effect.repeat(Schedule.spaced("80 millis")))
       )
     const chapters: Array<Chapter> = []
     for (const fiber of fibers) {

@@ -8,6 +8,20 @@
 import * as Data from "effect/Data"
 
 /**
+ * Why the engine holds logins back for a while (a `Floor` event):
+ *
+ * - `rejected`: a freshly obtained session was rejected too (the server
+ *   accepts logins but refuses every call); ends on the first accepted call;
+ * - `failing`: logins keep failing (or the server asked to wait with
+ *   `Retry-After`);
+ * - `unusable`: sessions keep arriving already expired.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FloorReason = "rejected" | "failing" | "unusable"
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -59,6 +73,24 @@ export type AuthEvent = Data.TaggedEnum<{
     readonly attempt: number
     readonly error: string
   }
+  /**
+   * A floor started: no login or renewal starts before `until` (epoch
+   * milliseconds, engine clock); callers meanwhile fail at once with the
+   * typed error that caused it (`CredentialsRejected` reason
+   * `RejectedAfterReauth` for `rejected`, the last login failure for
+   * `failing`, `ProtocolError` reason `UnusableSession` for `unusable`). Each
+   * further floor of a streak is twice as long, up to a minute. `generation`
+   * is the generation of the session that caused it (or the latest).
+   */
+  Floor: {
+    readonly provider: string
+    /** The account the engine acts for, in a keyed (many accounts) form. */
+    readonly account?: string | undefined
+    readonly generation: number
+    readonly at: number
+    readonly until: number
+    readonly reason: FloorReason
+  }
 }>
 
 /**
@@ -70,6 +102,7 @@ export const {
   $match: match,
   Acquired,
   Failed,
+  Floor,
   Invalidated,
   Refreshed,
   Rejected

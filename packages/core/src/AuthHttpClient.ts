@@ -16,7 +16,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
-import { type Authenticated, SessionRejected } from "./Authenticated.js"
+import { type Authenticated, type Lease, SessionRejected } from "./Authenticated.js"
 import {
   CredentialsRejected,
   describeRequest,
@@ -272,13 +272,20 @@ export const make = <P extends Provider.Any, E = never>(
       description: rejected.description ?? "a new session was rejected as well"
     })
 
+  const accepted = auth.accepted
+
   /** The exchange of one request: signed with the current session, retried, replayed once after a rejection. */
   const exchange = (request: HttpClientRequest.HttpClientRequest) => {
-    // The session that signed the current attempt, for a rejection to name: the attempts of one request run one
-    // after the other, and each request has its own.
-    let signedWith: Provider.Session<P> | undefined
-    const sent = Effect.flatMap(auth.session, (session) => {
-      signedWith = session
+    // The session (and its generation) that signed the current attempt, for a rejection or an acceptance to name:
+    // the attempts of one request run one after the other, and each request has its own.
+    let signedWith: Lease<Provider.Session<P>> | undefined
+    // Whether the current attempt got a session: a failure before that is the login's own, which has already
+    // spent its retry budget (the provider's login policy, the engine's floors), so the request does not retry it.
+    let leased = false
+    const sent = Effect.flatMap(auth.lease, (lease) => {
+      signedWith = lease
+      leased = true
+      const session = lease.session
       const signed = sign(request, session)
       const response = guard.run(signed.headers, base.execute(signed))
       // The body is read within the exchange (so the timeout covers it, and a stalled body cannot hang the
@@ -297,33 +304,50 @@ export const make = <P extends Provider.Any, E = never>(
         if (transientStatuses && RetryAfter.isTransientStatus(response.status)) {
           return transientAnswer(provider, response)
         }
-        return classify === undefined ? Effect.succeed(response) : Effect.as(classify(response), response)
+        // `accepted` is `Effect.void` unless a rejection is pending (a field check): the common path adds nothing.
+        const ack = accepted(signedWith!)
+        if (classify === undefined) return ack === Effect.void ? Effect.succeed(response) : Effect.as(ack, response)
+        return ack === Effect.void
+          ? Effect.as(classify(response), response)
+          : Effect.zipRight(classify(response), Effect.as(ack, response))
       }
     })
     // The schedule's machinery is only set up once an attempt has failed: the common path, a first attempt that
     // succeeds, pays nothing for it.
     const retrying = (first: unknown) =>
-      schedule === false ? Effect.fail(first) : Effect.flatMap(Schedule.driver(schedule), (driver) => {
+      schedule === false || !leased ? Effect.fail(first) : Effect.flatMap(Schedule.driver(schedule), (driver) => {
         const loop = (error: unknown): Effect.Effect<HttpClientResponse.HttpClientResponse, unknown> =>
-          driver.next(error).pipe(
+          !leased ? Effect.fail(error) : driver.next(error).pipe(
             Effect.matchEffect({
               onFailure: () => Effect.fail(error),
-              onSuccess: () => Effect.catchIf(attempt, isTransient, loop)
+              onSuccess: () => {
+                leased = false
+                return Effect.catchIf(attempt, isTransient, loop)
+              }
             })
           )
         return loop(first)
       })
     const retried = Effect.catchIf(attempt, isTransient, retrying)
-    // A rejection invalidates exactly the session that signed the rejected attempt; the first is replayed once
-    // with a new session, the second is final.
-    const invalidate = () => signedWith === undefined ? Effect.void : auth.invalidate(signedWith)
+    // A rejection invalidates exactly the session (by generation) that signed the rejected attempt; the first is
+    // replayed once with a new session, the second invalidates that one too and is final.
+    const invalidate = () =>
+      signedWith === undefined
+        ? Effect.void
+        : auth.invalidate(signedWith.session, { generation: signedWith.generation })
     const exchanged = Effect.catchAll(retried, (error) =>
       error instanceof SessionRejected
         ? invalidate().pipe(
-          Effect.zipRight(Effect.catchAll(retried, (again) =>
-            again instanceof SessionRejected
-              ? Effect.zipRight(invalidate(), Effect.fail(rejectedAfterReauth(again)))
-              : Effect.fail(again))),
+          Effect.zipRight(Effect.catchAll(
+            Effect.suspend(() => {
+              leased = false
+              return retried
+            }),
+            (again) =>
+              again instanceof SessionRejected
+                ? Effect.zipRight(invalidate(), Effect.fail(rejectedAfterReauth(again)))
+                : Effect.fail(again)
+          )),
           Effect.withSpan(`${provider}.replay`, { attributes: { "authfx.provider": provider } })
         )
         : Effect.fail(error))

@@ -49,6 +49,20 @@ export const failures = Metric.counter("authfx_failures_total", {
   incremental: true
 })
 /**
+ * Floors the engine started: periods during which no login starts because
+ * fresh sessions keep being rejected, logins keep failing, or sessions keep
+ * arriving unusable (see the `Floor` event for each reason). A counter that
+ * grows by one per floor; while a server keeps refusing, at most about one a
+ * minute once the floor has reached its one-minute cap.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const floors = Metric.counter("authfx_floors_total", {
+  description: "Floors started: periods with no login after repeated rejections, failures or unusable sessions",
+  incremental: true
+})
+/**
  * How long a login or refresh took, in milliseconds.
  *
  * @since 0.1.0
@@ -80,6 +94,7 @@ export interface EngineMetrics {
   readonly refreshes: Metric.Metric.Counter<number>
   readonly rejections: Metric.Metric.Counter<number>
   readonly failures: Metric.Metric.Counter<number>
+  readonly floors: Metric.Metric.Counter<number>
   readonly acquireLatency: Metric.Metric.Histogram<number>
   readonly secondsToExpiry: Metric.Metric.Gauge<number>
 }
@@ -96,6 +111,7 @@ const build = (provider: string, account?: string): EngineMetrics => {
     refreshes: tag(refreshes),
     rejections: tag(rejections),
     failures: tag(failures),
+    floors: tag(floors),
     acquireLatency: tag(acquireLatency),
     secondsToExpiry: tag(secondsToExpiry)
   }

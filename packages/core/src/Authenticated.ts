@@ -22,6 +22,20 @@ import type * as Stream from "effect/Stream"
 import { CredentialsRejected } from "./AuthError.js"
 import type { AuthEvent } from "./AuthEvent.js"
 import type * as Provider from "./Provider.js"
+import type * as SessionState from "./SessionState.js"
+
+/**
+ * A session with its generation (the engine numbers the sessions it installs
+ * from 1), so that a caller reporting how the provider answered names exactly
+ * the session it used, even when a provider hands out the same value twice.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Lease<S> {
+  readonly session: S
+  readonly generation: number
+}
 
 /**
  * @since 0.1.0
@@ -34,19 +48,40 @@ export interface Authenticated<P extends Provider.Any> {
    * shared by every concurrent caller.
    */
   readonly session: Effect.Effect<Provider.Session<P>, Provider.Error<P>>
+  /**
+   * `session` with its generation: what callers use that report the
+   * provider's answer back (`invalidate` with `{ generation }`, `accepted`),
+   * as `AuthHttpClient` and {@link withSession} do.
+   */
+  readonly lease: Effect.Effect<Lease<Provider.Session<P>>, Provider.Error<P>>
   /** A new session now, whatever the state of the current one (joins a renewal already running). */
   readonly refresh: Effect.Effect<Provider.Session<P>, Provider.Error<P>>
   /**
    * The provider rejected `stale`: drop it, but only if it is still the
    * current session, so N rejections of one session cause one re-acquisition.
-   * With `{ rejected: false }` the session is dropped without blaming the
+   * With `{ generation }` (from a `lease`) the generation decides whether it
+   * is current, otherwise the session's identity does. With
+   * `{ rejected: false }` the session is dropped without blaming the
    * credential (a connection that closed): the renewal is not told it was
    * refused.
+   *
+   * When the session obtained after a rejection is rejected too, the engine
+   * starts a floor (see `SessionEngine.Options.rejectionBackoff`): callers get
+   * `CredentialsRejected` (reason `RejectedAfterReauth`) at once, without a
+   * login each, until it ends or a call is `accepted`.
    */
   readonly invalidate: (
     stale: Provider.Session<P>,
-    options?: { readonly rejected?: boolean | undefined }
+    options?: { readonly rejected?: boolean | undefined; readonly generation?: number | undefined }
   ) => Effect.Effect<void>
+  /**
+   * The provider accepted a call made with `lease`: ends a floor on
+   * rejections (the credential works again). Costs a field check when there
+   * was no rejection, so callers report every accepted call.
+   */
+  readonly accepted: (lease: Lease<Provider.Session<P>>) => Effect.Effect<void>
+  /** The state of the session, without a secret: see `SessionState`. */
+  readonly state: Effect.Effect<SessionState.SessionState>
   /** The current session if there is one, without acquiring or renewing. */
   readonly current: Effect.Effect<Option.Option<Provider.Session<P>>>
   /** What the engine does: acquisitions, refreshes, rejections, failures. Never a secret. */
@@ -70,8 +105,10 @@ export class SessionRejected extends Data.TaggedError("SessionRejected")<{
 
 /**
  * Runs `use` with the current session. If the provider rejects it, the session
- * is invalidated and `use` runs once more with a new one; a second rejection is
- * a `CredentialsRejected` (reason `RejectedAfterReauth`), never a loop.
+ * is invalidated (by generation) and `use` runs once more with a new one; a
+ * second rejection invalidates that one too and is a `CredentialsRejected`
+ * (reason `RejectedAfterReauth`), never a loop. A `use` that succeeds after a
+ * rejection is reported as `accepted`.
  *
  * @since 0.1.0
  * @category combinators
@@ -99,15 +136,22 @@ export const withSession: {
       description: rejection.description ?? "a new session was rejected as well"
     })
   const isRejected = (e: unknown): e is SessionRejected => e instanceof SessionRejected
-  return Effect.flatMap(self.session, (first) =>
+  const invalidate = (lease: Lease<Provider.Session<P>>) =>
+    self.invalidate(lease.session, { generation: lease.generation })
+  const run = (lease: Lease<Provider.Session<P>>) => Effect.tap(use(lease.session), () => self.accepted(lease))
+  return Effect.flatMap(self.lease, (first) =>
     Effect.catchIf(
-      use(first),
+      run(first),
       isRejected,
       () =>
-        self.invalidate(first).pipe(
-          Effect.zipRight(self.session),
+        invalidate(first).pipe(
+          Effect.zipRight(self.lease),
           Effect.flatMap((second) =>
-            Effect.catchIf(use(second), isRejected, (again) => Effect.fail(rejectedAgain(again)))
+            Effect.catchIf(
+              run(second),
+              isRejected,
+              (again) => Effect.zipRight(invalidate(second), Effect.fail(rejectedAgain(again)))
+            )
           )
         )
     )) as Effect.Effect<A, Exclude<E, SessionRejected> | Provider.Error<P> | CredentialsRejected, R>

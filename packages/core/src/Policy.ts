@@ -57,27 +57,39 @@ export const honourRetryAfter = (
   schedule: Schedule.Schedule<unknown, any, never>,
   options?: { readonly maxRetryAfter?: Duration.DurationInput | undefined }
 ): Schedule.Schedule<unknown, unknown> => {
+  if (honouring.has(schedule)) return schedule as Schedule.Schedule<unknown, unknown>
   const maxRetryAfter = Duration.toMillis(options?.maxRetryAfter ?? Duration.seconds(60))
-  return Schedule.identity<unknown>().pipe(
+  const honoured = Schedule.identity<unknown>().pipe(
     Schedule.intersect(schedule),
     Schedule.whileInput((error: unknown) => retryAfterOf(error) <= maxRetryAfter),
     Schedule.modifyDelay(([error], delay) => Duration.max(delay, Duration.millis(retryAfterOf(error)))),
     Schedule.asVoid
   )
+  honouring.add(honoured)
+  return honoured
 }
+
+/** Schedules that already honour `Retry-After`, so that wrapping one again keeps its own `maxRetryAfter`. */
+const honouring = new WeakSet<Schedule.Schedule<any, any, any>>()
 
 /**
  * Retries `TransportError`s (network, timeout, 408, 429, 5xx) with
- * {@link transientSchedule} or the given schedule; every other error passes
- * through at once.
+ * {@link transientSchedule} or the given schedule, which is made to honour
+ * `Retry-After` ({@link honourRetryAfter}) as the default one does; every
+ * other error passes through at once.
+ *
+ * This is the whole retry budget of a login: the session engine does not
+ * retry a failed login again for the caller, and `AuthHttpClient` does not
+ * retry a request whose login failed (see the core README, "Retry budget").
  *
  * @since 0.1.0
  * @category policies
  */
-export const retryTransient = (
-  schedule: Schedule.Schedule<unknown, unknown> = transientSchedule()
-) =>
-<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => Effect.retry(self, { schedule, while: isTransient })
+export const retryTransient = (schedule?: Schedule.Schedule<unknown, unknown>) => {
+  const honoured = schedule === undefined ? transientSchedule() : honourRetryAfter(schedule)
+  return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.retry(self, { schedule: honoured, while: isTransient })
+}
 
 /**
  * Fails with a `TransportError` (reason `Timeout`) when `self` takes longer

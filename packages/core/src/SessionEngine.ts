@@ -39,8 +39,8 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { Authenticated } from "./Authenticated.js"
-import { ProtocolError } from "./AuthError.js"
+import type { Authenticated, Lease } from "./Authenticated.js"
+import { CredentialsRejected, ProtocolError } from "./AuthError.js"
 import * as AuthEvent from "./AuthEvent.js"
 import * as AuthMetrics from "./AuthMetrics.js"
 import type * as Coordination from "./Coordination.js"
@@ -48,6 +48,7 @@ import { CurrentAccount } from "./CurrentAccount.js"
 import { Flight } from "./internal/flight.js"
 import * as Timers from "./internal/timers.js"
 import type * as Provider from "./Provider.js"
+import * as SessionState from "./SessionState.js"
 import { Entry, entryFormat, type SessionStore } from "./SessionStore.js"
 
 /**
@@ -147,6 +148,26 @@ export interface Options<P extends Provider.Any, R = never> {
    * previous one, doubling each time up to a minute (default 1 second).
    */
   readonly unusableBackoff?: Duration.DurationInput | undefined
+  /**
+   * While freshly obtained sessions keep being rejected (a server that accepts
+   * every login but refuses every call), no new login starts sooner than this
+   * after the last rejection, doubling each time up to a minute (default
+   * 2 seconds). The first rejection of an established session still renews at
+   * once (a rotated credential recovers at once); the floor starts when the
+   * session obtained after it is rejected too, and ends on the first call the
+   * provider accepts (`accepted`). Callers meanwhile get `CredentialsRejected`
+   * (reason `RejectedAfterReauth`) at once.
+   */
+  readonly rejectionBackoff?: Duration.DurationInput | undefined
+  /**
+   * While logins keep failing, the second consecutive failed login starts a
+   * floor of this long before the next one (default 1 second), doubling with
+   * each further failure up to a minute; a `Retry-After` the failure carries
+   * (up to a minute) lengthens it. Callers meanwhile get the last failure at
+   * once. Background renewals of a still-valid session are spaced by
+   * `refreshRetry` instead.
+   */
+  readonly failureBackoff?: Duration.DurationInput | undefined
   readonly persistence?: Persistence<Provider.Session<P>> | undefined
   /**
    * Shares logins and renewals with the other replicas of the fleet (see
@@ -184,10 +205,16 @@ export const defaultRefreshRetry: Schedule.Schedule<unknown, unknown> = Schedule
 interface Entry<S> {
   readonly session: S
   readonly generation: number
+  /** When it was installed, on the engine's clock. */
+  readonly at: number
+  /** When it expires on the local clock (`Infinity` for never). */
+  readonly expiresAt: number
   readonly refreshAt: number
   readonly staleAt: number
   /** `Effect.succeed(session)`, allocated once so a cache hit allocates nothing. */
   readonly hit: Effect.Effect<S>
+  /** `Effect.succeed({ session, generation })`, allocated on the first `lease` of this entry. */
+  leased: Effect.Effect<Lease<S>> | undefined
   /** A background renewal of this entry is running or has given up. */
   renewing: boolean
   /** Off the live clock, the fiber sleeping on the engine's clock until the renewal is due. */
@@ -196,6 +223,12 @@ interface Entry<S> {
 
 type Operation = "acquire" | "refresh"
 
+/** The floor in force: why no login starts before `floorUntil`. */
+type FloorReason = AuthEvent.FloorReason
+
+/** The longest floor, and the age past which a rejected session counts as established rather than fresh. */
+const maxFloorMillis = 60_000
+
 /** Deadlines the platform's timers cannot hold (about 24.8 days) get no timer: the use-time check renews them. */
 const maxTimerMillis = 2 ** 31 - 1
 
@@ -203,6 +236,17 @@ const millisOr = (duration: Duration.DurationInput | undefined, fallback: number
   duration === undefined ? fallback : Duration.toMillis(duration)
 
 const sessionOf = <S>(entry: Entry<S>): S => entry.session
+
+/** The entry's lease effect, made on its first use (an engine used only through `session` never makes one). */
+const leaseOf = <S>(entry: Entry<S>): Effect.Effect<Lease<S>> =>
+  entry.leased ??= Effect.succeed<Lease<S>>({ session: entry.session, generation: entry.generation })
+
+/** The `Retry-After` a transient failure carries, in milliseconds (0 without one). */
+const retryAfterOf = (failure: unknown): number => {
+  if (typeof failure !== "object" || failure === null || !("retryAfterMillis" in failure)) return 0
+  const millis = failure.retryAfterMillis
+  return typeof millis === "number" && Number.isFinite(millis) && millis > 0 ? millis : 0
+}
 
 /**
  * One engine. Its state is this object's fields and its operations live on the
@@ -226,10 +270,21 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
   closed = false
   /** Consecutive failed flights, for the `attempt` of `Failed` events. */
   failures = 0
-  /** Consecutive sessions that arrived unusable, the time before which no flight starts, and why. */
+  /** Consecutive failed flights that callers waited for (not background renewals), for the floor on failing logins. */
+  loginFailures = 0
+  /** Consecutive sessions that arrived unusable. */
   unusable = 0
-  unusableUntil = 0
-  unusableError: ProtocolError | undefined = undefined
+  /**
+   * Consecutive rejections of current sessions with no accepted call between
+   * them: from the second (a fresh session rejected too), a floor.
+   */
+  rejections = 0
+  /** The time before which no flight starts, why, and what callers get meanwhile. */
+  floorUntil = 0
+  floorReason: FloorReason | undefined = undefined
+  floorError: unknown = undefined
+  /** The last failure of a flight (tag and message, no secret) and when, for `state`. */
+  lastFailure: { readonly error: string; readonly at: number } | undefined = undefined
   /** What the running flight turned out to be: another replica's session installs as "store". */
   operated: Operation | "store" = "acquire"
   /** The latest save to the store, awaited (bounded) when the scope closes. */
@@ -244,6 +299,10 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
   cachedSession: Effect.Effect<Provider.Session<P>, Provider.Error<P>> | undefined = undefined
   /** `invalidate`, bound to this engine on first use. */
   boundInvalidate: Authenticated<P>["invalidate"] | undefined = undefined
+  /** `accepted`, bound to this engine on first use. */
+  boundAccepted: Authenticated<P>["accepted"] | undefined = undefined
+  /** `lease`, built on first use. */
+  cachedLease: Effect.Effect<Lease<Provider.Session<P>>, Provider.Error<P>> | undefined = undefined
 
   constructor(
     readonly options: Options<P, R>,
@@ -307,20 +366,77 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
     return this.boundInvalidate ??= (stale, invalidateOptions) => this.invalidateNow(stale, invalidateOptions)
   }
 
+  // Same as `session`, with the generation, for the callers that report how the provider answered.
+  get lease(): Effect.Effect<Lease<Provider.Session<P>>, Provider.Error<P>> {
+    return this.cachedLease ??= Effect.withFiberRuntime((fiber) => this.leaseAt(fiber))
+  }
+
+  // A function property of `Authenticated`: works detached. Cheap when there is nothing to reset (a field check).
+  get accepted(): Authenticated<P>["accepted"] {
+    return this.boundAccepted ??= (lease) => this.rejections === 0 ? Effect.void : this.acceptedNow(lease)
+  }
+
+  get state(): Effect.Effect<SessionState.SessionState> {
+    return Effect.sync(() => this.snapshot())
+  }
+
+  snapshot(): SessionState.SessionState {
+    const now = this.clock.unsafeCurrentTimeMillis()
+    const entry = this.entry
+    const valid = entry !== undefined && now < entry.staleAt
+    const floored = now < this.floorUntil && this.floorReason !== undefined
+    return new SessionState.SessionState({
+      provider: this.provider,
+      account: this.account,
+      authenticated: valid,
+      generation: this.generation,
+      acquiredAt: valid ? entry.at : undefined,
+      expiresAt: valid && Number.isFinite(entry.expiresAt) ? entry.expiresAt : undefined,
+      renewsAt: valid && Number.isFinite(entry.refreshAt) ? entry.refreshAt : undefined,
+      lastFailure: this.lastFailure === undefined
+        ? undefined
+        : { error: this.lastFailure.error, at: this.lastFailure.at },
+      floorUntil: floored ? this.floorUntil : undefined,
+      floorReason: floored ? this.floorReason : undefined,
+      closed: this.closed
+    })
+  }
+
+  acceptedNow(lease: Lease<Provider.Session<P>>): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const current = this.entry
+      if (this.rejections === 0 || current === undefined || current.generation !== lease.generation) {
+        return Effect.void
+      }
+      this.rejections = 0
+      if (this.floorReason === "rejected") {
+        this.floorUntil = 0
+        this.floorReason = undefined
+        this.floorError = undefined
+      }
+      return Effect.logDebug("authfx: a call with the new session was accepted; the rejection floor is reset").pipe(
+        this.annotate(current.generation)
+      )
+    })
+  }
+
   invalidateNow(
     stale: Provider.Session<P>,
-    invalidateOptions?: { readonly rejected?: boolean | undefined }
+    invalidateOptions?: { readonly rejected?: boolean | undefined; readonly generation?: number | undefined }
   ): Effect.Effect<void> {
     return Effect.suspend(() => {
       const rejected = invalidateOptions?.rejected ?? true
       const current = this.entry
-      const isCurrent = current !== undefined && current.session === stale
+      const generation = invalidateOptions?.generation
+      // With a generation, that decides (a provider may hand out the same value twice); without, identity does.
+      const isCurrent = current !== undefined &&
+        (generation === undefined ? current.session === stale : current.generation === generation)
       const at = this.clock.unsafeCurrentTimeMillis()
       if (rejected && this.pubsub !== undefined) {
         this.publish(
           AuthEvent.Rejected({
             ...this.who(),
-            generation: isCurrent ? current.generation : this.generation,
+            generation: isCurrent ? current.generation : generation ?? this.generation,
             at,
             current: isCurrent
           })
@@ -332,8 +448,74 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
       if (this.pubsub !== undefined) {
         this.publish(AuthEvent.Invalidated({ ...this.who(), generation: current.generation, at }))
       }
-      return rejected ? Metric.increment(this.metrics.rejections) : Effect.void
+      if (!rejected) {
+        return Effect.logDebug("authfx: session dropped (not rejected)").pipe(this.annotate(current.generation))
+      }
+      // A session rejected within a minute of its arrival, with no call accepted since the previous rejection,
+      // was fresh: the credential itself is refused, and logging in again at once would loop.
+      const fresh = this.rejections > 0 && at - current.at < maxFloorMillis
+      this.rejections = fresh ? this.rejections + 1 : 1
+      const counted = Metric.increment(this.metrics.rejections)
+      // A session that arrived unusable is refused for that: the floor on unusable sessions spaces those logins, and
+      // its error says why.
+      if (this.rejections < 2 || current.staleAt <= current.at) {
+        return Effect.zipRight(
+          counted,
+          Effect.logInfo("authfx: session rejected by the provider; renewing once").pipe(
+            this.annotate(current.generation)
+          )
+        )
+      }
+      const millis = Math.min(millisOr(this.options.rejectionBackoff, 2_000) * 2 ** (this.rejections - 2), 60_000)
+      const error = new CredentialsRejected({
+        provider: this.provider,
+        reason: "RejectedAfterReauth",
+        description: `${this.rejections} sessions in a row were rejected right after they were obtained; no login ` +
+          `before ${new Date(at + millis).toISOString()}`
+      })
+      return Effect.zipRight(counted, this.setFloor("rejected", at, millis, error, current.generation))
     })
+  }
+
+  /**
+   * Starts a floor: no flight before `now + millis`, callers get `error`
+   * meanwhile. Published as a `Floor` event, counted by the `floors` metric and
+   * logged at Warning.
+   */
+  setFloor(
+    reason: FloorReason,
+    now: number,
+    millis: number,
+    error: unknown,
+    generation: number
+  ): Effect.Effect<void> {
+    const until = now + millis
+    this.floorUntil = until
+    this.floorReason = reason
+    this.floorError = error
+    if (this.pubsub !== undefined) {
+      this.publish(AuthEvent.Floor({ ...this.who(), at: now, until, reason, generation }))
+    }
+    return Effect.zipRight(
+      Metric.increment(this.metrics.floors),
+      Effect.logWarning(
+        `authfx: ${
+          reason === "rejected"
+            ? "fresh sessions keep being rejected"
+            : reason === "unusable"
+            ? "sessions keep arriving unusable"
+            : "logins keep failing"
+        }; no login for ${Math.round(millis / 100) / 10} s`
+      ).pipe(
+        this.annotate(generation),
+        Effect.annotateLogs({ "authfx.floor.reason": reason, "authfx.floor.until": new Date(until).toISOString() })
+      )
+    )
+  }
+
+  /** Annotates the engine's log lines with the provider, the account and a generation. */
+  annotate(generation: number): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> {
+    return Effect.annotateLogs({ ...this.attributes(), "authfx.generation": generation })
   }
 
   sessionAt(fiber: Fiber.RuntimeFiber<unknown, unknown>): Effect.Effect<Provider.Session<P>, Provider.Error<P>> {
@@ -344,6 +526,16 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
       if (at < current.staleAt) return this.kick(current)
     }
     return this.slow()
+  }
+
+  leaseAt(fiber: Fiber.RuntimeFiber<unknown, unknown>): Effect.Effect<Lease<Provider.Session<P>>, Provider.Error<P>> {
+    const current = this.entry
+    if (current !== undefined) {
+      const at = clockOf(fiber).unsafeCurrentTimeMillis()
+      if (at < current.refreshAt) return leaseOf(current)
+      if (at < current.staleAt) return Effect.zipRight(this.kick(current), leaseOf(current))
+    }
+    return Effect.flatMap(this.joinOrStart(this.operationFor()), leaseOf)
   }
 
   slow(): Effect.Effect<Provider.Session<P>, Provider.Error<P>> {
@@ -463,9 +655,12 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
       const next: Entry<Provider.Session<P>> = {
         session,
         generation,
+        at: now,
+        expiresAt,
         refreshAt,
         staleAt,
         hit: Effect.succeed(session),
+        leased: undefined,
         renewing: false,
         timer: undefined
       }
@@ -486,6 +681,17 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
             })
         )
       }
+      yield* Effect.logDebug(
+        `authfx: session ${
+          operation === "refresh" ? "refreshed" : operation === "store" ? "restored from the store" : "acquired"
+        }, expiring ${Number.isFinite(expiresAt) ? `at ${new Date(expiresAt).toISOString()}` : "never"}`
+      ).pipe(
+        this.annotate(generation),
+        Effect.annotateLogs({
+          "authfx.operation": operation,
+          "authfx.expires_at": Number.isFinite(expiresAt) ? new Date(expiresAt).toISOString() : "never"
+        })
+      )
       const metrics = this.metrics
       if (operation === "refresh") yield* Metric.increment(metrics.refreshes)
       else if (operation === "acquire") yield* Metric.increment(metrics.acquisitions)
@@ -544,14 +750,14 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
     )
   }
 
-  unusableFailure(session: Provider.Session<P>, now: number): ProtocolError {
+  unusableFailure(session: Provider.Session<P>, now: number, millis: number): ProtocolError {
     const expiry = this.options.expiresAt?.(session)
     return new ProtocolError({
       provider: this.provider,
       reason: "UnusableSession",
       description: `sessions keep arriving unusable (received at ${new Date(now).toISOString()}, expiring at ${
         expiry === undefined || !Number.isFinite(expiry) ? "an unreadable time" : new Date(expiry).toISOString()
-      }); next attempt in ${Math.round((this.unusableUntil - now) / 1000)} s`
+      }); next attempt in ${Math.round(millis / 1000)} s`
     })
   }
 
@@ -575,28 +781,58 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
     )
   }
 
-  /** A flight that ended without a usable session: counted, published, and its waiters failed with `cause`. */
+  /**
+   * A flight that ended without a usable session: counted, published, logged
+   * at Warning, and its waiters failed with `cause`. From the second
+   * consecutive failed login on, a floor (`failureBackoff`, and the
+   * failure's `Retry-After`) spaces the next ones.
+   */
   flightFailed(
     flight: Flight<Entry<Provider.Session<P>>, Provider.Error<P>>,
     operation: Operation,
     now: number,
-    cause: Cause.Cause<Provider.Error<P>>
+    cause: Cause.Cause<Provider.Error<P>>,
+    spaced = true
   ): Effect.Effect<void> {
     this.flight = undefined
     this.failures += 1
-    return Effect.map(Metric.increment(this.metrics.failures), () => {
-      if (this.pubsub !== undefined) {
-        this.publish(
-          AuthEvent.Failed({ ...this.who(), at: now, operation, attempt: this.failures, error: describe(cause) })
+    // Only the logins callers wait for count towards the floor: background renewals have their own schedule.
+    if (spaced) this.loginFailures += 1
+    const error = describe(cause)
+    this.lastFailure = { error, at: now }
+    const failure = Option.getOrUndefined(Cause.failureOption(cause))
+    const retryAfter = retryAfterOf(failure)
+    const floorMillis = failure === undefined || !spaced ? 0 : Math.max(
+      this.loginFailures < 2 ? 0 : millisOr(this.options.failureBackoff, 1_000) * 2 ** (this.loginFailures - 2),
+      retryAfter
+    )
+    const floor = floorMillis > 0
+      ? this.setFloor("failing", now, Math.min(floorMillis, maxFloorMillis), failure, this.generation)
+      : Effect.void
+    return Effect.map(
+      Effect.zipRight(
+        Metric.increment(this.metrics.failures),
+        Effect.zipRight(
+          Effect.logWarning(`authfx: ${operation === "acquire" ? "login" : "renewal"} failed: ${error}`).pipe(
+            this.annotate(this.generation),
+            Effect.annotateLogs({ "authfx.operation": operation, "authfx.attempt": this.failures })
+          ),
+          floor
         )
+      ),
+      () => {
+        if (this.pubsub !== undefined) {
+          this.publish(AuthEvent.Failed({ ...this.who(), at: now, operation, attempt: this.failures, error }))
+        }
+        flight.done(Exit.failCause(cause))
       }
-      flight.done(Exit.failCause(cause))
-    })
+    )
   }
 
   runFlight(
     flight: Flight<Entry<Provider.Session<P>>, Provider.Error<P>>,
-    operation: Operation
+    operation: Operation,
+    background: boolean
   ): Effect.Effect<void> {
     return Effect.gen(this, function*() {
       const metrics = this.metrics
@@ -612,29 +848,38 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
           // Unusable on arrival. Handed once to the callers that asked for it; while they keep arriving unusable,
           // renewals are spaced by a doubling floor and the next one fails typed instead of starting a loop.
           this.unusable += 1
-          this.unusableUntil = now +
-            Math.min(millisOr(this.options.unusableBackoff, 1_000) * 2 ** (this.unusable - 1), 60_000)
-          const unusableError = this.unusableError = this.unusableFailure(exit.value, now)
+          const millis = Math.min(millisOr(this.options.unusableBackoff, 1_000) * 2 ** (this.unusable - 1), 60_000)
+          const unusableError = this.unusableFailure(exit.value, now, millis)
+          yield* this.setFloor("unusable", now, millis, unusableError, next.generation)
           if (this.unusable > 1) {
             this.replace(previous !== next && previous !== undefined && previous.staleAt > now ? previous : undefined)
             return yield* this.flightFailed(
               flight,
               operation,
               now,
-              Cause.fail(unusableError as unknown as Provider.Error<P>)
+              Cause.fail(unusableError as unknown as Provider.Error<P>),
+              false
             )
           }
         } else {
           this.unusable = 0
+          // A usable session ends a floor on failing logins or unusable sessions (a background renewal may land
+          // during one); a floor on rejections ends only when a call is accepted.
+          if (this.floorReason !== undefined && this.floorReason !== "rejected") {
+            this.floorUntil = 0
+            this.floorReason = undefined
+            this.floorError = undefined
+          }
         }
         this.flight = undefined
         this.failures = 0
+        this.loginFailures = 0
         flight.done(Exit.succeed(next))
         // In a fiber of its own, bounded by the store's timeout: a slow store never holds a caller, and a scope
         // closing right after a login waits for the save (at most that long) instead of leaving it half-written.
         if (this.options.persistence !== undefined) this.pendingSave = yield* Effect.forkDaemon(this.save(exit.value))
       } else {
-        yield* this.flightFailed(flight, operation, now, exit.cause)
+        yield* this.flightFailed(flight, operation, now, exit.cause, !background)
       }
     }).pipe(
       Effect.onInterrupt(() =>
@@ -651,23 +896,28 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
    * so that interrupting the caller never aborts it (a rotating refresh token
    * is not burned) and every other waiter still gets its result.
    */
-  joinOrStart(operation: Operation): Effect.Effect<Entry<Provider.Session<P>>, Provider.Error<P>> {
+  joinOrStart(
+    operation: Operation,
+    background = false
+  ): Effect.Effect<Entry<Provider.Session<P>>, Provider.Error<P>> {
     return Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
         if (this.closed) return Effect.interrupt
         if (this.flight !== undefined) return restore(this.flight.await)
+        // A floor in force: callers get its error at once, without a login. A background renewal of a valid
+        // session is spaced by its own schedule and is not held by a floor on failing logins.
         if (
-          this.unusable > 0 && this.unusableError !== undefined &&
-          this.clock.unsafeCurrentTimeMillis() < this.unusableUntil
+          this.floorReason !== undefined && this.clock.unsafeCurrentTimeMillis() < this.floorUntil &&
+          !(background && this.floorReason === "failing")
         ) {
-          return Effect.fail(this.unusableError as unknown as Provider.Error<P>)
+          return Effect.fail(this.floorError as Provider.Error<P>)
         }
         const flight = new Flight<Entry<Provider.Session<P>>, Provider.Error<P>>()
         this.flight = flight
         // Forked fibers inherit this region's uninterruptibility: give it back,
         // so that closing the scope can stop them.
         return Effect.zipRight(
-          this.fork(Effect.interruptible(this.runFlight(flight, operation))),
+          this.fork(Effect.interruptible(this.runFlight(flight, operation, background))),
           restore(flight.await)
         )
       })
@@ -681,7 +931,7 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
         (this.options.refreshRetry ?? defaultRefreshRetry) as Schedule.Schedule<unknown, Provider.Error<P>>
       )
       while (this.entry === due) {
-        const exit = yield* Effect.exit(this.joinOrStart(this.operationFor()))
+        const exit = yield* Effect.exit(this.joinOrStart(this.operationFor(), true))
         if (Exit.isSuccess(exit) || this.entry !== due) return
         const now = yield* Clock.currentTimeMillis
         // Once the session has expired, callers take over in the foreground

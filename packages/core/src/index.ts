@@ -51,6 +51,11 @@ export * as SessionEngine from "./SessionEngine.js"
 /**
  * @since 0.1.0
  */
+export * as SessionState from "./SessionState.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as SessionStore from "./SessionStore.js"
 
 /**

@@ -174,6 +174,9 @@ describe("AuthHttpClient", () => {
         server.rejectAll(true)
         values.push(yield* Effect.flip(get))
         server.rejectAll(false)
+        // Two fresh sessions were rejected in a row: no login until the engine's floor (2 s) has passed.
+        values.push(yield* Effect.flip(auth.session))
+        yield* TestClock.adjust("2 seconds")
         const session = yield* auth.session
         // Platform requests and responses are redacted when logged from a fiber
         // with the secret header names registered.

@@ -74,6 +74,9 @@ export const make = (options: Options): Effect.Effect<Authenticated.Authenticate
   return SessionEngine.make<WhatsGate>({
     provider,
     spanPrefix: "WhatsGateAuth",
+    // Its login reads the token source and sends nothing: there is no server to spare, and a source rotated after
+    // a rejection must be picked up by the very next call, so no floor spaces failed reads.
+    failureBackoff: 0,
     acquire: Effect.map(readToken(options.token), (token): WhatsGateSession => ({ token })),
     refresh: (previous, { rejected }) =>
       Effect.flatMap(

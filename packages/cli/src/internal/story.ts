@@ -99,7 +99,8 @@ export const make = (
       Failed: (e) =>
         `${e.operation === "acquire" ? words.acquired : words.refreshed}: attempt ${e.attempt} ${
           e.error.startsWith("Credentials") ? "refused" : "failed"
-        }, ${shortError(e.error)}`
+        }, ${shortError(e.error)}`,
+      Floor: (e) => `no login for ${Math.round((e.until - e.at) / 1000)} s (${e.reason})`
     })
     yield* auth.events.pipe(
       Stream.runForEach((event) =>
