@@ -35,5 +35,17 @@ export default tseslint.config(
         ]
       }]
     }
+  },
+  {
+    // The protocol code both Effect lines share: no Effect (either line), no Node builtin, no dependency.
+    files: ["packages/protocol/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["effect", "effect/*", "@effect/*"], message: "@authfx/protocol is effect-free: both lines import it" },
+          { group: ["node:*"], message: "@authfx/protocol runs on every runtime: use the web platform" }
+        ]
+      }]
+    }
   }
 )
