@@ -1,6 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as ErrorText from "./ErrorText.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as GunbotPassword from "./GunbotPassword.js"
 
 /**
