@@ -47,5 +47,17 @@ export default tseslint.config(
         ]
       }]
     }
+  },
+  {
+    // The effect 4 line: its own effect, never the v3 line's packages or @effect/platform (folded into effect 4).
+    files: ["v4/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["@effect/platform", "@effect/platform/*"], message: "effect 4: effect/http/*, effect/socket/*" },
+          { group: ["**/../packages/*/src/*"], message: "the v4 line never imports the v3 line's sources" }
+        ]
+      }]
+    }
   }
 )
