@@ -47,6 +47,8 @@ export interface NormalizeOptions {
  * @category validation
  */
 export const normalize = (options: NormalizeOptions): string | undefined => {
+  // Configuration is read at run time: a value that is not a string is refused, not thrown on.
+  if (typeof options.url !== "string") return undefined
   let parsed: URL
   try {
     parsed = new URL(options.url)

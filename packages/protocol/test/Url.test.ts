@@ -22,6 +22,9 @@ describe("Url.normalize", () => {
       assert.isUndefined(Url.normalize({ url }), url)
     }
     assert.isUndefined(Url.normalize({ url: "https://x", protocols: ["wss:"] }))
+    // What a JavaScript caller or a loose configuration may pass despite the types.
+    assert.isUndefined(Url.normalize({ url: { toString: () => "https://x" } as unknown as string }))
+    assert.isUndefined(Url.normalize({ url: undefined as unknown as string }))
     assert.isUndefined(Url.normalize({ url: "wss://x/#f", protocols: ["wss:"], trimTrailingSlash: false }))
   })
 })
