@@ -35,5 +35,29 @@ export default tseslint.config(
         ]
       }]
     }
+  },
+  {
+    // The protocol code both Effect lines share: no Effect (either line), no Node builtin, no dependency.
+    files: ["packages/protocol/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["effect", "effect/*", "@effect/*"], message: "@authfx/protocol is effect-free: both lines import it" },
+          { group: ["node:*"], message: "@authfx/protocol runs on every runtime: use the web platform" }
+        ]
+      }]
+    }
+  },
+  {
+    // The effect 4 line: its own effect, never the v3 line's packages or @effect/platform (folded into effect 4).
+    files: ["v4/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["@effect/platform", "@effect/platform/*"], message: "effect 4: effect/http/*, effect/socket/*" },
+          { group: ["**/../packages/*/src/*"], message: "the v4 line never imports the v3 line's sources" }
+        ]
+      }]
+    }
   }
 )

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url"
 
 /** The publishable packages, in dependency order. */
 export const packages = [
+  "protocol",
   "core",
   "whatsgate",
   "gunbot",

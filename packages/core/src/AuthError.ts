@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import { safeCause } from "@authfx/protocol/ErrorText"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
@@ -403,19 +404,3 @@ export const transportFromStatus = (
     status,
     ...(retryAfterMillis !== undefined ? { retryAfterMillis } : {})
   })
-
-/**
- * The underlying cause of a platform error, reduced to its name and message
- * (a Node system error such as `ECONNREFUSED`), so that no request object with
- * headers or query strings is carried along.
- *
- * @internal
- */
-const safeCause = (cause: unknown): { readonly name: string; readonly message: string } | undefined => {
-  if (cause === undefined || cause === null) return undefined
-  if (cause instanceof Error) {
-    const code = Predicate.hasProperty(cause, "code") && typeof cause.code === "string" ? cause.code : undefined
-    return { name: code ?? cause.name, message: code ?? cause.name }
-  }
-  return { name: "Error", message: "transport failure" }
-}

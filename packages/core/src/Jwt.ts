@@ -4,9 +4,8 @@
  *
  * @since 0.1.0
  */
+import * as ProtocolJwt from "@authfx/protocol/Jwt"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -34,23 +33,16 @@ export const Claims = Schema.Struct(
  */
 export type Claims = typeof Claims.Type
 
-const decodeClaims = Schema.decodeUnknownEither(Schema.parseJson(Claims))
-
 /**
- * The claims of `token`, or `None` if it is not a JWT with a JSON payload.
+ * The claims of `token`, or `None` if it is not a JWT with a JSON payload
+ * whose registered claims have the types of `Claims` (the reading itself is
+ * `@authfx/protocol`'s, shared with the effect 4 line).
  *
  * @since 0.1.0
  * @category decoding
  */
-export const claimsOption = (token: string | Redacted.Redacted<string>): Option.Option<Claims> => {
-  const raw = Redacted.isRedacted(token) ? Redacted.value(token) : token
-  const parts = raw.split(".")
-  if (parts.length !== 3) return Option.none()
-  return Encoding.decodeBase64UrlString(parts[1]!).pipe(
-    Either.flatMap((json) => decodeClaims(json)),
-    Either.getRight
-  )
-}
+export const claimsOption = (token: string | Redacted.Redacted<string>): Option.Option<Claims> =>
+  Option.fromNullable(ProtocolJwt.claims(Redacted.isRedacted(token) ? Redacted.value(token) : token))
 
 /**
  * The claims of `token`, or a `ProtocolError` naming the provider. The token
@@ -77,8 +69,7 @@ export const decode = (
  * @since 0.1.0
  * @category getters
  */
-export const expiresAtMillis = (claims: Claims): number | undefined =>
-  claims.exp === undefined ? undefined : claims.exp * 1000
+export const expiresAtMillis: (claims: Claims) => number | undefined = ProtocolJwt.expiresAtMillis
 
 /**
  * `iat` in epoch milliseconds, if present.
@@ -86,5 +77,4 @@ export const expiresAtMillis = (claims: Claims): number | undefined =>
  * @since 0.1.0
  * @category getters
  */
-export const issuedAtMillis = (claims: Claims): number | undefined =>
-  claims.iat === undefined ? undefined : claims.iat * 1000
+export const issuedAtMillis: (claims: Claims) => number | undefined = ProtocolJwt.issuedAtMillis

@@ -3,12 +3,14 @@
  *
  * @since 0.1.0
  */
+import * as ProtocolUrl from "@authfx/protocol/Url"
 import * as Effect from "effect/Effect"
 import { ConfigurationError } from "./AuthError.js"
 
 /**
  * `url` if it parses and uses one of `protocols` (default http and https),
- * without a trailing slash; otherwise a `ConfigurationError` naming `key`.
+ * without a trailing slash; otherwise a `ConfigurationError` naming `key`. The
+ * rules are `@authfx/protocol`'s, shared with the effect 4 line.
  *
  * @since 0.1.0
  * @category validation
@@ -25,20 +27,14 @@ export const validate = (options: {
   /** Drop trailing slashes, for a base URL that paths are appended to (default true). */
   readonly trimTrailingSlash?: boolean | undefined
 }): Effect.Effect<string, ConfigurationError> =>
-  Effect.try({
-    try: () => {
-      const parsed = new URL(options.url)
-      if (!(options.protocols ?? ["http:", "https:"]).includes(parsed.protocol)) throw new Error("protocol")
-      // A fragment is never sent on the wire (and a WebSocket refuses one): it can only be a mistake.
-      if (parsed.hash !== "" || options.url.includes("#")) throw new Error("fragment")
-      if (options.originOnly === true) return parsed.origin
-      return options.trimTrailingSlash === false ? options.url : options.url.replace(/\/+$/, "")
-    },
-    catch: () =>
+  Effect.suspend(() => {
+    const url = ProtocolUrl.normalize(options)
+    return url !== undefined ? Effect.succeed(url) : Effect.fail(
       new ConfigurationError({
         provider: options.provider,
         reason: "Invalid",
         key: options.key,
         description: `expected a URL such as ${options.example}`
       })
+    )
   })

@@ -1,13 +1,15 @@
 /**
  * Gunbot's password encryption: AES-128-CBC with key and IV both the first 16
  * UTF-8 bytes of `config.bot.gunthy_wallet`, PKCS#7 padding, standard base64,
- * prefixed with `ENC:`. WebCrypto only, so it runs on every runtime.
+ * prefixed with `ENC:`. WebCrypto only, so it runs on every runtime. The
+ * cipher is `@authfx/protocol`'s, shared with the effect 4 line; this module
+ * turns its failures into typed errors.
  *
  * @since 0.1.0
  */
 import { ConfigurationError } from "@authfx/core/AuthError"
+import * as Enc from "@authfx/protocol/GunbotPassword"
 import * as Effect from "effect/Effect"
-import * as Encoding from "effect/Encoding"
 import * as Redacted from "effect/Redacted"
 import { type ConfigKeys, keysOf } from "./internal/config.js"
 
@@ -17,7 +19,7 @@ import { type ConfigKeys, keysOf } from "./internal/config.js"
  * @since 0.1.0
  * @category constants
  */
-export const prefix = "ENC:"
+export const prefix: "ENC:" = Enc.prefix
 
 const reveal = (value: string | Redacted.Redacted<string>): string =>
   Redacted.isRedacted(value) ? Redacted.value(value) : value
@@ -28,8 +30,7 @@ const reveal = (value: string | Redacted.Redacted<string>): string =>
  * @since 0.1.0
  * @category guards
  */
-export const isEncrypted = (password: string | Redacted.Redacted<string>): boolean =>
-  reveal(password).startsWith(prefix)
+export const isEncrypted = (password: string | Redacted.Redacted<string>): boolean => Enc.isEncrypted(reveal(password))
 
 /**
  * Encrypts `password` with `gunthyWallet` as Gunbot expects it. A password that
@@ -49,7 +50,7 @@ export const encrypt = (
   Effect.suspend(() => {
     const keys = keysOf({ configKeys })
     const plain = reveal(password)
-    if (plain.startsWith(prefix)) return Effect.succeed(Redacted.make(plain))
+    if (Enc.isEncrypted(plain)) return Effect.succeed(Redacted.make(plain))
     if (plain.length === 0) {
       return Effect.fail(
         new ConfigurationError({ provider: "gunbot", reason: "Missing", key: keys.password, description: "empty" })
@@ -65,8 +66,8 @@ export const encrypt = (
         })
       )
     }
-    const key = new TextEncoder().encode(reveal(gunthyWallet)).slice(0, 16)
-    if (key.length < 16) {
+    const key = Enc.walletKey(reveal(gunthyWallet))
+    if (key === undefined) {
       return Effect.fail(
         new ConfigurationError({
           provider: "gunbot",
@@ -79,12 +80,7 @@ export const encrypt = (
     // WebCrypto may be missing (an insecure browser context) or reject: either is
     // a typed error, never a defect.
     return Effect.tryPromise({
-      try: async () => {
-        const subtle = globalThis.crypto.subtle
-        const cryptoKey = await subtle.importKey("raw", key, { name: "AES-CBC" }, false, ["encrypt"])
-        const encrypted = await subtle.encrypt({ name: "AES-CBC", iv: key }, cryptoKey, new TextEncoder().encode(plain))
-        return Redacted.make(`${prefix}${Encoding.encodeBase64(new Uint8Array(encrypted))}`)
-      },
+      try: async () => Redacted.make(await Enc.encryptWithKey(plain, key)),
       catch: (error) =>
         new ConfigurationError({
           provider: "gunbot",

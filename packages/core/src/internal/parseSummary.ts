@@ -1,3 +1,6 @@
+// Only the path, the expected type and the JavaScript kind of the offending value are reported, never the value:
+// the wording is @authfx/protocol's, shared with the effect 4 line.
+import { formatPath, kindOf, truncate } from "@authfx/protocol/ErrorText"
 import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 
@@ -6,13 +9,7 @@ const MAX_EXPECTED = 80
 
 type Path = ReadonlyArray<PropertyKey>
 
-const formatPath = (path: Path): string =>
-  path.length === 0 ? "<root>" : path.map((key) => typeof key === "number" ? `[${key}]` : `.${String(key)}`).join("")
-
-const expected = (ast: { toString(): string }): string => {
-  const text = String(ast)
-  return text.length > MAX_EXPECTED ? `${text.slice(0, MAX_EXPECTED)}…` : text
-}
+const expected = (ast: { toString(): string }): string => truncate(String(ast), MAX_EXPECTED)
 
 const walk = (issue: ParseResult.ParseIssue, path: Path, out: Array<string>): void => {
   if (out.length >= MAX_ISSUES) return
@@ -49,9 +46,6 @@ const walk = (issue: ParseResult.ParseIssue, path: Path, out: Array<string>): vo
       return
   }
 }
-
-// Only the JavaScript kind of the offending value is reported, never the value.
-const kindOf = (u: unknown): string => u === null ? "null" : Array.isArray(u) ? "array" : typeof u
 
 /**
  * A secret-free summary of a decode failure: for each issue, where it is and

@@ -1,0 +1,24 @@
+/**
+ * @since 0.1.0
+ */
+export * as ErrorText from "./ErrorText.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as GunbotPassword from "./GunbotPassword.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Jwt from "./Jwt.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NandboxIds from "./NandboxIds.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Url from "./Url.js"

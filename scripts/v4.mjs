@@ -1,0 +1,59 @@
+// The Effect v4 line (the `v4/` workspace, see docs/LINES.md), run from the repository's root under a Node that
+// effect 4 supports (scripts/node22.mjs fetches one from the npm registry when this machine's is older):
+//
+//   node scripts/v4.mjs [install|check|test|all] [vitest arguments…]     (default: all = install, check, test)
+//
+// `test` writes vitest's JSON report to $AUTHFX_V4_REPORT when it is set (.ci/run adds its counts to the v3 line's).
+import { spawnSync } from "node:child_process"
+import { delimiter, dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { node22 } from "./node22.mjs"
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+const v4 = join(root, "v4")
+const [step = "all", ...rest] = process.argv.slice(2)
+
+const node = node22()
+const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` }
+
+const run = (command, args) => {
+  process.stderr.write(`v4> ${[command === node ? "node" : command, ...args].join(" ")}\n`)
+  const result = spawnSync(command, args, { cwd: v4, env, stdio: "inherit" })
+  if (result.error !== undefined) throw result.error
+  if (result.status !== 0) process.exit(result.status ?? 1)
+}
+
+// pnpm itself, run by the same Node: the one running this script when pnpm started it, else the pinned one.
+const execpath = process.env.npm_execpath
+const pnpm = (args) =>
+  execpath !== undefined && /pnpm/.test(execpath) && /\.c?js$/.test(execpath)
+    ? run(node, [execpath, ...args])
+    : run("npx", ["-y", "pnpm@10.34.9", ...args])
+
+const steps = {
+  install: () => pnpm(["install", "--frozen-lockfile", "--reporter=append-only"]),
+  check: () => run(node, ["node_modules/typescript/bin/tsc", "-b", "tsconfig.json"]),
+  test: () => {
+    const report = process.env.AUTHFX_V4_REPORT
+    run(node, [
+      "node_modules/vitest/vitest.mjs",
+      "run",
+      "--maxWorkers=2",
+      ...(report !== undefined && report !== ""
+        ? ["--reporter=default", "--reporter=json", `--outputFile.json=${report}`]
+        : []),
+      ...rest
+    ])
+  }
+}
+
+if (step === "all") {
+  steps.install()
+  steps.check()
+  steps.test()
+} else if (step in steps) {
+  steps[step]()
+} else {
+  process.stderr.write(`unknown step ${step}: install, check, test or all\n`)
+  process.exit(2)
+}
