@@ -287,7 +287,7 @@ const axiosRefresh: Peer = {
   name: "axios + axios-auth-refresh (defaults)",
   pkg: "axios-auth-refresh",
   setup:
-    "`createAuthRefreshInterceptor(instance, refreshAuthLogic)` with its defaults, wired as its README shows: the refresh logic stores the new token and sets it on the failed request, a request interceptor signs every request from the stored token. Heap: the axios instance only. Storms: with its defaults (`deduplicateRefresh: true`) a 401 that arrives while a refresh is in flight is not intercepted but rejected, so nearly every call of a storm fails whatever the setup; its re-logins count the 401s that arrive after a refresh has finished, many with the token server on the client's event loop (earlier reports), 1 or 2 with the server in its own process.",
+    "`createAuthRefreshInterceptor(instance, refreshAuthLogic)` with its defaults, wired as its README shows: the refresh logic stores the new token and sets it on the failed request, a request interceptor signs every request from the stored token. Heap: the axios instance with its interceptors (earlier reports kept only the harness's closure over the token variable, so the instance itself was collected and not counted: 0.70 KiB). Storms: with its defaults (`deduplicateRefresh: true`) a 401 that arrives while a refresh is in flight is not intercepted but rejected, so nearly every call of a storm fails whatever the setup; its re-logins count the 401s that arrive after a refresh has finished, many with the token server on the client's event loop (earlier reports), 1 or 2 with the server in its own process.",
   noHit: "the token is a variable the interceptor reads; there is no cache to hit",
   stampedeByCalls: true,
   memory: async () => {
