@@ -212,8 +212,12 @@ export const measure = async (figure: Figure, index: number, url: string | undef
   switch (figure) {
     case "engine-build": {
       const buildUs = await Effect.runPromise(Engine.buildCost)
+      const plainUs = await Effect.runPromise(Engine.acquireReleaseCost)
       gc()
-      return { buildUs, buildAfterGcUs: await Effect.runPromise(Engine.buildCost) }
+      const buildAfterGcUs = await Effect.runPromise(Engine.buildCost)
+      gc()
+      const plainAfterGcUs = await Effect.runPromise(Engine.acquireReleaseCost)
+      return { buildUs, buildAfterGcUs, plainUs, plainAfterGcUs }
     }
     case "keyed-hit":
       return Effect.runPromise(Keyed.keyedHit)

@@ -101,7 +101,14 @@ const program = Effect.gen(function*() {
   const build = yield* when(
     "engine",
     Effect.promise(() =>
-      Contest.inChild("engine-build", 0) as Promise<{ readonly buildUs: number; readonly buildAfterGcUs: number }>
+      Contest.inChild("engine-build", 0) as Promise<
+        {
+          readonly buildUs: number
+          readonly buildAfterGcUs: number
+          readonly plainUs: number
+          readonly plainAfterGcUs: number
+        }
+      >
     )
   )
   const growth = yield* when("engine", Engine.cycleGrowth)
@@ -161,8 +168,10 @@ const program = Effect.gen(function*() {
     }, {
       id: "3",
       what: "build + first token + close of an engine (fresh process, no `gc()` before)",
-      measured: `${build.buildUs.toFixed(1)} µs (the same process right after a forced \`gc()\`: ${
+      measured: `${build.buildUs.toFixed(1)} µs (right after a forced \`gc()\`: ${
         build.buildAfterGcUs.toFixed(1)
+      } µs; a plain Effect \`acquireRelease\` in a scope of its own: ${build.plainUs.toFixed(1)} µs, after \`gc()\` ${
+        build.plainAfterGcUs.toFixed(1)
       } µs)`,
       target: "≤ 50 µs",
       met: build.buildUs <= 50
@@ -350,7 +359,7 @@ const program = Effect.gen(function*() {
     "",
     "1. Main process, the run's first figure, no `gc()` before it. 200,000 calls inside one Effect, best of five rounds after a warm-up round, for `auth.session` on a valid cached session, for `Effect.succeed`, and for the getter of `Effect.cachedInvalidateWithTTL` (which takes a lock on every hit).",
     "2. Main process, after 1. The array that keeps the engines allocated first, `gc()` twice before each heap reading; heap after building 100,000 engines in one scope, each holding a session whose renewal is scheduled, minus the heap before, divided by 100,000.",
-    "3. Fresh process, no `gc()` before it. `SessionEngine.make` with a login that does no I/O, `session`, and the scope closed, inside one Effect: 2,000 in a row, one warm-up round dropped, median of five rounds. In parentheses the same measured next in that process right after one forced `gc()`.",
+    "3. Fresh process, no `gc()` before it. `SessionEngine.make` with a login that does no I/O, `session`, and the scope closed, inside one Effect: 2,000 in a row, one warm-up round dropped, median of five rounds. Then, in the same process, `Effect.scoped(Effect.acquireRelease(…))` with a release that does nothing (the floor any scoped resource pays), measured alike; then each again right after one forced `gc()` (so also warmer): all in parentheses.",
     "4. Main process, after 10 (which ends with `gc()`), one warm-up round of each client first. Sequential `GET`s, each body read, on an `HttpClient` that answers an 11-byte JSON body (a web `Response`, as `fetch` gives) from memory: bare with a constant `Authorization` header set by `HttpClient.mapRequest` (what an interceptor does), and wrapped by `AuthHttpClient` (bearer signing from the cached session, the body read within the exchange and bounded, classification, the redirect override `fetch` needs); CPU time of the process per request over 30,000 requests, rounds of the clients alternating, the best of seven rounds each; the difference per request. In parentheses the same over the client without any header.",
     "5. Main process, after 4, one warm-up round of each client. 4,000 `GET`s with 16 in flight against a plain `node:http` server running in a child process, through `NodeHttpClient.layerUndici`: bare with a constant `Authorization` header, and authenticated; nine alternating rounds, median requests per second.",
     "6–7. authfx's row of the peers table, measured as every peer's (see the method under the table): a fresh process, the token server in a process of its own.",
