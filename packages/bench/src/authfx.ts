@@ -43,9 +43,10 @@ export const runtime = ManagedRuntime.make(NodeHttpClient.layerUndici)
 const memory = async (): Promise<MemoryClient> => {
   const scope = Effect.runSync(Scope.make())
   const auth = await Effect.runPromise(Scope.extend(memoryEngine, scope))
-  const token = () => Effect.runPromise(Effect.map(auth.session, (s) => Redacted.value(s.token)))
+  const token = () => Effect.runPromise(auth.session)
   await token()
-  return { token, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+  // The scope is what an application keeps to close the engine (the engine and its scope reach each other).
+  return { held: scope, token, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
 
 const server = async (server: TokenServer): Promise<ServerClient> => {
@@ -84,4 +85,11 @@ const server = async (server: TokenServer): Promise<ServerClient> => {
   }
 }
 
-export const contender: Peer = { name: "**authfx**", pkg: "effect", memory, server }
+export const contender: Peer = {
+  name: "**authfx**",
+  pkg: "@authfx/core",
+  memory,
+  server,
+  setup:
+    "`SessionEngine.make` in a scope of its own per instance; the token read is `Effect.runPromise(auth.session)` (a Promise caller); API calls through `AuthHttpClient` on Node's undici client, whose 401 classification rejects the session. Heap: the engine's scope only (engine and scope reach each other; an engine in a scope shared by all, figure 2, is lighter by the scope)."
+}

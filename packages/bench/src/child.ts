@@ -10,10 +10,14 @@ export interface Child {
   readonly close: () => void
 }
 
-export const start = (fixture: string, args: ReadonlyArray<string> = []): Promise<Child> =>
+export const start = (
+  fixture: string,
+  args: ReadonlyArray<string> = [],
+  fixtureArgs: ReadonlyArray<string> = []
+): Promise<Child> =>
   new Promise((resolve, reject) => {
     const file = fileURLToPath(new URL(`../fixtures/${fixture}`, import.meta.url))
-    const child = spawn(process.execPath, [...args, file], { stdio: ["pipe", "pipe", "inherit"] })
+    const child = spawn(process.execPath, [...args, file, ...fixtureArgs], { stdio: ["pipe", "pipe", "inherit"] })
     let buffer = ""
     const timer = setTimeout(() => {
       child.kill()

@@ -88,3 +88,74 @@ export const octokitCycles = async (cycles: number, capacity: number) => {
   gc()
   return { growth: heapUsed() - before, seconds, cycles: cycles - warmup }
 }
+
+export interface HitTimes {
+  readonly medianUs: number
+  readonly p99Us: number
+}
+
+export interface KeyedHit {
+  /** Each hit an `Effect.runPromise` of its own, as a request handler calls it. */
+  readonly promise: { readonly keyed: HitTimes; readonly direct: HitTimes }
+  /** Each hit a `yield*` inside one Effect. */
+  readonly effect: { readonly keyed: HitTimes; readonly direct: HitTimes }
+  readonly samples: number
+}
+
+const percentiles = (samples: Array<number>): HitTimes => {
+  samples.sort((a, b) => a - b)
+  return {
+    medianUs: samples[Math.floor(samples.length / 2)]! * 1000,
+    p99Us: samples[Math.floor(samples.length * 0.99)]! * 1000
+  }
+}
+
+/**
+ * A hit on an idle account of `Keyed` (`accounts.use(key, (auth) => auth.session)`, nobody holding the account
+ * before or after) beside the same account's engine used directly (`auth.session`), 1,000 idle accounts alive:
+ * each hit timed on its own, blocks of 1,000 keyed and 1,000 direct hits alternating, 20 blocks after 2 warm-up
+ * blocks each; median and 99th percentile.
+ */
+export const keyedHit = Effect.gen(function*() {
+  const scope = yield* Scope.make()
+  const accounts = yield* Scope.extend(Keyed.make({ lookup: () => memoryEngine }), scope)
+  for (let i = 0; i < 1_000; i++) yield* accounts.use(`account-${i}`, (auth) => auth.session)
+  const key = "account-500"
+  const auth = yield* accounts.use(key, Effect.succeed)
+  const keyed = accounts.use(key, (a) => a.session)
+  const direct = auth.session
+  const blocks = 20
+  const block = 1_000
+  const now = () => performance.now()
+  const byPromise = { keyed: [] as Array<number>, direct: [] as Array<number> }
+  const byEffect = { keyed: [] as Array<number>, direct: [] as Array<number> }
+  const promiseBlock = (effect: Effect.Effect<unknown, unknown>, into: Array<number> | undefined) =>
+    Effect.promise(async () => {
+      for (let i = 0; i < block; i++) {
+        const start = now()
+        await Effect.runPromise(effect)
+        into?.push(now() - start)
+      }
+    })
+  const effectBlock = (effect: Effect.Effect<unknown, unknown>, into: Array<number> | undefined) =>
+    Effect.gen(function*() {
+      for (let i = 0; i < block; i++) {
+        const start = now()
+        yield* effect
+        into?.push(now() - start)
+      }
+    })
+  for (let b = 0; b < blocks + 2; b++) {
+    const warm = b < 2
+    yield* promiseBlock(keyed, warm ? undefined : byPromise.keyed)
+    yield* promiseBlock(direct, warm ? undefined : byPromise.direct)
+    yield* effectBlock(keyed, warm ? undefined : byEffect.keyed)
+    yield* effectBlock(direct, warm ? undefined : byEffect.direct)
+  }
+  yield* Scope.close(scope, Exit.void)
+  return {
+    promise: { keyed: percentiles(byPromise.keyed), direct: percentiles(byPromise.direct) },
+    effect: { keyed: percentiles(byEffect.keyed), direct: percentiles(byEffect.direct) },
+    samples: blocks * block
+  } satisfies KeyedHit
+})

@@ -16,7 +16,6 @@ import * as Fleet from "./fleet.js"
 import * as Http from "./http.js"
 import * as Keyed from "./keyed.js"
 import * as Nandbox from "./nandbox.js"
-import * as Peers from "./peers.js"
 import * as Report from "./report.js"
 
 const version = (name: string) => {
@@ -54,6 +53,11 @@ const limits = (rows: ReadonlyArray<Report.Row>): Array<string> => {
       "- **8, 9 (nandbox connect).** A connection runs 2 fibers (the supervisor and the login), its watchdog and keep-alive are timers, and the socket's TCP connect starts before the rest is built. On this 2-core machine the client is CPU-bound: its CPU time per connect is about its wall time, and a raw `ws` socket alone uses 0.7–1.1 ms of CPU for a 1.2–1.9 ms connect. Measured floors (earlier runs, same method): `Layer.build` of the two-layer graph an application writes (508 Effect steps) followed by a raw socket is already 1.53–1.58× the raw socket, and adding a session engine whose login is that raw socket is 1.76–1.79× raw and 1.03–1.07× the SDK, before any nandbox code runs — hence the `make` figure, the constructor for connections made on demand (the keyed form uses it too)."
     )
   }
+  if (missed("15")) {
+    lines.push(
+      "- **15 (keyed hit).** The direct figure is the same engine's `session`; everything a keyed hit adds is `Keyed.use` itself (finding the account, holding it for the duration of the call, letting it go, and the scope it opens for that), which is being made cheaper in `@authfx/core`; this row measures it beside the direct hit in every run."
+    )
+  }
   if (missed("14")) {
     lines.push(
       "- **14 (fleet).** One refresh per round and no failure are the target; the round trips are what the Lua scripts and lease releases cost."
@@ -63,45 +67,82 @@ const limits = (rows: ReadonlyArray<Report.Row>): Array<string> => {
   return lines
 }
 
+/** The sections of a run; `pnpm bench --only <section>[,<section>…]` runs those alone and writes no BENCHMARKS.md. */
+const sections = ["hit", "engine", "http", "nandbox", "peers", "keyed", "cli", "bundles", "fleet"] as const
+type Section = typeof sections[number]
+
+const only = ((): ReadonlyArray<Section> | undefined => {
+  const args = process.argv.slice(2)
+  const at = args.findIndex((a) => a === "--only" || a.startsWith("--only="))
+  if (at < 0) return undefined
+  const value = args[at]!.includes("=") ? args[at]!.slice("--only=".length) : args[at + 1] ?? ""
+  const names = value.split(",").filter((x) => x !== "")
+  const unknown = names.filter((x) => !(sections as ReadonlyArray<string>).includes(x))
+  if (names.length === 0 || unknown.length > 0) {
+    console.error(`--only takes one or more of ${sections.join(", ")} (comma-separated)`)
+    process.exit(2)
+  }
+  return names as Array<Section>
+})()
+
 const program = Effect.gen(function*() {
   const log = (text: string) => Effect.sync(() => console.log(text))
-  const steps = 11
-  yield* log(`1/${steps} cached-session hit in an Effect loop`)
-  const hit = yield* Engine.cachedHit
-  yield* log(`2/${steps} engine footprint: heap per idle instance (100,000), build cost, open/close cycles`)
-  const heap = yield* Engine.heapPerEngine(100_000)
-  const build = yield* Engine.buildCost
-  const growth = yield* Engine.cycleGrowth
-  yield* log(`3/${steps} CPU added per authenticated request (canned response)`)
-  const ablation = yield* Http.ablation
-  yield* log(`4/${steps} authenticated HttpClient throughput, server in a child process`)
-  const http = yield* Http.throughput
-  yield* log(`5/${steps} nandbox connect + authenticate: authfx, official SDK, raw ws`)
-  const nandbox = yield* Nandbox.connect
-  yield* log(`6/${steps} authfx and the peers: hit, build, heap, stampede, storms`)
-  const contest = yield* Effect.promise(() =>
-    Contest.run([Authfx.contender, ...Peers.all], (line) => console.log(line))
-  )
-  yield* log(`7/${steps} many accounts: heap per idle account (100,000), acquire/evict cycles; Octokit's LRU beside`)
-  const accountHeap = yield* Keyed.authfxPerAccount(100_000)
-  const accountCycles = yield* Keyed.authfxCycles(CYCLES, 1_000)
-  const octokitHeap = yield* Effect.promise(() => Keyed.octokitPerAccount(15_000))
-  const octokitCycles = yield* Effect.promise(() => Keyed.octokitCycles(CYCLES, 1_000))
-  yield* log(`8/${steps} authfx --version from the packed CLI (build, pack, npm install first)`)
-  const cli = yield* Effect.promise(() => Cli.versionStartup())
-  yield* log(`9/${steps} browser bundle sizes of the packed packages (esbuild)`)
-  const bundles = yield* Effect.promise(() => Cli.bundleSizes())
-  yield* log(`10/${steps} a fleet at expiry: 8 replicas x 1,000 callers through a real Redis, and alone`)
-  const fleet = yield* Fleet.measure()
-  const alone = fleet === undefined ? undefined : yield* Fleet.measure({ coordinated: false })
-  yield* log(`11/${steps} writing BENCHMARKS.md`)
+  const started = performance.now()
+  const want = (section: Section) => only === undefined || only.includes(section)
+  const when = <A, E, R>(section: Section, effect: Effect.Effect<A, E, R>) =>
+    want(section) ? Effect.map(effect, (a): A | undefined => a) : Effect.succeed(undefined)
+  const step = (section: Section, text: string) =>
+    want(section) ? log(`${sections.indexOf(section) + 1}/${sections.length} ${text}`) : Effect.void
 
-  const authfx = contest[0]!
-  const peers = contest.slice(1)
-  const lightest = peers.reduce((a, b) => a.heapBytes <= b.heapBytes ? a : b)
-  const throughputRatio = http.authfx / http.bare
-  const rows: Array<Report.Row> = [
-    {
+  yield* step("hit", "cached-session hit in an Effect loop")
+  const hit = yield* when("hit", Engine.cachedHit)
+  yield* step("engine", "engine footprint: heap per idle instance (100,000), build cost (fresh process), cycles")
+  const heap = yield* when("engine", Engine.heapPerEngine(100_000))
+  const build = yield* when(
+    "engine",
+    Effect.promise(() =>
+      Contest.inChild("engine-build", 0) as Promise<
+        {
+          readonly buildUs: number
+          readonly buildAfterGcUs: number
+          readonly plainUs: number
+          readonly plainAfterGcUs: number
+        }
+      >
+    )
+  )
+  const growth = yield* when("engine", Engine.cycleGrowth)
+  yield* step("http", "CPU added per authenticated request (canned response); throughput, server in a child process")
+  const ablation = yield* when("http", Http.ablation)
+  const http = yield* when("http", Http.throughput)
+  yield* step("nandbox", "nandbox connect + authenticate: authfx, official SDK, raw ws")
+  const nandbox = yield* when("nandbox", Nandbox.connect)
+  yield* step("peers", "authfx and the peers: hit, build, heap, stampede, storms (a fresh process per figure)")
+  const contest = yield* when("peers", Effect.promise(() => Contest.run((line) => console.log(line))))
+  yield* step("keyed", "many accounts: keyed hit beside the direct hit, heap per idle account, acquire/evict cycles")
+  const keyedHit = yield* when(
+    "keyed",
+    Effect.promise(() => Contest.inChild("keyed-hit", 0) as Promise<Keyed.KeyedHit>)
+  )
+  const accountHeap = yield* when("keyed", Keyed.authfxPerAccount(100_000))
+  const accountCycles = yield* when("keyed", Keyed.authfxCycles(CYCLES, 1_000))
+  const octokitHeap = yield* when("keyed", Effect.promise(() => Keyed.octokitPerAccount(15_000)))
+  const octokitCycles = yield* when("keyed", Effect.promise(() => Keyed.octokitCycles(CYCLES, 1_000)))
+  yield* step("cli", "authfx --version from the packed CLI (build, pack, npm install first)")
+  const cli = yield* when("cli", Effect.promise(() => Cli.versionStartup()))
+  yield* step("bundles", "browser bundle sizes of the packed packages (esbuild)")
+  const bundles = yield* when("bundles", Effect.promise(() => Cli.bundleSizes()))
+  yield* step("fleet", "a fleet at expiry: 8 replicas x 1,000 callers through a real Redis, and alone")
+  const fleet = yield* when("fleet", Fleet.measure())
+  const alone = fleet === undefined ? undefined : yield* Fleet.measure({ coordinated: false })
+  const minutes = (performance.now() - started) / 60_000
+
+  const authfx = contest?.[0]
+  const peers = contest?.slice(1) ?? []
+  const lightest = peers.length === 0 ? undefined : peers.reduce((a, b) => a.heapBytes <= b.heapBytes ? a : b)
+  const rows: Array<Report.Row> = []
+  if (hit !== undefined) {
+    rows.push({
       id: "1",
       what: "cached `session` hit inside an Effect loop",
       measured: `${hit.authfx.toFixed(0)} ns/call (bare \`Effect.succeed\` ${
@@ -111,24 +152,34 @@ const program = Effect.gen(function*() {
       }× slower)`,
       target: "< 1 µs and ≥ 10× faster than the locking cache",
       met: hit.authfx < 1000 && hit.locking / hit.authfx >= 10
-    },
-    {
+    })
+  }
+  if (heap !== undefined && build !== undefined) {
+    rows.push({
       id: "2",
       what: "heap per idle engine holding a session and its pending renewal (100,000 alive)",
-      measured: `${(heap / 1024).toFixed(2)} KiB (lightest peer: ${lightest.name} ${
-        (lightest.heapBytes / 1024).toFixed(2)
-      } KiB)`,
+      measured: `${(heap / 1024).toFixed(2)} KiB${
+        lightest === undefined
+          ? ""
+          : ` (lightest peer: ${lightest.name} ${(lightest.heapBytes / 1024).toFixed(2)} KiB per instance)`
+      }`,
       target: "≤ 2 KiB",
       met: heap <= 2048
-    },
-    {
+    }, {
       id: "3",
-      what: "build + first token + close of an engine",
-      measured: `${build.toFixed(1)} µs`,
+      what: "build + first token + close of an engine (fresh process, no `gc()` before)",
+      measured: `${build.buildUs.toFixed(1)} µs (right after a forced \`gc()\`: ${
+        build.buildAfterGcUs.toFixed(1)
+      } µs; a plain Effect \`acquireRelease\` in a scope of its own: ${build.plainUs.toFixed(1)} µs, after \`gc()\` ${
+        build.plainAfterGcUs.toFixed(1)
+      } µs)`,
       target: "≤ 50 µs",
-      met: build <= 50
-    },
-    {
+      met: build.buildUs <= 50
+    })
+  }
+  if (ablation !== undefined && http !== undefined) {
+    const throughputRatio = http.authfx / http.bare
+    rows.push({
       id: "4",
       what:
         "CPU added per authenticated request over the bare client sending the same header (canned response, no network)",
@@ -137,22 +188,22 @@ const program = Effect.gen(function*() {
       } µs; over a client sending no header: ${(ablation.authUs - ablation.noHeaderUs).toFixed(2)} µs)`,
       target: "≤ 5 µs",
       met: ablation.addedUs <= 5
-    },
-    {
+    }, {
       id: "5",
       what: "authenticated / bare `HttpClient` throughput, server in a child process, 16 in flight",
       measured: `${throughputRatio.toFixed(3)} (${http.authfx.toFixed(0)} vs ${http.bare.toFixed(0)} req/s)`,
       target: "≥ 0.98",
       met: throughputRatio >= 0.98
-    },
-    {
+    })
+  }
+  if (authfx !== undefined) {
+    rows.push({
       id: "6",
       what: "cold stampede, 10,000 concurrent callers",
       measured: `${authfx.stampede!.acquisitions} acquisition, ${authfx.stampede!.failures} failures`,
       target: "1 and 0",
       met: authfx.stampede!.acquisitions === 1 && authfx.stampede!.failures === 0
-    },
-    {
+    }, {
       id: "7",
       what: "rejection storm, 1,000 concurrent calls after revocation (lenient / rotating tokens)",
       measured: `${authfx.storm!.lenient.reacquisitions} / ${authfx.storm!.rotating.reacquisitions} re-acquisitions, ${
@@ -161,8 +212,10 @@ const program = Effect.gen(function*() {
       target: "1 and 0",
       met: authfx.storm!.lenient.reacquisitions === 1 && authfx.storm!.rotating.reacquisitions === 1 &&
         authfx.storm!.lenient.failures === 0 && authfx.storm!.rotating.failures === 0
-    },
-    {
+    })
+  }
+  if (nandbox !== undefined) {
+    rows.push({
       id: "8",
       what: "nandbox connect + authenticate / official SDK (median of 50)",
       measured: nandbox.sdk === undefined
@@ -172,8 +225,7 @@ const program = Effect.gen(function*() {
         } ms)`,
       target: "≤ 1.0×",
       met: nandbox.sdk === undefined ? undefined : nandbox.authfx <= nandbox.sdk
-    },
-    {
+    }, {
       id: "9",
       what: "nandbox connect + authenticate / raw `ws` socket (median of 50)",
       measured: `${(nandbox.authfx / nandbox.raw).toFixed(2)}× (${(nandbox.authfx / 1000).toFixed(2)} vs ${
@@ -183,15 +235,23 @@ const program = Effect.gen(function*() {
       }×; re-authentication on a live layer ${(nandbox.reauth / 1000).toFixed(2)} ms)`,
       target: "≤ 1.3×",
       met: nandbox.authfx <= 1.3 * nandbox.raw
-    },
-    {
+    })
+  }
+  if (growth !== undefined) {
+    rows.push({
       id: "10",
       what: "heap growth over 10,000 open/acquire/close cycles of an engine",
       measured: `${(growth / 1024).toFixed(0)} KiB`,
       target: "no growth (< 1 MiB)",
       met: growth < 1024 * 1024
-    },
-    {
+    })
+  }
+  if (
+    accountHeap !== undefined && octokitHeap !== undefined && accountCycles !== undefined &&
+    octokitCycles !== undefined && keyedHit !== undefined
+  ) {
+    const { direct, keyed } = keyedHit.promise
+    rows.push({
       id: "11",
       what: "many accounts: heap per idle account (`Keyed`, 100,000 accounts, each an engine with its session)",
       measured: `${(accountHeap / 1024).toFixed(2)} KiB (Octokit auth-app: ${
@@ -199,8 +259,7 @@ const program = Effect.gen(function*() {
       } KiB per cached installation token, 15,000 in its LRU)`,
       target: "≤ 2 KiB",
       met: accountHeap <= 2048
-    },
-    {
+    }, {
       id: "12",
       what: `many accounts: heap growth over ${
         accountCycles.cycles.toLocaleString("en")
@@ -212,27 +271,56 @@ const program = Effect.gen(function*() {
       } KiB in ${octokitCycles.seconds.toFixed(1)} s)`,
       target: "no growth (< 1 MiB)",
       met: accountCycles.growth < 1024 * 1024
-    },
-    {
+    }, {
+      id: "15",
+      what:
+        "many accounts: a hit on an idle `Keyed` account (`accounts.use(key, (auth) => auth.session)`) beside the same account's engine used directly (`auth.session`), a Promise caller, median (p99)",
+      measured: `${Report.us(keyed.medianUs)} (p99 ${Report.us(keyed.p99Us)}) vs ${Report.us(direct.medianUs)} (p99 ${
+        Report.us(direct.p99Us)
+      }): ${(keyed.medianUs / direct.medianUs).toFixed(1)}×; inside an Effect loop ${
+        Report.us(keyedHit.effect.keyed.medianUs)
+      } (p99 ${Report.us(keyedHit.effect.keyed.p99Us)}) vs ${Report.us(keyedHit.effect.direct.medianUs)} (p99 ${
+        Report.us(keyedHit.effect.direct.p99Us)
+      })`,
+      target: "keyed median ≤ 2× the direct median",
+      met: keyed.medianUs <= 2 * direct.medianUs
+    })
+  }
+  if (cli !== undefined) {
+    rows.push({
       id: "13",
       what: "`authfx --version` from the packed CLI installed with npm (spawn to exit)",
       measured: `${cli.ms.toFixed(0)} ms (a bare \`node -e 0\`: ${cli.node.toFixed(0)} ms)`,
       target: "a fraction of a second (< 500 ms)",
       met: cli.ms < 500
-    },
-    Fleet.row(fleet, alone)
-  ]
+    })
+  }
+  if (fleet !== undefined) rows.push(Fleet.row(fleet, alone))
+  rows.sort((a, b) => Number(a.id) - Number(b.id))
+  const summary = `\n${rows.map((r) => `${r.id.padEnd(3)} ${r.measured}  [${Report.mark(r.met)}]`).join("\n")}\n`
+  if (only !== undefined) {
+    yield* log(summary)
+    if (contest !== undefined) {
+      yield* log(
+        [...Report.peersTable(contest, version), "", ...Report.peerNotes(contest, Contest.contenders)].join("\n")
+      )
+    }
+    if (bundles !== undefined) yield* log(BrowserReport.sizesTable(bundles).join("\n"))
+    yield* log(`\n--only ${only.join(",")}: ${minutes.toFixed(1)} min; BENCHMARKS.md not written`)
+    return
+  }
+  if (hit === undefined || authfx === undefined || bundles === undefined) return
   const cpu = cpus()[0]?.model ?? "unknown CPU"
   const text = [
     "# Benchmarks",
     "",
-    "Written by `pnpm bench` (packages/bench) from one run; every figure is measured side by side on the same machine in that run.",
+    "Written by `pnpm bench` (packages/bench) from one run; every figure is measured on the same machine in that run. Each figure says below where it runs (the bench's main process or a fresh process of its own), its warm-up, and whether `gc()` ran before it. `pnpm bench --only <section>` measures one section alone (packages/bench/README.md).",
     "",
-    `- date: ${new Date().toISOString()}`,
+    `- date: ${new Date().toISOString()}; the whole run took ${minutes.toFixed(1)} minutes`,
     `- machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node.js ${process.version}`,
-    `- effect ${version("effect")}, @effect/platform ${version("@effect/platform")}, @effect/platform-node ${
-      version("@effect/platform-node")
-    }`,
+    `- authfx ${version("@authfx/core")} (@authfx/core), effect ${version("effect")}, @effect/platform ${
+      version("@effect/platform")
+    }, @effect/platform-node ${version("@effect/platform-node")}`,
     "",
     "## Targets",
     "",
@@ -240,18 +328,15 @@ const program = Effect.gen(function*() {
     "",
     "## Beside the peers",
     "",
-    "The same figures for authfx and for the token caches of the libraries our users compare us with, each driven the way its documentation shows, in the same process and run (in parentheses: authfx's figure divided by the peer's, so below 1 means authfx is lighter or faster).",
+    "The same figures for authfx and for the token caches of the libraries our users compare us with, each driven the way its documentation shows with the least wrapper possible, in the same run (in parentheses: authfx's figure divided by the peer's, so below 1 means authfx is lighter or faster).",
     "",
-    ...Report.peersTable(contest, version),
+    ...Report.peersTable(contest!, version),
     "",
-    ...peers.filter((p) => p.noStorm !== undefined || p.noHit !== undefined).map((p) =>
-      `- ${p.name}: ${[p.noHit, p.noStorm].filter((x) => x !== undefined).join("; ")}.`
-    ),
-    `- The stampede of ${peers.filter((p) => p.stampede !== undefined).map((p) => p.name).join(", ")} is ${
-      Contest.stampedeSize(Authfx.contender)
-    } concurrent token requests on a cold client, except where the peer has no token accessor (axios): there it is ${
-      Contest.stampedeSize(Peers.all[Peers.all.length - 1]!)
-    } API calls on a client without a token, each meeting a 401.`,
+    ...Report.peersMethod(Contest.stampedeSize, Contest.contenders),
+    "",
+    "Setup of each contender, what changed from earlier reports and why, and the figures of the other setups measured in this run:",
+    "",
+    ...Report.peerNotes(contest!, Contest.contenders),
     "",
     "## Browser bundle sizes",
     "",
@@ -270,24 +355,27 @@ const program = Effect.gen(function*() {
     "",
     "## How each figure is measured",
     "",
-    "1. 200,000 calls inside one Effect, best of five rounds after a warm-up, for `auth.session` on a valid cached session, for `Effect.succeed`, and for the getter of `Effect.cachedInvalidateWithTTL` (which takes a lock on every hit).",
-    "2. `node --expose-gc`, the packages compiled (`dist/`, as published; `pnpm bench` builds them first): heap after building 100,000 engines in one scope, each holding a session whose renewal is scheduled, minus the heap before, divided by 100,000. The peers' heap (table below) is measured the same way with 10,000 instances (1,000 for Octokit, whose first token signs an RSA JWT).",
-    "3. `SessionEngine.make` with a login that does no I/O, `session`, and the scope closed: 2,000 in a row, median of five rounds.",
-    "4. Sequential `GET`s, each body read, on an `HttpClient` that answers an 11-byte JSON body (a web `Response`, as `fetch` gives) from memory: bare with a constant `Authorization` header set by `HttpClient.mapRequest` (what an interceptor does), and wrapped by `AuthHttpClient` (bearer signing from the cached session, the body read within the exchange and bounded, classification, the redirect override `fetch` needs); CPU time of the process per request over 30,000 requests, rounds of the clients alternating, the best of seven rounds each; the difference per request. In parentheses the same over the client without any header.",
-    "5. 4,000 `GET`s with 16 in flight against a plain `node:http` server running in a child process, through `NodeHttpClient.layerUndici`: bare with a constant `Authorization` header, and authenticated; nine alternating rounds, median requests per second.",
-    "6–7 and the peers' storms. A loopback token server (`POST /token` issues a bearer token after 2 ms, `GET /api` answers 200 or 401). Stampede: 10,000 concurrent token requests on a cold client, acquisitions counted by the server. Storm: a warm client, every token revoked, 1,000 concurrent API calls each handled by the library's own 401 policy; re-acquisitions counted by the server, a failure is a call that did not end in a 200; median of five rounds (range of re-acquisitions in parentheses). Lenient: every issued token stays valid; rotating: each new token revokes the older ones, so a library that logs in more than once spends its own tokens.",
-    "8–9. The nandbox fake runs in a child process. Per connection a new authfx connection (`NandboxConnection.make` in a new scope, `session`, scope closed; the WebSocket constructor built once, as an application has it), the same through `Layer.build` of `NandboxConnection.layer` (reported beside it), a new `ws` socket sending `TOKEN_AUTH` and parsing the answer, and the official `nandbox-bot-api` 1.2.19 (in its own process, `client.connect` to `onConnect`), each timed to the decoded `TOKEN_AUTH_OK`; 5 warm-up runs dropped, median of 50. Re-authentication: `auth.refresh` on a connected layer (old socket closed, a new one authenticated).",
-    "10. 1,000 warm-up cycles, then 10,000 open/acquire/close cycles of an engine; heap after minus heap before.",
-    "11. `Keyed.make` whose lookup builds an engine per account (login in memory); each of 100,000 accounts used once (its session acquired) and left idle; heap after minus before, divided by 100,000. Octokit: one `createAppAuth` asked for 15,000 installations' tokens (its LRU's size), with a canned app JWT and a canned GitHub answer so that what is measured is its cache.",
-    "12. A new account per cycle at capacity 1,000, so every cycle evicts the least recently used idle account (its engine closed); a tenth of the cycles as warm-up, then heap after minus before. Octokit: the same number of new installations through an LRU of 1,000 entries (the toad-cache class it uses by default, sized down).",
-    Fleet.howMeasured,
+    "Every process is `node --expose-gc` with authfx's packages compiled (`dist/`, as published; `pnpm bench` builds them first). \"Main process\" is the bench's own, where the figures run in the order of this list's sections (1, 2, 10, 4–5, 8–9, 11–12, 13, 14); \"fresh process\" is a new Node.js process for that one figure (`src/contestant.ts`).",
+    "",
+    "1. Main process, the run's first figure, no `gc()` before it. 200,000 calls inside one Effect, best of five rounds after a warm-up round, for `auth.session` on a valid cached session, for `Effect.succeed`, and for the getter of `Effect.cachedInvalidateWithTTL` (which takes a lock on every hit).",
+    "2. Main process, after 1. The array that keeps the engines allocated first, `gc()` twice before each heap reading; heap after building 100,000 engines in one scope, each holding a session whose renewal is scheduled, minus the heap before, divided by 100,000.",
+    "3. Fresh process, no `gc()` before it. `SessionEngine.make` with a login that does no I/O, `session`, and the scope closed, inside one Effect: 2,000 in a row, one warm-up round dropped, median of five rounds. Then, in the same process, `Effect.scoped(Effect.acquireRelease(…))` with a release that does nothing (the floor any scoped resource pays), measured alike; then each again right after one forced `gc()` (so also warmer): all in parentheses.",
+    "4. Main process, after 10 (which ends with `gc()`), one warm-up round of each client first. Sequential `GET`s, each body read, on an `HttpClient` that answers an 11-byte JSON body (a web `Response`, as `fetch` gives) from memory: bare with a constant `Authorization` header set by `HttpClient.mapRequest` (what an interceptor does), and wrapped by `AuthHttpClient` (bearer signing from the cached session, the body read within the exchange and bounded, classification, the redirect override `fetch` needs); CPU time of the process per request over 30,000 requests, rounds of the clients alternating, the best of seven rounds each; the difference per request. In parentheses the same over the client without any header.",
+    "5. Main process, after 4, one warm-up round of each client. 4,000 `GET`s with 16 in flight against a plain `node:http` server running in a child process, through `NodeHttpClient.layerUndici`: bare with a constant `Authorization` header, and authenticated; nine alternating rounds, median requests per second.",
+    "6–7. authfx's row of the peers table, measured as every peer's (see the method under the table): a fresh process, the token server in a process of its own.",
+    "8–9. Main process, after 5. The nandbox fake runs in a child process. Per connection a new authfx connection (`NandboxConnection.make` in a new scope, `session`, scope closed; the WebSocket constructor built once, as an application has it), the same through `Layer.build` of `NandboxConnection.layer` (reported beside it), a new `ws` socket sending `TOKEN_AUTH` and parsing the answer, and the official `nandbox-bot-api` 1.2.19 (in its own process, `client.connect` to `onConnect`), each timed to the decoded `TOKEN_AUTH_OK`; 5 warm-up runs dropped, median of 50. Re-authentication: `auth.refresh` on a connected layer (old socket closed, a new one authenticated).",
+    "10. Main process, after 2 (which ends with `gc()`). 1,000 warm-up cycles, then 10,000 open/acquire/close cycles of an engine; `gc()` twice before each heap reading; heap after minus heap before.",
+    "11. Main process, after the peers. `Keyed.make` whose lookup builds an engine per account (login in memory); each of 100,000 accounts used once (its session acquired) and left idle; `gc()` twice before each heap reading; heap after minus before, divided by 100,000. Octokit: one `createAppAuth` asked for 15,000 installations' tokens (its LRU's size), with a canned app JWT and a canned GitHub answer so that what is measured is its cache.",
+    "12. Main process, after 11. A new account per cycle at capacity 1,000, so every cycle evicts the least recently used idle account (its engine closed); a tenth of the cycles as warm-up, `gc()` twice before each heap reading, then heap after minus before. Octokit: the same number of new installations through an LRU of 1,000 entries (the toad-cache class it uses by default, sized down).",
     "13. The consumer test's harness builds and packs every package and installs the tarballs with npm into an app in the system's temp folder; `node_modules/.bin/authfx --version` is spawned 2 + 10 times, median of the 10, beside `node -e 0` for the cost of starting Node itself.",
+    Fleet.howMeasured,
+    "15. Fresh process, no `gc()` before it. `Keyed.make` with 1,000 idle accounts (each used once); the engine of one of them taken out once (`accounts.use(key, Effect.succeed)`), so that the keyed hit (`accounts.use(key, (auth) => auth.session)`, the account idle before and after) and the direct hit (`auth.session`) read the same engine's cached session. Each hit timed on its own with `performance.now()`, as a Promise caller (`Effect.runPromise` per hit) and inside one Effect (`yield*` per hit); blocks of 1,000 hits of each kind alternating, 2 warm-up blocks dropped, then 20 blocks (20,000 hits of each kind); median and 99th percentile.",
     ""
   ].join("\n")
   const target = fileURLToPath(new URL("../../../BENCHMARKS.md", import.meta.url))
   writeFileSync(target, text)
-  yield* log(`\n${rows.map((r) => `${r.id.padEnd(3)} ${r.measured}  [${Report.mark(r.met)}]`).join("\n")}\n`)
-  yield* log(`written to ${target}`)
+  yield* log(summary)
+  yield* log(`written to ${target} (the run took ${minutes.toFixed(1)} minutes)`)
 })
 
 Effect.runPromise(program.pipe(Effect.provide(NodeHttpClient.layerUndici))).then(

@@ -10,7 +10,7 @@ import {
   createHttpHeaders,
   createPipelineRequest
 } from "@azure/core-rest-pipeline"
-import type { HttpClient as AzureHttpClient, PipelineResponse } from "@azure/core-rest-pipeline"
+import type { HttpClient as AzureHttpClient, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline"
 import { createAppAuth } from "@octokit/auth-app"
 import { request as octokitRequest } from "@octokit/request"
 import { memoize } from "@smithy/property-provider"
@@ -22,7 +22,13 @@ import type { TokenServer } from "./tokenServer.js"
 
 /** A client whose token comes from memory: no I/O, so what is measured is the library. */
 export interface MemoryClient {
-  readonly token: () => Promise<string>
+  /**
+   * What an application keeps to use the peer: the peer's own object (for authfx the engine and the scope that
+   * closes it), nothing of the harness. The heap figure keeps only this.
+   */
+  readonly held: unknown
+  /** One read of the cached token, the peer's own call as its documentation shows, nothing wrapped around it. */
+  readonly token: () => Promise<unknown>
   readonly close: () => void | Promise<void>
 }
 
@@ -46,6 +52,10 @@ export interface Peer {
   readonly noHit?: string
   /** The peer has no token accessor: its cold stampede is made of API calls. */
   readonly stampedeByCalls?: boolean
+  /** The 401 challenge the peer's documentation expects of a server revoking its token (default RFC 6750's). */
+  readonly challenge?: "bearer" | "cae"
+  /** How the peer is set up and driven, and what changed from earlier reports: the report's note on it. */
+  readonly setup: string
 }
 
 const hour = 3_600_000
@@ -66,6 +76,8 @@ const getApi = (url: string, token: string) =>
 const aws: Peer = {
   name: "AWS `memoize` (@smithy/property-provider)",
   pkg: "@smithy/property-provider",
+  setup:
+    "`memoize(provider, isExpired, requiresRefresh)` as the SDK's credential chains use it; the token read is `provider()`, a 401 is answered by `provider({ forceRefresh: true })` and one retry. Heap: the memoized provider function only (earlier reports also kept the harness's `{ token, close }` wrapper and an async closure around `provider()`).",
   memory: async () => {
     const provider = memoize(
       async () => ({ token: "aws-token", expiration: new Date(Date.now() + hour) }),
@@ -73,7 +85,7 @@ const aws: Peer = {
       () => true
     )
     await provider()
-    return { token: async () => (await provider()).token, close: () => {} }
+    return { held: provider, token: provider, close: () => {} }
   },
   server: async (server) => {
     const provider = memoize(
@@ -101,11 +113,13 @@ const aws: Peer = {
 const google: Peer = {
   name: "google-auth-library `OAuth2Client`",
   pkg: "google-auth-library",
+  setup:
+    "`new OAuth2Client()` with `setCredentials` (memory) or a refresh token and `forceRefreshOnFailure` (server), as its README shows; the token read is `client.getAccessToken()`, API calls go through `client.request`, which refreshes and replays once on a 401. Heap: the client only. Storms: its refreshes are shared only while one is in flight, so its re-logins count how many 401s reach it after a refresh has finished — with the token server on the client's own event loop (earlier reports) the 401s trickle in between the server's own work and each one after a 2-ms refresh starts another; with the server in its own process, as a real token server is, they arrive together.",
   memory: async () => {
     const client = new OAuth2Client()
     client.setCredentials({ access_token: "google-token", expiry_date: Date.now() + hour })
     await client.getAccessToken()
-    return { token: async () => (await client.getAccessToken()).token!, close: () => {} }
+    return { held: client, token: () => client.getAccessToken(), close: () => {} }
   },
   server: async (server) => {
     const client = new OAuth2Client({
@@ -130,26 +144,31 @@ const google: Peer = {
   }
 }
 
+let azureRequest: PipelineRequest | undefined
+/** The next policy of the pipeline, answering at once: the policy has signed the request by then. */
+const azureNext = async (signed: PipelineRequest): Promise<PipelineResponse> => ({
+  status: 200,
+  headers: signed.headers,
+  request: signed
+})
+
 // Azure's bearer-token policy (token cycler) in a core-rest-pipeline pipeline.
 const azure: Peer = {
   name: "Azure `bearerTokenAuthenticationPolicy` (@azure/core-rest-pipeline)",
   pkg: "@azure/core-rest-pipeline",
+  challenge: "cae",
+  setup:
+    "`bearerTokenAuthenticationPolicy({ credential, scopes })` in a pipeline (`createEmptyPipeline`, the application's transport), as the SDK clients build it; the token read is the policy signing a request (one request object shared by every instance, the application's, not the cache's). Heap: the policy only (earlier reports also kept a `PipelineRequest` per instance, with its headers and id). Storms: the policy re-acquires a token only when a 401 carries a Continuous Access Evaluation claims challenge (`WWW-Authenticate: Bearer error=\"insufficient_claims\", claims=…`), which is how a Microsoft resource revokes a token; the token server sends that challenge in Azure's storms (RFC 6750's `error=\"invalid_token\"` to the others). With the plain challenge it re-acquires nothing and all 1,000 calls fail (earlier reports).",
   memory: async () => {
     const policy = bearerTokenAuthenticationPolicy({
       credential: { getToken: async () => ({ token: "azure-token", expiresOnTimestamp: Date.now() + hour }) },
       scopes: "bench"
     })
-    const request = createPipelineRequest({ url: "https://bench.invalid/" })
-    const token = async () => {
-      let header = ""
-      await policy.sendRequest(request, async (signed) => {
-        header = signed.headers.get("authorization") ?? ""
-        return { status: 200, headers: signed.headers, request: signed } as PipelineResponse
-      })
-      return header
-    }
+    // One request object for every instance and call: an application's request is its own, not the cache's.
+    const request = azureRequest ??= createPipelineRequest({ url: "https://bench.invalid/" })
+    const token = () => policy.sendRequest(request, azureNext)
     await token()
-    return { token, close: () => {} }
+    return { held: policy, token, close: () => {} }
   },
   server: async (server) => {
     const pipeline = createEmptyPipeline()
@@ -225,6 +244,8 @@ const octokitFetch = (url: string | undefined) => (_input: string | URL | Reques
 const octokit: Peer = {
   name: "Octokit `createAppAuth` (@octokit/auth-app)",
   pkg: "@octokit/auth-app",
+  setup:
+    "`createAppAuth({ appId, privateKey, installationId, request })` with the request's `fetch` answering GitHub's installation-token call from memory (memory) or from the token server; the token read is `auth({ type: \"installation\" })`. Heap: the `auth` function only, 1,000 instances (each first token signs an RSA JWT).",
   memory: async () => {
     const auth = createAppAuth({
       appId: 1,
@@ -232,9 +253,9 @@ const octokit: Peer = {
       installationId: 1,
       request: octokitRequest.defaults({ request: { fetch: octokitFetch(undefined) } })
     })
-    const token = async () => (await auth({ type: "installation" })).token
+    const token = () => auth({ type: "installation" })
     await token()
-    return { token, close: () => {} }
+    return { held: auth, token, close: () => {} }
   },
   server: async (server) => {
     const auth = createAppAuth({
@@ -265,6 +286,8 @@ const octokit: Peer = {
 const axiosRefresh: Peer = {
   name: "axios + axios-auth-refresh (defaults)",
   pkg: "axios-auth-refresh",
+  setup:
+    "`createAuthRefreshInterceptor(instance, refreshAuthLogic)` with its defaults, wired as its README shows: the refresh logic stores the new token and sets it on the failed request, a request interceptor signs every request from the stored token. Heap: the axios instance with its interceptors (earlier reports kept only the harness's closure over the token variable, so the instance itself was collected and not counted: 0.70 KiB). Storms: with its defaults (`deduplicateRefresh: true`) a 401 that arrives while a refresh is in flight is not intercepted but rejected, so nearly every call of a storm fails whatever the setup; its re-logins count the 401s that arrive after a refresh has finished, many with the token server on the client's event loop (earlier reports), 1 or 2 with the server in its own process.",
   noHit: "the token is a variable the interceptor reads; there is no cache to hit",
   stampedeByCalls: true,
   memory: async () => {
@@ -282,7 +305,7 @@ const axiosRefresh: Peer = {
         failed.response.config.headers.Authorization = `Bearer ${token}`
       }
     )
-    return { token: async () => token, close: () => {} }
+    return { held: instance, token: async () => token, close: () => {} }
   },
   server: async (server) => {
     let token: string | undefined
