@@ -874,10 +874,11 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
         this.flight = undefined
         this.failures = 0
         this.loginFailures = 0
-        flight.done(Exit.succeed(next))
         // In a fiber of its own, bounded by the store's timeout: a slow store never holds a caller, and a scope
         // closing right after a login waits for the save (at most that long) instead of leaving it half-written.
+        // Started before the waiters resume, so that a caller closing the scope at once still finds it to wait for.
         if (this.options.persistence !== undefined) this.pendingSave = yield* Effect.forkDaemon(this.save(exit.value))
+        flight.done(Exit.succeed(next))
       } else {
         yield* this.flightFailed(flight, operation, now, exit.cause, !background)
       }
