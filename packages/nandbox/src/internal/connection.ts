@@ -172,10 +172,10 @@ const isPermanent = (error: NandboxAuthError) =>
  * the `ws` package would refuse it), no fragment (a `WebSocket` throws on one). The string is handed to the
  * socket unchanged, so what was checked is what is dialled.
  */
-export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
+export const validateUrl = (url: string, key = "url"): Effect.Effect<string, AuthError.ConfigurationError> =>
   Url.validate({
     provider,
-    key: "NANDBOX_URL",
+    key,
     url,
     protocols: ["ws:", "wss:"],
     example: defaultUrl,
@@ -192,11 +192,20 @@ export const displayUrl = (url: string): string => {
   }
 }
 
-const checkToken = (token: Redacted.Redacted<string>): Either.Either<Redacted.Redacted<string>, NandboxAuthError> => {
+/** How errors name the URL and the token: the options, or the variables `layerConfig` read them from. */
+const keysOf = (options: Pick<Options, "configKeys">) => ({
+  url: options.configKeys?.url ?? "url",
+  token: options.configKeys?.token ?? "token"
+})
+
+const checkToken = (
+  token: Redacted.Redacted<string>,
+  key = "token"
+): Either.Either<Redacted.Redacted<string>, NandboxAuthError> => {
   const value = Redacted.value(token).trim()
   if (value.length === 0) {
     return Either.left(
-      new AuthError.CredentialsMissing({ provider, reason: "Empty", description: "NANDBOX_TOKEN is empty" })
+      new AuthError.CredentialsMissing({ provider, reason: "Empty", description: `${key} is empty` })
     )
   }
   if (!TOKEN.test(value)) {
@@ -204,7 +213,7 @@ const checkToken = (token: Redacted.Redacted<string>): Either.Either<Redacted.Re
       new AuthError.ConfigurationError({
         provider,
         reason: "Invalid",
-        key: "NANDBOX_TOKEN",
+        key,
         description: "expected <bot id>:0:<secret>"
       })
     )
@@ -212,8 +221,8 @@ const checkToken = (token: Redacted.Redacted<string>): Either.Either<Redacted.Re
   return Either.right(token)
 }
 
-const readToken = (source: TokenSource): Effect.Effect<Redacted.Redacted<string>, NandboxAuthError> =>
-  Redacted.isRedacted(source) ? checkToken(source) : Effect.flatMap(source, checkToken)
+const readToken = (source: TokenSource, key: string): Effect.Effect<Redacted.Redacted<string>, NandboxAuthError> =>
+  Redacted.isRedacted(source) ? checkToken(source, key) : Effect.flatMap(source, (token) => checkToken(token, key))
 
 const decodeOk = Schema.decodeUnknownEither(TokenAuthOk)
 const decodeError = Schema.decodeUnknownEither(ErrorFrame)
@@ -270,7 +279,8 @@ export const make = (
   Socket.WebSocketConstructor | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const url = yield* validateUrl(options.url ?? defaultUrl)
+    const keys = keysOf(options)
+    const url = yield* validateUrl(options.url ?? defaultUrl, keys.url)
     const request = `WS ${displayUrl(url)}`
     const runtime = yield* Effect.runtime<Socket.WebSocketConstructor>()
     const constructor = Context.get(runtime.context, Socket.WebSocketConstructor)
@@ -657,7 +667,10 @@ export const make = (
     // built, and the first acquisition adopts it. Not in a fleet: there, only the replica that owns the lease may
     // connect, and it is not known yet.
     let early: Attempt | undefined
-    if (coordination === undefined && Redacted.isRedacted(options.token) && Either.isRight(checkToken(options.token))) {
+    if (
+      coordination === undefined && Redacted.isRedacted(options.token) &&
+      Either.isRight(checkToken(options.token, keys.token))
+    ) {
       early = start(options.token)
       yield* afterConnectStarts
     }
@@ -715,11 +728,11 @@ export const make = (
     const auth = yield* SessionEngine.make<Nandbox>({
       provider,
       spanPrefix: "NandboxAuth",
-      acquire: owned(Effect.flatMap(readToken(options.token), acquireSocket)),
+      acquire: owned(Effect.flatMap(readToken(options.token, keys.token), acquireSocket)),
       // After a close: re-read the token (it may have been rotated). After a
       // 100099: re-read it once, and stop if it is the refused one.
       refresh: (previous, { rejected }) =>
-        Effect.flatMap(readToken(options.token), (token) => {
+        Effect.flatMap(readToken(options.token, keys.token), (token) => {
           const before = lives.get(previous)?.token
           return rejected && before !== undefined && Redacted.value(before) === Redacted.value(token)
             ? Effect.fail(
@@ -727,7 +740,7 @@ export const make = (
                 provider,
                 reason: "InvalidToken",
                 code: 100099,
-                description: "the token was regenerated and its source still holds the old value: update NANDBOX_TOKEN"
+                description: `the token was regenerated and its source still holds the old value: update ${keys.token}`
               })
             )
             : Effect.zipRight(closeLive(previous), owned(acquireSocket(token)))
