@@ -103,6 +103,43 @@ describe("NandboxConnection", () => {
       assert.strictEqual(source.reads, 2)
     })))
 
+  it.live("a frame served after TOKEN_AUTH_OK reports the session accepted: a later revocation is not a streak", () =>
+    Effect.scoped(Effect.gen(function*() {
+      /** Regenerates the token on the live connection (the source rotated) and waits for the next session. */
+      const regenerate = (
+        { auth, fake, source, state }: Effect.Effect.Success<ReturnType<typeof setup>>,
+        next: number
+      ) =>
+        Effect.gen(function*() {
+          source.token = fake.regenerateToken()
+          yield* until(
+            () => state()._tag === "Connected" && (state() as any).session.generation === next,
+            `session ${next} connected`
+          )
+          return yield* auth.state
+        })
+      // Served: nandbox sends a frame on each new session before its token is regenerated again.
+      const served = yield* setup()
+      let got = 0
+      yield* Effect.forkScoped(Stream.runForEach(served.connection.inbound, () => Effect.sync(() => got++)))
+      yield* served.auth.session
+      for (let next = 2; next <= 4; next++) {
+        served.fake.broadcast({ method: "message", n: next })
+        yield* until(() => got === next - 1, "the frame arrived")
+        yield* Effect.sleep("20 millis")
+        const state = yield* regenerate(served, next)
+        assert.isUndefined(state.floorReason, `no floor after revocation ${next - 1}`)
+        assert.isTrue(state.authenticated)
+      }
+      // Not served: the second revocation of a fresh session within a minute is a streak, and the engine floors it.
+      const silent = yield* setup()
+      yield* silent.auth.session
+      yield* regenerate(silent, 2)
+      silent.source.token = silent.fake.regenerateToken()
+      yield* until(() => silent.state()._tag !== "Connected", "revocation noticed")
+      yield* until(() => Effect.runSync(silent.auth.state).floorReason === "rejected", "a floor on rejections")
+    })))
+
   it.live("token regenerated and not rotated: a typed failure, and no further connection", () =>
     Effect.scoped(Effect.gen(function*() {
       const { connection, fake, state } = yield* setup()

@@ -109,6 +109,12 @@ interface Attempt {
   timer: (() => void) | undefined
   /** Cancels the pending keep-alive check, once authenticated. */
   ping: (() => void) | undefined
+  /** The engine's lease of this socket's session, once the supervisor holds it. */
+  lease?: Authenticated.Lease<NandboxSession> | undefined
+  /** A frame other than an error arrived after `TOKEN_AUTH_OK`: nandbox serves this session. */
+  served?: boolean | undefined
+  /** The engine was told (`accepted`). */
+  reported?: boolean | undefined
 }
 
 interface Pending {
@@ -436,9 +442,23 @@ export const make = (
           return abandon(attempt, undefined)
         }
       }
+      if (method !== "error" && attempt.served !== true) {
+        attempt.served = true
+        reportAccepted(attempt)
+      }
       const frame = decodeInbound(json)
       if (Either.isLeft(frame)) return log("a frame that does not match InboundFrame (method is not a string); dropped")
       inbound.publish(frame.right, data.length)
+    }
+
+    /**
+     * nandbox served an authenticated socket (a frame other than an error after `TOKEN_AUTH_OK`): its session is
+     * reported `accepted` to the engine, once, which ends a rejection streak as an HTTP provider's accepted call does.
+     */
+    const reportAccepted = (attempt: Attempt): void => {
+      if (attempt.reported === true || attempt.served !== true || attempt.lease === undefined) return
+      attempt.reported = true
+      Runtime.runFork(runtime)(auth.accepted(attempt.lease))
     }
 
     const unexpected = (attempt: Attempt, what: string): void => {
@@ -763,17 +783,20 @@ export const make = (
       }
       let attempt = 0
       while (true) {
-        const exit = yield* Effect.exit(auth.session)
+        const exit = yield* Effect.exit(auth.lease)
         if (Exit.isSuccess(exit)) {
+          const session = exit.value.session
           // The callers waiting for this session go first; the bookkeeping below is not on their path.
           yield* Effect.yieldNow()
-          const live = lives.get(exit.value)!
+          const live = lives.get(session)!
+          live.lease = exit.value
+          reportAccepted(live)
           attempt = 0
           keepAlive(live)
-          yield* SubscriptionRef.set(state, { _tag: "Connected", session: exit.value })
+          yield* SubscriptionRef.set(state, { _tag: "Connected", session })
           const { error, revoked } = yield* Once.wait(live.closed)
           const lived = clock.unsafeCurrentTimeMillis() - live.authenticatedAt
-          yield* auth.invalidate(exit.value, { rejected: revoked })
+          yield* auth.invalidate(session, { rejected: revoked })
           yield* SubscriptionRef.set(state, {
             _tag: "Reconnecting",
             attempt: 1,
