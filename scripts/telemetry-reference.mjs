@@ -97,16 +97,95 @@ const closing = (text, open) => {
   return text.length
 }
 
-/** `${a.b ?? c}` → `<b>`: the name the hole stands for; a choice between literals shows them all. */
+/** `a ? b : c` at the top level of an expression (not `??`, not `?.`): its three parts, or undefined. */
+const ternary = (expression) => {
+  let depth = 0
+  let question = -1
+  let nested = 0
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i]
+    if (c === "\"" || c === "'" || c === "`") i = closingQuote(expression, i)
+    else if ("({[".includes(c)) depth++
+    else if (")}]".includes(c)) depth--
+    else if (depth === 0 && c === "?") {
+      if (expression[i + 1] === "?") i++
+      else if (expression[i + 1] === "." && !/\d/.test(expression[i + 2] ?? "")) continue
+      else if (question < 0) question = i
+      else nested++
+    } else if (depth === 0 && c === ":" && question >= 0) {
+      if (nested > 0) nested--
+      else {
+        return {
+          condition: expression.slice(0, question),
+          then: expression.slice(question + 1, i),
+          otherwise: expression.slice(i + 1)
+        }
+      }
+    }
+  }
+  return undefined
+}
+
+/** The results an expression can take: the branches of its (nested) ternaries, or the expression itself. */
+const branches = (expression) => {
+  const t = ternary(expression)
+  return t === undefined ? [expression.trim()] : [...branches(t.then), ...branches(t.otherwise)]
+}
+
+/** A string literal's or a template's source (`"…"`, `` `…` ``) when that is the whole expression. */
+const isLiteral = (expression) => {
+  const e = expression.trim()
+  return /^["'`]/.test(e) && closingQuote(e, 0) === e.length - 1
+}
+
+/** An escape sequence as the reader sees it: `\"` is `"`, a line break a space. */
+const unescape = (text) => text.replace(/\\(.)/g, (_, c) => ("ntr".includes(c) ? " " : c))
+
+/** A string literal or a template as the user reads it, its holes shown as `<name>`. */
+const literalOf = (expression) => {
+  const e = expression.trim()
+  const body = e.slice(1, -1)
+  if (e[0] !== "`") return unescape(body)
+  let out = ""
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === "\\") {
+      out += unescape(body.slice(i, i + 2))
+      i++
+    } else if (body[i] === "$" && body[i + 1] === "{") {
+      const end = closing(body.replace(/\$\{/g, " ("), i + 1)
+      out += hole(body.slice(i + 2, end - 1))
+      i = end - 1
+    } else out += body[i]
+  }
+  return out
+}
+
+/** The identifier a hole is named after: the last one of the expression that is not a builtin nor in a string. */
+const nameOf = (expression) => {
+  const builtins = [
+    "this", "options", "Math", "round", "abs", "floor", "ceil", "String", "Number", "isFinite", "JSON", "stringify",
+    "new", "Date", "toISOString"
+  ]
+  const code = expression.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, "\"\"")
+  const names = (code.match(/[A-Za-z_$][\w$]*/g) ?? []).filter((n) => !builtins.includes(n) && !/^_?\d/.test(n))
+  const last = names.at(-1) === "name" && names.length > 1 ? names.at(-2) : names.at(-1)
+  return last ?? "value"
+}
+
+/**
+ * `${a.b ?? c}` → `<b>`: the name the hole stands for. A choice between literals shows them all (`<a | b>`); a
+ * choice with a value of its own in a branch is one placeholder, named after its condition.
+ */
 const hole = (expression) => {
   const text = expression.trim()
   if (/spanPrefix/.test(text)) return "<spanPrefix>"
-  const choices = [...text.matchAll(/"([^"]*)"/g)].map((m) => m[1])
-  if (/\?/.test(text) && choices.length > 1) return `<${choices.join(" | ")}>`
-  const builtins = ["this", "options", "Math", "round", "abs", "floor", "ceil", "String", "Number", "JSON", "stringify"]
-  const names = (text.match(/[A-Za-z_$][\w$]*/g) ?? []).filter((n) => !builtins.includes(n) && !/^_?\d/.test(n))
-  const last = names.at(-1) === "name" && names.length > 1 ? names.at(-2) : names.at(-1)
-  return `<${last ?? "value"}>`
+  const results = branches(text)
+  if (results.length > 1) {
+    const texts = results.map((r) => (isLiteral(r) ? literalOf(r) : undefined))
+    if (texts.every((t) => t !== undefined && !t.includes("<"))) return `<${unique(texts).join(" | ")}>`
+    return `<${nameOf(ternary(text).condition)}>`
+  }
+  return `<${nameOf(text)}>`
 }
 
 /** The text with its comments blanked out (same length), so that examples in JSDoc are not read as code. */
@@ -151,14 +230,22 @@ const expand = (name, text) => {
 /** The string literals of an argument, concatenated, with template holes as `<name>`. */
 const literalText = (argument) => {
   const parts = []
-  const re = /"((?:[^"\\]|\\.)*)"|`((?:[^`\\]|\\.|\$\{[^}]*\})*)`/g
-  let m
-  while ((m = re.exec(argument)) !== null) {
-    if (m[1] !== undefined) parts.push(m[1])
-    else parts.push(m[2].replace(/\$\{([^}]*)\}/g, (_, e) => hole(e)))
+  for (let i = 0; i < argument.length; i++) {
+    const c = argument[i]
+    if (c === "\"" || c === "'" || c === "`") {
+      const end = closingQuote(argument, i)
+      parts.push(literalOf(argument.slice(i, end + 1)))
+      i = end
+    }
   }
   if (parts.length === 0) return `<${argument.trim().replace(/\W+/g, "") || "message"}>`
   return parts.join("").replace(/\s+/g, " ")
+}
+
+/** The messages a log call can write: one per branch when it chooses between whole messages. */
+const messagesOf = (argument) => {
+  const results = branches(argument)
+  return results.length > 1 && results.every(isLiteral) ? results.map(literalText) : [literalText(argument)]
 }
 
 const firstArgument = (call) => {
@@ -295,7 +382,7 @@ export const collect = () => {
           })
         }
         const level = { undefined: "INFO", Debug: "DEBUG", Info: "INFO", Warning: "WARN", Error: "ERROR", Fatal: "FATAL", Trace: "TRACE" }[m[1]]
-        logs.push({ level, message: literalText(messageArg), annotations: unique(keys), where })
+        for (const message of messagesOf(messageArg)) logs.push({ level, message, annotations: unique(keys), where })
       }
     }
   }

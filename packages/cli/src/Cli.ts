@@ -13,6 +13,10 @@ import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Providers from "./internal/providers.js"
 import * as Style from "./internal/style.js"
@@ -32,6 +36,23 @@ const Fleet = Effect.promise(() => import("./Fleet.js"))
  * @category errors
  */
 export class CommandFailed extends Data.TaggedError("CommandFailed")<{ readonly reason: string }> {}
+
+/** Whether `--log-level` was given: without it `status` shows only errors (its report says every failure). */
+const logLevelGiven = FiberRef.unsafeMake(false)
+
+/**
+ * Log lines go to stderr, so that stdout is the command's answer (`status --json` is JSON lines and nothing else),
+ * in colour only where stderr takes it.
+ */
+const toStderr = Effect.locallyWith(
+  FiberRef.currentLoggers,
+  (loggers) =>
+    loggers.pipe(
+      HashSet.remove(Logger.defaultLogger),
+      HashSet.remove(Logger.prettyLoggerDefault),
+      HashSet.add(Logger.prettyLogger({ stderr: true, colors: Style.colourFor(process.stderr) }))
+    )
+)
 
 const isProvider = (name: string): name is Providers.ProviderName =>
   (Providers.providers as ReadonlyArray<string>).includes(name)
@@ -110,7 +131,12 @@ const status = Command.make("status", {
   )
 }, ({ json, providers, timeout }) =>
   Effect.gen(function*() {
-    const reports = yield* (yield* Status).run({ providers, timeout: Duration.seconds(timeout), json })
+    // The engine warns when a login fails; the report says so already, with the typed error: without
+    // `--log-level`, only errors are logged (`--log-level warning` shows the warnings, `debug` each login).
+    const quiet = !(yield* FiberRef.get(logLevelGiven))
+    const reports = yield* (yield* Status).run({ providers, timeout: Duration.seconds(timeout), json }).pipe(
+      quiet ? Logger.withMinimumLogLevel(LogLevel.Error) : (self) => self
+    )
     if (reports.length === 0) {
       yield* Console.error(
         "no provider is configured: set the variables of at least one (authfx status --help lists them)"
@@ -177,7 +203,7 @@ const commands: Record<string, Command.Command<any, any, any, any>> = { demo, fa
 const builtIns: ReadonlyArray<readonly [string, string]> = [
   [
     "--log-level all | trace | debug | info | warning | error | fatal | none",
-    "the lowest level of the log lines shown (default info)"
+    "the lowest level of the log lines shown, on stderr (default info; for status, error)"
   ],
   ["-h, --help", "this help"]
 ]
@@ -294,7 +320,8 @@ const cli = Command.run(command, { name: "authfx", version: "0.1.0" })
  */
 export const run = (argv: ReadonlyArray<string>) => {
   const text = help(argv.slice(2))
-  return text === undefined ? cli(argv) : Console.log(text)
+  const given = argv.some((arg) => arg === "--log-level" || arg.startsWith("--log-level="))
+  return text === undefined ? cli(argv).pipe(Effect.locally(logLevelGiven, given), toStderr) : Console.log(text)
 }
 
 /**

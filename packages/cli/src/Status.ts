@@ -6,13 +6,13 @@
  * @since 0.1.0
  */
 import * as AuthError from "@authfx/core/AuthError"
-import * as Jwt from "@authfx/core/Jwt"
+import type * as SessionState from "@authfx/core/SessionState"
 import { GunbotAuth, GunbotClient } from "@authfx/gunbot"
 import { NabiAuth, NabiClient } from "@authfx/nabi"
 import { NandboxAuth, NandboxConnection } from "@authfx/nandbox"
 import { RedisCoordination } from "@authfx/redis"
 import { TeraboxAuth, TeraboxClient } from "@authfx/terabox"
-import { WhatsGateClient } from "@authfx/whatsgate"
+import { WhatsGateAuth, WhatsGateClient } from "@authfx/whatsgate"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as Clock from "effect/Clock"
@@ -76,6 +76,20 @@ export interface Report {
   readonly credentials: ReadonlyArray<string>
   /** When the session (access token) expires, epoch milliseconds; absent when it does not. */
   readonly expiresAt: number | undefined
+  /** When the engine renews the session ahead of its expiry, epoch milliseconds; absent when it does not. */
+  readonly renewsAt: number | undefined
+  /**
+   * The engine's reading of the session (`auth.state`): authenticated, its
+   * generation, the account; never a secret.
+   */
+  readonly session:
+    | {
+      readonly authenticated: boolean
+      readonly generation: number
+      readonly account: string | undefined
+      readonly acquiredAt: number | undefined
+    }
+    | undefined
   /** Until when the session can be renewed without the secret (a refresh token), epoch milliseconds. */
   readonly renewableUntil: number | undefined
   /** Why there is no session. */
@@ -89,8 +103,9 @@ interface Identity {
   readonly account: string
   readonly details?: ReadonlyArray<string>
   readonly url?: string | undefined
-  readonly expiresAt?: number | undefined
   readonly renewableUntil?: number | undefined
+  /** The engine's state once the provider answered: expiry, renewal time, generation. */
+  readonly state: SessionState.SessionState
 }
 
 interface Failure {
@@ -123,7 +138,8 @@ const identify: Record<ProviderName, Effect.Effect<Identity, Failure>> = {
     const session = yield* auth.session
     return {
       account: `bot "${session.name}" (id ${session.botId})`,
-      details: ["No expiry: the connection stays authenticated until it closes"]
+      details: ["No expiry: the connection stays authenticated until it closes"],
+      state: yield* auth.state
     }
   }).pipe(
     Effect.scoped,
@@ -138,12 +154,13 @@ const identify: Record<ProviderName, Effect.Effect<Identity, Failure>> = {
     const session = yield* auth.session
     return {
       account: `wallet ${session.address}`,
-      expiresAt: session.accessExpiresAt,
-      renewableUntil: session.refreshExpiresAt
+      renewableUntil: session.refreshExpiresAt,
+      state: yield* auth.state
     }
   }).pipe(Effect.scoped, Effect.provide(NabiClient.layerConfig({ retry: false }).pipe(Layer.provide(Http)))),
   whatsgate: Effect.gen(function*() {
     const client = yield* WhatsGateClient.WhatsGateClient
+    const auth = yield* WhatsGateAuth.WhatsGateAuth
     const device = yield* readOption("WHATSGATE_DEVICE")
     if (Option.isNone(device)) {
       return yield* new AuthError.ConfigurationError({
@@ -154,7 +171,11 @@ const identify: Record<ProviderName, Effect.Effect<Identity, Failure>> = {
       })
     }
     const status = yield* client.status(device.value)
-    return { account: `device ${device.value} (${status})`, details: ["No expiry: the Access-Token is static"] }
+    return {
+      account: `device ${device.value} (${status})`,
+      details: ["No expiry: the Access-Token is static"],
+      state: yield* auth.state
+    }
   }).pipe(Effect.scoped, Effect.provide(WhatsGateClient.layerConfig().pipe(Layer.provide(Http)))),
   gunbot: Effect.gen(function*() {
     const client = yield* GunbotClient.GunbotClient
@@ -165,7 +186,7 @@ const identify: Record<ProviderName, Effect.Effect<Identity, Failure>> = {
     return {
       account: sub === undefined ? "the Gunbot GUI" : `user "${sub}"`,
       details: [`Gunbot says "${status.message}"${status.isDemo === true ? " (demo mode)" : ""}`],
-      expiresAt: session.claims === undefined ? undefined : Jwt.expiresAtMillis(session.claims)
+      state: yield* auth.state
     }
   }).pipe(Effect.scoped, Effect.provide(GunbotClient.layerConfig({ retry: false }).pipe(Layer.provide(Http)))),
   terabox: Effect.gen(function*() {
@@ -176,7 +197,8 @@ const identify: Record<ProviderName, Effect.Effect<Identity, Failure>> = {
     return {
       account: `user ${info.uname} (uk ${info.uk})`,
       url: displayUrl(session.origin),
-      details: ["Expiry unknown: the ndus cookie lasts until Terabox ends the browser session"]
+      details: ["Expiry unknown: the ndus cookie lasts until Terabox ends the browser session"],
+      state: yield* auth.state
     }
   }).pipe(Effect.scoped, Effect.provide(TeraboxClient.layerConfig({ retry: false }).pipe(Layer.provide(Http))))
 }
@@ -282,7 +304,9 @@ export const check = (provider: ProviderName, timeout: Duration.DurationInput): 
         account: undefined,
         details: [],
         expiresAt: undefined,
+        renewsAt: undefined,
         renewableUntil: undefined,
+        session: undefined,
         error
       }),
       onRight: (identity): Report => ({
@@ -291,8 +315,15 @@ export const check = (provider: ProviderName, timeout: Duration.DurationInput): 
         url: identity.url ?? url,
         account: identity.account,
         details: identity.details ?? [],
-        expiresAt: identity.expiresAt,
+        expiresAt: identity.state.expiresAt,
+        renewsAt: identity.state.renewsAt,
         renewableUntil: identity.renewableUntil,
+        session: {
+          authenticated: identity.state.authenticated,
+          generation: identity.state.generation,
+          account: identity.state.account,
+          acquiredAt: identity.state.acquiredAt
+        },
         error: undefined
       })
     })
@@ -340,13 +371,24 @@ export const format = (report: Report, style: Style.Style = Style.make(false)): 
   if (report.credentials.length > 0) item(`Credential from ${report.credentials.join(", ")}`)
   for (const detail of report.details) item(detail)
   if (report.expiresAt !== undefined) {
-    const renew = report.renewableUntil === undefined
+    const renews = report.renewsAt === undefined ? "" : `; renewal due ${until(report.renewsAt, report.checkedAt)}`
+    const renewable = report.renewableUntil === undefined
       ? ""
       : `; renewable until ${until(report.renewableUntil, report.checkedAt)}`
-    item(`Session expires ${until(report.expiresAt, report.checkedAt)}${renew}`)
+    item(`Session expires ${until(report.expiresAt, report.checkedAt)}${renews}${renewable}`)
+  }
+  if (report.session !== undefined) {
+    const account = report.session.account === undefined ? "" : ` for account ${report.session.account}`
+    item(
+      `Session ${
+        report.session.authenticated ? "authenticated" : "not authenticated"
+      }${account}, generation ${report.session.generation}`
+    )
   }
   return lines.join("\n")
 }
+
+const iso = (millis: number | undefined): string | null => millis === undefined ? null : new Date(millis).toISOString()
 
 /**
  * One provider's report as a JSON object (one line): never a secret.
@@ -362,9 +404,16 @@ export const toJson = (report: Report): string =>
     account: report.account ?? null,
     details: report.details,
     credentials: report.credentials,
-    expiresAt: report.expiresAt === undefined ? null : new Date(report.expiresAt).toISOString(),
+    expiresAt: iso(report.expiresAt),
     secondsLeft: report.expiresAt === undefined ? null : Math.floor((report.expiresAt - report.checkedAt) / 1000),
-    renewableUntil: report.renewableUntil === undefined ? null : new Date(report.renewableUntil).toISOString(),
+    renewsAt: iso(report.renewsAt),
+    renewableUntil: iso(report.renewableUntil),
+    session: report.session === undefined ? null : {
+      authenticated: report.session.authenticated,
+      generation: report.session.generation,
+      account: report.session.account ?? null,
+      acquiredAt: iso(report.session.acquiredAt)
+    },
     error: report.error === undefined
       ? null
       : { tag: report.error.tag, reason: report.error.reason ?? null, message: report.error.message },

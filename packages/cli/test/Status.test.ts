@@ -1,3 +1,4 @@
+import * as SecretScan from "@authfx/testkit/SecretScan"
 import { assert, describe, it } from "@effect/vitest"
 import { mnemonicNew } from "@ton/crypto"
 import * as Effect from "effect/Effect"
@@ -94,6 +95,8 @@ describe("authfx status against the fakes", () => {
           )
         }
         assert.include(result.stdout, "0 of 5 providers authenticated")
+        // The report says every failure: without --log-level, the engine's "login failed" warnings are not repeated.
+        assert.notInclude(result.stderr, "WARN", result.stderr)
         assertNoSecret(result.stdout + result.stderr, env)
         assertNoSecret(result.stdout + result.stderr, allEnv(running))
       })),
@@ -123,6 +126,83 @@ describe("authfx status against the fakes", () => {
         assert.deepStrictEqual(gunbot.credentials, ["GUNBOT_PASSWORD", "GUNBOT_WALLET"])
         assert.isNull(objects.find((o) => o.provider === "nandbox").expiresAt)
         assertNoSecret(result.stdout, env)
+      })),
+    90_000
+  )
+
+  it.live(
+    "the session state of the engine: expiry, renewal, generation, in text and in --json",
+    () =>
+      Effect.scoped(Effect.gen(function*() {
+        const running = yield* Fakes.startAll
+        const env = allEnv(running)
+        const text = yield* authfx(["status", "gunbot", "nandbox"], env)
+        assert.strictEqual(text.code, 0, text.stdout + text.stderr)
+        assert.match(
+          block(text.stdout, "gunbot"),
+          /Session expires .+ UTC \(in 59m \d+s\); renewal due .+ UTC \(in \d+m \d+s\)\n {2}- Session authenticated, generation 1$/
+        )
+        assert.match(block(text.stdout, "nandbox"), /\n {2}- Session authenticated, generation 1$/)
+        assert.notInclude(block(text.stdout, "nandbox"), "Session expires")
+        const json = yield* authfx(["status", "--json", "gunbot", "nabi", "terabox"], env)
+        const objects = json.stdout.trim().split("\n").map((line) => JSON.parse(line))
+        for (const o of objects) {
+          assert.strictEqual(o.session.authenticated, true, o.provider)
+          assert.strictEqual(o.session.generation, 1, o.provider)
+          assert.isAtMost(Date.parse(o.session.acquiredAt), Date.now())
+        }
+        for (const provider of ["gunbot", "nabi"]) {
+          const o = objects.find((o) => o.provider === provider)
+          // Renewed ahead of the expiry, after the login.
+          assert.isBelow(Date.parse(o.renewsAt), Date.parse(o.expiresAt), provider)
+          assert.isAbove(Date.parse(o.renewsAt), Date.parse(o.session.acquiredAt), provider)
+        }
+        const terabox = objects.find((o) => o.provider === "terabox")
+        assert.isNull(terabox.expiresAt)
+        assert.isNull(terabox.renewsAt)
+        assertNoSecret(text.stdout + json.stdout, env)
+      })),
+    90_000
+  )
+
+  it.live(
+    "--log-level debug: each engine's login and its expiry on stderr, stdout still JSON lines, no secret",
+    () =>
+      Effect.scoped(Effect.gen(function*() {
+        const running = yield* Fakes.startAll
+        const env = allEnv(running)
+        const result = yield* authfx(["status", "--log-level", "debug", "--json", "gunbot", "nabi", "nandbox"], env)
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+        const objects = result.stdout.trim().split("\n").map((line) => JSON.parse(line))
+        assert.sameMembers(objects.map((o) => o.provider), ["gunbot", "nabi", "nandbox"])
+        // One login line per provider, with the expiry the report gives.
+        const logins = [
+          ...result.stderr.matchAll(
+            /DEBUG .*: authfx: session acquired, expiring (at (\S+)|never)\n(?: {2}.+\n)*? {2}authfx\.provider: (\w+)/g
+          )
+        ]
+        assert.sameMembers(logins.map((m) => m[3]), ["gunbot", "nabi", "nandbox"], result.stderr)
+        for (const m of logins) {
+          assert.strictEqual(m[2] ?? null, objects.find((o) => o.provider === m[3]).expiresAt, m[0])
+        }
+        assert.isNull(objects.find((o) => o.provider === "nandbox").expiresAt)
+        assert.deepStrictEqual(SecretScan.scan(secretsOf(env), { values: [result.stdout, result.stderr] }), [])
+        assertNoSecret(result.stdout + result.stderr, env)
+      })),
+    90_000
+  )
+
+  it.live(
+    "--log-level warning: the engine's warnings about a failed login go to stderr, without a secret",
+    () =>
+      Effect.scoped(Effect.gen(function*() {
+        const running = yield* Fakes.startAll
+        const env = { ...allEnv(running), GUNBOT_PASSWORD: "wrong-password-for-gunbot" }
+        const result = yield* authfx(["status", "--log-level", "warning", "--json", "gunbot"], env)
+        assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+        assert.strictEqual(JSON.parse(result.stdout.trim()).error.tag, "CredentialsRejected")
+        assert.match(result.stderr, /WARN .*: authfx: login failed: CredentialsRejected: gunbot rejected/)
+        assertNoSecret(result.stdout + result.stderr, env)
       })),
     90_000
   )

@@ -135,6 +135,13 @@ export interface Options {
   readonly ownerLease?: Duration.DurationInput | undefined
   /** The account's key in a keyed service, added to the owner lease's key (the bot id always is). */
   readonly account?: string | undefined
+  /**
+   * How errors name `url` and `token`: the options by default; `layerConfig` sets the variables it read them from
+   * (`NANDBOX_URL`, `NANDBOX_TOKEN`), so that a message names a variable only when the value came from it.
+   *
+   * @since 0.2.0
+   */
+  readonly configKeys?: { readonly url?: string | undefined; readonly token?: string | undefined } | undefined
 }
 
 /**
@@ -176,7 +183,7 @@ export const layer = (
  * @category layers
  */
 export const layerConfig = (
-  extra: Omit<Options, "url" | "token"> = {},
+  extra: Omit<Options, "url" | "token" | "configKeys"> = {},
   config: {
     readonly url?: Config.Config<Option.Option<string>> | undefined
     readonly token?: Config.Config<Redacted.Redacted<string>> | undefined
@@ -184,6 +191,11 @@ export const layerConfig = (
 ): Layer.Layer<NandboxConnection | NandboxAuth, AuthError.ConfigurationError, Socket.WebSocketConstructor> =>
   Layer.unwrapEffect(
     Effect.gen(function*() {
+      // A setting read from its variable is named by it in errors; one the application gave as a Config is not.
+      const configKeys = {
+        url: config.url === undefined ? "NANDBOX_URL" : "url",
+        token: config.token === undefined ? "NANDBOX_TOKEN" : "token"
+      }
       const url = yield* (config.url ?? Config.option(Config.string("NANDBOX_URL"))).pipe(
         Effect.orElseSucceed(() => Option.none<string>())
       )
@@ -193,10 +205,10 @@ export const layerConfig = (
           new AuthError.CredentialsMissing({
             provider: internal.provider,
             reason: "NotConfigured",
-            description: "NANDBOX_TOKEN is not set"
+            description: `${configKeys.token} is not set`
           })
       )
-      return layer({ ...extra, url: Option.getOrUndefined(url), token })
+      return layer({ ...extra, url: Option.getOrUndefined(url), token, configKeys })
     })
   )
 

@@ -1,4 +1,4 @@
-import { NandboxFake, SecretScan } from "@authfx/testkit"
+import { NandboxFake, SecretScan, TestEnv } from "@authfx/testkit"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -103,6 +103,43 @@ describe("NandboxConnection", () => {
       assert.strictEqual(source.reads, 2)
     })))
 
+  it.live("a frame served after TOKEN_AUTH_OK reports the session accepted: a later revocation is not a streak", () =>
+    Effect.scoped(Effect.gen(function*() {
+      /** Regenerates the token on the live connection (the source rotated) and waits for the next session. */
+      const regenerate = (
+        { auth, fake, source, state }: Effect.Effect.Success<ReturnType<typeof setup>>,
+        next: number
+      ) =>
+        Effect.gen(function*() {
+          source.token = fake.regenerateToken()
+          yield* until(
+            () => state()._tag === "Connected" && (state() as any).session.generation === next,
+            `session ${next} connected`
+          )
+          return yield* auth.state
+        })
+      // Served: nandbox sends a frame on each new session before its token is regenerated again.
+      const served = yield* setup()
+      let got = 0
+      yield* Effect.forkScoped(Stream.runForEach(served.connection.inbound, () => Effect.sync(() => got++)))
+      yield* served.auth.session
+      for (let next = 2; next <= 4; next++) {
+        served.fake.broadcast({ method: "message", n: next })
+        yield* until(() => got === next - 1, "the frame arrived")
+        yield* Effect.sleep("20 millis")
+        const state = yield* regenerate(served, next)
+        assert.isUndefined(state.floorReason, `no floor after revocation ${next - 1}`)
+        assert.isTrue(state.authenticated)
+      }
+      // Not served: the second revocation of a fresh session within a minute is a streak, and the engine floors it.
+      const silent = yield* setup()
+      yield* silent.auth.session
+      yield* regenerate(silent, 2)
+      silent.source.token = silent.fake.regenerateToken()
+      yield* until(() => silent.state()._tag !== "Connected", "revocation noticed")
+      yield* until(() => Effect.runSync(silent.auth.state).floorReason === "rejected", "a floor on rejections")
+    })))
+
   it.live("token regenerated and not rotated: a typed failure, and no further connection", () =>
     Effect.scoped(Effect.gen(function*() {
       const { connection, fake, state } = yield* setup()
@@ -112,6 +149,8 @@ describe("NandboxConnection", () => {
       yield* until(() => state()._tag === "Failed", "Failed state")
       const error = yield* Effect.flip(connection.send({ method: "sendMessage", text: "lost?" }))
       assert.strictEqual(error._tag, "CredentialsRejected")
+      // The token came from an Effect given in code: the option is named, not a variable.
+      assert.include(error.message, "update token")
       const connections = fake.counters.connections
       yield* Effect.sleep("200 millis")
       assert.strictEqual(fake.counters.connections, connections)
@@ -294,12 +333,36 @@ describe("NandboxConnection", () => {
           NandboxConnection.layer({ url: "http://x", token: Redacted.make(fake.token()) }).pipe(Layer.provide(WS))
         )
       )
-      assert.strictEqual(badUrl.key, "NANDBOX_URL")
+      // Given in code: errors name the options, never a variable.
+      assert.strictEqual(badUrl.key, "url")
       const context = yield* Layer.build(
         NandboxConnection.layer({ url: fake.url, token: Redacted.make("not-a-token") }).pipe(Layer.provide(WS))
       )
       const malformed = yield* Effect.flip(Context.get(context, NandboxAuth).session)
       assert.strictEqual(malformed._tag, "ConfigurationError")
+      assert.strictEqual(malformed._tag === "ConfigurationError" && malformed.key, "token")
+      const emptyContext = yield* Layer.build(
+        NandboxConnection.layer({ url: fake.url, token: Redacted.make(" ") }).pipe(Layer.provide(WS))
+      )
+      const empty = yield* Effect.flip(Context.get(emptyContext, NandboxAuth).session)
+      assert.strictEqual(empty._tag, "CredentialsMissing")
+      assert.include(empty.message, "token is empty")
+      for (const error of [badUrl, malformed, empty]) assert.notInclude(error.message, "NANDBOX_")
+      // Read by layerConfig from the environment: the variables are named.
+      const fromEnv = (env: Record<string, string>) =>
+        Effect.scoped(Effect.gen(function*() {
+          yield* TestEnv.set(env)
+          return yield* Layer.build(NandboxConnection.layerConfig().pipe(Layer.provide(WS))).pipe(
+            Effect.flatMap((built) => Context.get(built, NandboxAuth).session),
+            Effect.flip
+          )
+        }))
+      const envUrl = yield* fromEnv({ NANDBOX_URL: "http://x", NANDBOX_TOKEN: fake.token() })
+      assert.strictEqual(envUrl._tag === "ConfigurationError" && envUrl.key, "NANDBOX_URL")
+      const envToken = yield* fromEnv({ NANDBOX_URL: fake.url, NANDBOX_TOKEN: "not-a-token" })
+      assert.strictEqual(envToken._tag === "ConfigurationError" && envToken.key, "NANDBOX_TOKEN")
+      const envEmpty = yield* fromEnv({ NANDBOX_URL: fake.url, NANDBOX_TOKEN: " " })
+      assert.include(envEmpty.message, "NANDBOX_TOKEN is empty")
       assert.strictEqual(fake.counters.connections, 0)
     })))
 

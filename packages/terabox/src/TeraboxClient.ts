@@ -171,6 +171,18 @@ export interface Options {
    * `ndus` cookie, never the cookie itself); a keyed service passes its key.
    */
   readonly account?: string | undefined
+  /**
+   * How errors name `url`, `ndus` and `jsToken`: the options by default; `layerConfig` sets the variables it read
+   * them from (`TERABOX_URL`, `TERABOX_NDUS`, `TERABOX_JS_TOKEN`), so that a message names a variable only when the
+   * value came from it.
+   *
+   * @since 0.2.0
+   */
+  readonly configKeys?: {
+    readonly url?: string | undefined
+    readonly ndus?: string | undefined
+    readonly jsToken?: string | undefined
+  } | undefined
 }
 
 const provider = internal.provider
@@ -326,7 +338,7 @@ export const layer = (
  * @category layers
  */
 export const layerConfig = (
-  extra: Omit<Options, "url" | "ndus" | "jsToken" | "bdstoken"> = {}
+  extra: Omit<Options, "url" | "ndus" | "jsToken" | "bdstoken" | "configKeys"> = {}
 ): Layer.Layer<
   TeraboxClient | TeraboxAuth,
   AuthError.ConfigurationError | AuthError.CredentialsMissing,
@@ -356,6 +368,8 @@ export const layerConfig = (
         ...extra,
         url,
         ndus,
+        // Read from these variables: errors about them name them.
+        configKeys: { url: "TERABOX_URL", ndus: "TERABOX_NDUS", jsToken: "TERABOX_JS_TOKEN" },
         jsToken: yield* optional("TERABOX_JS_TOKEN"),
         bdstoken: yield* optional("TERABOX_BDSTOKEN")
       })

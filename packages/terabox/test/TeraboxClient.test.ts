@@ -1,4 +1,4 @@
-import { SecretScan, TeraboxFake } from "@authfx/testkit"
+import { SecretScan, TeraboxFake, TestEnv } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -177,7 +177,9 @@ describe("TeraboxClient", () => {
       const error = yield* Effect.flip(Context.get(context, TeraboxClient.TeraboxClient).quota)
       assert.strictEqual(error._tag, "ProtocolError")
       if (error._tag === "ProtocolError") assert.strictEqual(error.reason, "MissingToken")
-      assert.include(error.message, "TERABOX_JS_TOKEN")
+      // Configured in code: the option is named (layerConfig's TERABOX_JS_TOKEN is for a value read from it).
+      assert.include(error.message, "set jsToken meanwhile")
+      assert.notInclude(error.message, "TERABOX_")
     }).pipe(Effect.provide(Http)))
 
   it.scoped("31034 (too frequent) is a RateLimited TransportError; malformed answers are ProtocolErrors", () =>
@@ -207,6 +209,49 @@ describe("TeraboxClient", () => {
       )
       assert.strictEqual(url._tag, "ConfigurationError")
     }))
+
+  it.scoped("configuration errors name the option in code, the variable when layerConfig read it", () =>
+    Effect.gen(function*() {
+      const build = <E>(layer: Layer.Layer<TeraboxClient.TeraboxClient, E, never>) => Effect.flip(Layer.build(layer))
+      // Given in code: the options are named, never a variable.
+      const badUrl = yield* build(
+        TeraboxClient.layer({ url: "terabox", ndus: Redacted.make("x") }).pipe(Layer.provide(Http))
+      )
+      assert.strictEqual(badUrl._tag, "ConfigurationError")
+      assert.strictEqual((badUrl as { key?: unknown }).key, "url")
+      assert.notInclude(String(badUrl), "TERABOX_")
+      const noCookie = yield* build(
+        TeraboxClient.layer({ ndus: Redacted.make("PANWEB=1") }).pipe(Layer.provide(Http))
+      )
+      assert.strictEqual(noCookie._tag, "CredentialsMissing")
+      assert.include(String(noCookie), "ndus holds no ndus cookie")
+      assert.notInclude(String(noCookie), "TERABOX_")
+      const { fake, terabox } = yield* setup({ client: { retry: false } })
+      fake.expireCookie()
+      const expired = yield* Effect.flip(terabox.quota)
+      assert.strictEqual(expired._tag, "CredentialsRejected")
+      assert.include(expired.message, "copy a new one from the browser into ndus")
+      assert.notInclude(expired.message, "TERABOX_")
+      // Read by layerConfig from the environment: the variables are named.
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* TestEnv.set({ TERABOX_URL: "terabox", TERABOX_NDUS: "x" })
+        const fromEnv = yield* build(TeraboxClient.layerConfig().pipe(Layer.provide(Http)))
+        assert.strictEqual((fromEnv as { key?: unknown }).key, "TERABOX_URL")
+      }))
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* TestEnv.set({ TERABOX_URL: fake.url, TERABOX_NDUS: "PANWEB=1" })
+        const fromEnv = yield* build(TeraboxClient.layerConfig().pipe(Layer.provide(Http)))
+        assert.include(String(fromEnv), "TERABOX_NDUS holds no ndus cookie")
+      }))
+      const other = yield* TeraboxFake.make()
+      const expiredFromEnv = yield* Effect.scoped(Effect.gen(function*() {
+        yield* TestEnv.set({ TERABOX_URL: other.url, TERABOX_NDUS: other.ndus() })
+        const context = yield* Layer.build(TeraboxClient.layerConfig({ retry: false }).pipe(Layer.provide(Http)))
+        other.expireCookie()
+        return yield* Effect.flip(Context.get(context, TeraboxClient.TeraboxClient).quota)
+      }))
+      assert.include(expiredFromEnv.message, "copy a new one from the browser into TERABOX_NDUS")
+    }).pipe(Effect.provide(Http)))
 
   it.scoped("the cookie and the tokens appear in no log, span or error", () =>
     Effect.gen(function*() {

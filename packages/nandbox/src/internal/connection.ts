@@ -109,6 +109,12 @@ interface Attempt {
   timer: (() => void) | undefined
   /** Cancels the pending keep-alive check, once authenticated. */
   ping: (() => void) | undefined
+  /** The engine's lease of this socket's session, once the supervisor holds it. */
+  lease?: Authenticated.Lease<NandboxSession> | undefined
+  /** A frame other than an error arrived after `TOKEN_AUTH_OK`: nandbox serves this session. */
+  served?: boolean | undefined
+  /** The engine was told (`accepted`). */
+  reported?: boolean | undefined
 }
 
 interface Pending {
@@ -172,10 +178,10 @@ const isPermanent = (error: NandboxAuthError) =>
  * the `ws` package would refuse it), no fragment (a `WebSocket` throws on one). The string is handed to the
  * socket unchanged, so what was checked is what is dialled.
  */
-export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
+export const validateUrl = (url: string, key = "url"): Effect.Effect<string, AuthError.ConfigurationError> =>
   Url.validate({
     provider,
-    key: "NANDBOX_URL",
+    key,
     url,
     protocols: ["ws:", "wss:"],
     example: defaultUrl,
@@ -192,11 +198,20 @@ export const displayUrl = (url: string): string => {
   }
 }
 
-const checkToken = (token: Redacted.Redacted<string>): Either.Either<Redacted.Redacted<string>, NandboxAuthError> => {
+/** How errors name the URL and the token: the options, or the variables `layerConfig` read them from. */
+const keysOf = (options: Pick<Options, "configKeys">) => ({
+  url: options.configKeys?.url ?? "url",
+  token: options.configKeys?.token ?? "token"
+})
+
+const checkToken = (
+  token: Redacted.Redacted<string>,
+  key = "token"
+): Either.Either<Redacted.Redacted<string>, NandboxAuthError> => {
   const value = Redacted.value(token).trim()
   if (value.length === 0) {
     return Either.left(
-      new AuthError.CredentialsMissing({ provider, reason: "Empty", description: "NANDBOX_TOKEN is empty" })
+      new AuthError.CredentialsMissing({ provider, reason: "Empty", description: `${key} is empty` })
     )
   }
   if (!TOKEN.test(value)) {
@@ -204,7 +219,7 @@ const checkToken = (token: Redacted.Redacted<string>): Either.Either<Redacted.Re
       new AuthError.ConfigurationError({
         provider,
         reason: "Invalid",
-        key: "NANDBOX_TOKEN",
+        key,
         description: "expected <bot id>:0:<secret>"
       })
     )
@@ -212,8 +227,8 @@ const checkToken = (token: Redacted.Redacted<string>): Either.Either<Redacted.Re
   return Either.right(token)
 }
 
-const readToken = (source: TokenSource): Effect.Effect<Redacted.Redacted<string>, NandboxAuthError> =>
-  Redacted.isRedacted(source) ? checkToken(source) : Effect.flatMap(source, checkToken)
+const readToken = (source: TokenSource, key: string): Effect.Effect<Redacted.Redacted<string>, NandboxAuthError> =>
+  Redacted.isRedacted(source) ? checkToken(source, key) : Effect.flatMap(source, (token) => checkToken(token, key))
 
 const decodeOk = Schema.decodeUnknownEither(TokenAuthOk)
 const decodeError = Schema.decodeUnknownEither(ErrorFrame)
@@ -270,7 +285,8 @@ export const make = (
   Socket.WebSocketConstructor | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const url = yield* validateUrl(options.url ?? defaultUrl)
+    const keys = keysOf(options)
+    const url = yield* validateUrl(options.url ?? defaultUrl, keys.url)
     const request = `WS ${displayUrl(url)}`
     const runtime = yield* Effect.runtime<Socket.WebSocketConstructor>()
     const constructor = Context.get(runtime.context, Socket.WebSocketConstructor)
@@ -426,9 +442,23 @@ export const make = (
           return abandon(attempt, undefined)
         }
       }
+      if (method !== "error" && attempt.served !== true) {
+        attempt.served = true
+        reportAccepted(attempt)
+      }
       const frame = decodeInbound(json)
       if (Either.isLeft(frame)) return log("a frame that does not match InboundFrame (method is not a string); dropped")
       inbound.publish(frame.right, data.length)
+    }
+
+    /**
+     * nandbox served an authenticated socket (a frame other than an error after `TOKEN_AUTH_OK`): its session is
+     * reported `accepted` to the engine, once, which ends a rejection streak as an HTTP provider's accepted call does.
+     */
+    const reportAccepted = (attempt: Attempt): void => {
+      if (attempt.reported === true || attempt.served !== true || attempt.lease === undefined) return
+      attempt.reported = true
+      Runtime.runFork(runtime)(auth.accepted(attempt.lease))
     }
 
     const unexpected = (attempt: Attempt, what: string): void => {
@@ -657,7 +687,10 @@ export const make = (
     // built, and the first acquisition adopts it. Not in a fleet: there, only the replica that owns the lease may
     // connect, and it is not known yet.
     let early: Attempt | undefined
-    if (coordination === undefined && Redacted.isRedacted(options.token) && Either.isRight(checkToken(options.token))) {
+    if (
+      coordination === undefined && Redacted.isRedacted(options.token) &&
+      Either.isRight(checkToken(options.token, keys.token))
+    ) {
       early = start(options.token)
       yield* afterConnectStarts
     }
@@ -715,11 +748,11 @@ export const make = (
     const auth = yield* SessionEngine.make<Nandbox>({
       provider,
       spanPrefix: "NandboxAuth",
-      acquire: owned(Effect.flatMap(readToken(options.token), acquireSocket)),
+      acquire: owned(Effect.flatMap(readToken(options.token, keys.token), acquireSocket)),
       // After a close: re-read the token (it may have been rotated). After a
       // 100099: re-read it once, and stop if it is the refused one.
       refresh: (previous, { rejected }) =>
-        Effect.flatMap(readToken(options.token), (token) => {
+        Effect.flatMap(readToken(options.token, keys.token), (token) => {
           const before = lives.get(previous)?.token
           return rejected && before !== undefined && Redacted.value(before) === Redacted.value(token)
             ? Effect.fail(
@@ -727,7 +760,7 @@ export const make = (
                 provider,
                 reason: "InvalidToken",
                 code: 100099,
-                description: "the token was regenerated and its source still holds the old value: update NANDBOX_TOKEN"
+                description: `the token was regenerated and its source still holds the old value: update ${keys.token}`
               })
             )
             : Effect.zipRight(closeLive(previous), owned(acquireSocket(token)))
@@ -750,17 +783,20 @@ export const make = (
       }
       let attempt = 0
       while (true) {
-        const exit = yield* Effect.exit(auth.session)
+        const exit = yield* Effect.exit(auth.lease)
         if (Exit.isSuccess(exit)) {
+          const session = exit.value.session
           // The callers waiting for this session go first; the bookkeeping below is not on their path.
           yield* Effect.yieldNow()
-          const live = lives.get(exit.value)!
+          const live = lives.get(session)!
+          live.lease = exit.value
+          reportAccepted(live)
           attempt = 0
           keepAlive(live)
-          yield* SubscriptionRef.set(state, { _tag: "Connected", session: exit.value })
+          yield* SubscriptionRef.set(state, { _tag: "Connected", session })
           const { error, revoked } = yield* Once.wait(live.closed)
           const lived = clock.unsafeCurrentTimeMillis() - live.authenticatedAt
-          yield* auth.invalidate(exit.value, { rejected: revoked })
+          yield* auth.invalidate(session, { rejected: revoked })
           yield* SubscriptionRef.set(state, {
             _tag: "Reconnecting",
             attempt: 1,

@@ -77,13 +77,20 @@ export interface Internals {
   ) => HttpClientRequest.HttpClientRequest
 }
 
-const cookieExpired = (status?: number) =>
+/** How errors name the URL and the cookie: the options, or the variables `layerConfig` read them from. */
+export const keysOf = (options: Pick<Options, "configKeys">) => ({
+  url: options.configKeys?.url ?? "url",
+  ndus: options.configKeys?.ndus ?? "ndus",
+  jsToken: options.configKeys?.jsToken ?? "jsToken"
+})
+
+const cookieExpiredAs = (ndusKey: string) => (status?: number) =>
   new AuthError.CredentialsRejected({
     provider,
     reason: "CookieExpired",
     code: -6,
     ...(status !== undefined ? { status } : {}),
-    description: "the ndus cookie has expired or was logged out: copy a new one from the browser into TERABOX_NDUS"
+    description: `the ndus cookie has expired or was logged out: copy a new one from the browser into ${ndusKey}`
   })
 
 const pathOf = (url: string): string => {
@@ -94,8 +101,8 @@ const pathOf = (url: string): string => {
   }
 }
 
-export const validateUrl = (url: string): Effect.Effect<string, AuthError.ConfigurationError> =>
-  Url.validate({ provider, key: "TERABOX_URL", url, example: "https://www.terabox.com", originOnly: true })
+export const validateUrl = (url: string, key = "url"): Effect.Effect<string, AuthError.ConfigurationError> =>
+  Url.validate({ provider, key, url, example: "https://www.terabox.com", originOnly: true })
 
 const mapPlatformError = (error: HttpClientError.HttpClientError) => AuthResponse.fromHttpClientError(provider, error)
 
@@ -145,13 +152,15 @@ export const make = (
   HttpClient.HttpClient | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const startOrigin = yield* validateUrl(options.url ?? defaultUrl)
+    const keys = keysOf(options)
+    const cookieExpired = cookieExpiredAs(keys.ndus)
+    const startOrigin = yield* validateUrl(options.url ?? defaultUrl, keys.url)
     const jar = CookieJar.parse(Redacted.value(options.ndus))
     if (!jar.has("ndus")) {
       return yield* new AuthError.CredentialsMissing({
         provider,
         reason: "Empty",
-        description: "TERABOX_NDUS holds no ndus cookie"
+        description: `${keys.ndus} holds no ndus cookie`
       })
     }
     const regionOrigin = options.regionOrigin ?? ((prefix: string) => `https://${prefix}.terabox.com`)
@@ -251,7 +260,7 @@ export const make = (
             reason: "MissingToken",
             request,
             description:
-              "the homepage no longer embeds the jsToken where it used to (the site changed?); set TERABOX_JS_TOKEN meanwhile"
+              `the homepage no longer embeds the jsToken where it used to (the site changed?); set ${keys.jsToken} meanwhile`
           })
         }
         return { _tag: "Tokens" as const, jsToken: tokens.jsToken, bdstoken: tokens.bdstoken }
