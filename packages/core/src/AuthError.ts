@@ -10,12 +10,12 @@
  * @since 0.1.0
  */
 import { safeCause } from "@authfx/protocol/ErrorText"
+import { sanitize as sanitizeUrl } from "@authfx/protocol/Url"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { BodyTooLarge } from "./internal/boundedResponse.js"
 import { parseErrorSummary } from "./internal/parseSummary.js"
-import { sanitizeUrl } from "./internal/url.js"
 
 /**
  * @since 0.1.0

@@ -3,6 +3,7 @@ import * as AuthError from "@authfx/core/AuthError"
 import * as Coordination from "@authfx/core/Coordination"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
+import { parseFrame } from "@authfx/protocol/NandboxIds"
 import * as Socket from "@effect/platform/Socket"
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
@@ -35,7 +36,6 @@ import {
   type SendError,
   TokenAuthOk
 } from "../Nandbox.js"
-import { parseFrame } from "./bigIds.js"
 import * as Inbound from "./inbound.js"
 import * as Once from "./once.js"
 
