@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import * as RetryAfter from "@authfx/protocol/RetryAfter"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
@@ -28,7 +29,6 @@ import {
 } from "./AuthError.js"
 import { transientAnswer } from "./AuthResponse.js"
 import * as BoundedResponse from "./internal/boundedResponse.js"
-import * as RetryAfter from "./internal/retryAfter.js"
 import { missingNames, SendGuard } from "./internal/sendGuard.js"
 import { honourRetryAfter, transientSchedule } from "./Policy.js"
 import type * as Provider from "./Provider.js"
@@ -124,8 +124,7 @@ export type AuthHttpClientError<P extends Provider.Any, E = never> =
  * @since 0.1.0
  * @category parsing
  */
-export const parseRetryAfter: (value: string | undefined, nowMillis: number) => number | undefined =
-  RetryAfter.parseRetryAfter
+export const parseRetryAfter: (value: string | undefined, nowMillis: number) => number | undefined = RetryAfter.parse
 
 /**
  * A URL with the values of `secret` query parameters replaced by `<redacted>`.

@@ -22,3 +22,8 @@ export * as NandboxIds from "./NandboxIds.js"
  * @since 0.1.0
  */
 export * as Url from "./Url.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RetryAfter from "./RetryAfter.js"
