@@ -27,3 +27,8 @@ export * as Url from "./Url.js"
  * @since 0.1.0
  */
 export * as RetryAfter from "./RetryAfter.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Redaction from "./Redaction.js"
