@@ -32,3 +32,13 @@ export * as RetryAfter from "./RetryAfter.js"
  * @since 0.1.0
  */
 export * as Redaction from "./Redaction.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TeraboxPage from "./TeraboxPage.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TeraboxErrno from "./TeraboxErrno.js"
