@@ -42,3 +42,8 @@ export * as TeraboxPage from "./TeraboxPage.js"
  * @since 0.1.0
  */
 export * as TeraboxErrno from "./TeraboxErrno.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TonProof from "./TonProof.js"
