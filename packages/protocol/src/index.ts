@@ -47,3 +47,8 @@ export * as TeraboxErrno from "./TeraboxErrno.js"
  * @since 0.1.0
  */
 export * as TonProof from "./TonProof.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NandboxFrames from "./NandboxFrames.js"
