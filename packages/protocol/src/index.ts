@@ -52,3 +52,8 @@ export * as TonProof from "./TonProof.js"
  * @since 0.1.0
  */
 export * as NandboxFrames from "./NandboxFrames.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AuthErrorText from "./AuthErrorText.js"
