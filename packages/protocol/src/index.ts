@@ -41,6 +41,11 @@ export * as RetryAfter from "./RetryAfter.js"
 /**
  * @since 0.1.0
  */
+export * as TeraboxCookies from "./TeraboxCookies.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as TeraboxErrno from "./TeraboxErrno.js"
 
 /**
