@@ -10,6 +10,7 @@ import type * as SessionState from "@authfx/core/SessionState"
 import { GunbotAuth, GunbotClient } from "@authfx/gunbot"
 import { NabiAuth, NabiClient } from "@authfx/nabi"
 import { NandboxAuth, NandboxConnection } from "@authfx/nandbox"
+import * as Redaction from "@authfx/protocol/Redaction"
 import { RedisCoordination } from "@authfx/redis"
 import { TeraboxAuth, TeraboxClient } from "@authfx/terabox"
 import { WhatsGateAuth, WhatsGateClient } from "@authfx/whatsgate"
@@ -437,8 +438,6 @@ export interface CoordinationReport {
   readonly elapsedMillis: number
 }
 
-const redactRedisUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
-
 /**
  * Checks the Redis of `AUTHFX_REDIS_URL` the way the fleet uses it (connect,
  * authenticate, run a script); `undefined` when the variable is not set.
@@ -454,7 +453,7 @@ export const checkCoordination: Effect.Effect<CoordinationReport | undefined> = 
   const started = yield* Clock.currentTimeMillis
   const result = yield* Effect.either(RedisCoordination.check({ url: configured.value }))
   const elapsedMillis = (yield* Clock.currentTimeMillis) - started
-  const url = redactRedisUrl(Redacted.value(configured.value))
+  const url = Redaction.userInfo(Redacted.value(configured.value))
   return Either.match(result, {
     onLeft: (error): CoordinationReport => ({
       ok: false,

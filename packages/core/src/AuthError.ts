@@ -9,13 +9,14 @@
  *
  * @since 0.1.0
  */
+import * as AuthErrorText from "@authfx/protocol/AuthErrorText"
 import { safeCause } from "@authfx/protocol/ErrorText"
+import { sanitize as sanitizeUrl } from "@authfx/protocol/Url"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { BodyTooLarge } from "./internal/boundedResponse.js"
 import { parseErrorSummary } from "./internal/parseSummary.js"
-import { sanitizeUrl } from "./internal/url.js"
 
 /**
  * @since 0.1.0
@@ -44,18 +45,6 @@ const common = {
   description: Schema.optional(Schema.String)
 }
 
-const suffix = (self: {
-  readonly code?: number | string | undefined
-  readonly status?: number | undefined
-  readonly description?: string | undefined
-}): string => {
-  const parts: Array<string> = []
-  if (self.status !== undefined) parts.push(`status ${self.status}`)
-  if (self.code !== undefined) parts.push(`code ${self.code}`)
-  const tail = parts.length > 0 ? ` (${parts.join(", ")})` : ""
-  return (self.description !== undefined ? `: ${self.description}` : "") + tail
-}
-
 /**
  * The provider refused the credential: a wrong or regenerated token, a wrong
  * password, a bad signature, an expired browser cookie, or a fresh session that
@@ -71,14 +60,7 @@ export class CredentialsRejected extends Schema.TaggedError<CredentialsRejected>
   "CredentialsRejected",
   {
     ...common,
-    reason: Schema.Literal(
-      "InvalidToken",
-      "WrongPassword",
-      "BadSignature",
-      "CookieExpired",
-      "RejectedAfterReauth",
-      "Unknown"
-    )
+    reason: Schema.Literal(...AuthErrorText.reasons.CredentialsRejected)
   }
 ) {
   /**
@@ -90,7 +72,7 @@ export class CredentialsRejected extends Schema.TaggedError<CredentialsRejected>
    * @since 0.1.0
    */
   override get message(): string {
-    return `${this.provider} rejected the credentials (${this.reason})${suffix(this)}`
+    return AuthErrorText.credentialsRejected(this)
   }
 }
 
@@ -105,7 +87,7 @@ export class CredentialsMissing extends Schema.TaggedError<CredentialsMissing>("
   "CredentialsMissing",
   {
     ...common,
-    reason: Schema.Literal("NotConfigured", "Empty", "NotSent")
+    reason: Schema.Literal(...AuthErrorText.reasons.CredentialsMissing)
   }
 ) {
   /**
@@ -117,7 +99,7 @@ export class CredentialsMissing extends Schema.TaggedError<CredentialsMissing>("
    * @since 0.1.0
    */
   override get message(): string {
-    return `${this.provider}: no credentials (${this.reason})${suffix(this)}`
+    return AuthErrorText.credentialsMissing(this)
   }
 }
 
@@ -132,7 +114,7 @@ export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("
   "ConfigurationError",
   {
     ...common,
-    reason: Schema.Literal("Invalid", "Missing"),
+    reason: Schema.Literal(...AuthErrorText.reasons.ConfigurationError),
     /** The configuration key or option at fault, e.g. `GUNBOT_WALLET`. */
     key: Schema.String
   }
@@ -146,7 +128,7 @@ export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("
    * @since 0.1.0
    */
   override get message(): string {
-    return `${this.provider}: ${this.key} is ${this.reason === "Missing" ? "missing" : "invalid"}${suffix(this)}`
+    return AuthErrorText.configurationError(this)
   }
 }
 
@@ -161,7 +143,7 @@ export class SessionExpired extends Schema.TaggedError<SessionExpired>("@authfx/
   "SessionExpired",
   {
     ...common,
-    reason: Schema.Literal("RefreshFailed", "RefreshTokenExpired", "Expired")
+    reason: Schema.Literal(...AuthErrorText.reasons.SessionExpired)
   }
 ) {
   /**
@@ -173,7 +155,7 @@ export class SessionExpired extends Schema.TaggedError<SessionExpired>("@authfx/
    * @since 0.1.0
    */
   override get message(): string {
-    return `${this.provider}: the session expired and could not be renewed (${this.reason})${suffix(this)}`
+    return AuthErrorText.sessionExpired(this)
   }
 }
 
@@ -189,7 +171,7 @@ export class ProfileMismatch extends Schema.TaggedError<ProfileMismatch>("@authf
   "ProfileMismatch",
   {
     ...common,
-    reason: Schema.Literal("NotOwner"),
+    reason: Schema.Literal(...AuthErrorText.reasons.ProfileMismatch),
     address: Schema.String,
     profile: Schema.String
   }
@@ -203,7 +185,7 @@ export class ProfileMismatch extends Schema.TaggedError<ProfileMismatch>("@authf
    * @since 0.1.0
    */
   override get message(): string {
-    return `${this.provider}: ${this.address} does not own profile ${this.profile}${suffix(this)}`
+    return AuthErrorText.profileMismatch(this)
   }
 }
 
@@ -219,7 +201,7 @@ export class TransportError extends Schema.TaggedError<TransportError>("@authfx/
   "TransportError",
   {
     ...common,
-    reason: Schema.Literal("Network", "Timeout", "ServerError", "RateLimited", "Closed"),
+    reason: Schema.Literal(...AuthErrorText.reasons.TransportError),
     /** `METHOD origin/path`, without query string or credentials. */
     request: Schema.optional(Schema.String),
     /** How long the server asked us to wait, in milliseconds (`Retry-After`). */
@@ -236,8 +218,7 @@ export class TransportError extends Schema.TaggedError<TransportError>("@authfx/
    * @since 0.1.0
    */
   override get message(): string {
-    const request = this.request !== undefined ? ` on ${this.request}` : ""
-    return `${this.provider}: transport failure (${this.reason})${request}${suffix(this)}`
+    return AuthErrorText.transportError(this)
   }
 }
 
@@ -254,15 +235,7 @@ export class ProtocolError extends Schema.TaggedError<ProtocolError>("@authfx/co
   "ProtocolError",
   {
     ...common,
-    reason: Schema.Literal(
-      "Decode",
-      "UnexpectedStatus",
-      "UnexpectedFrame",
-      "MissingToken",
-      "UnusableSession",
-      "TooLarge",
-      "Unencodable"
-    ),
+    reason: Schema.Literal(...AuthErrorText.reasons.ProtocolError),
     request: Schema.optional(Schema.String)
   }
 ) {
@@ -275,9 +248,7 @@ export class ProtocolError extends Schema.TaggedError<ProtocolError>("@authfx/co
    * @since 0.1.0
    */
   override get message(): string {
-    const request = this.request !== undefined ? ` on ${this.request}` : ""
-    const what = this.reason === "Unencodable" ? "cannot encode the request" : "unexpected answer"
-    return `${this.provider}: ${what} (${this.reason})${request}${suffix(this)}`
+    return AuthErrorText.protocolError(this)
   }
 }
 

@@ -7,6 +7,8 @@
  *
  * @since 0.1.0
  */
+import * as Redaction from "@authfx/protocol/Redaction"
+import * as RetryAfter from "@authfx/protocol/RetryAfter"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
@@ -28,8 +30,7 @@ import {
 } from "./AuthError.js"
 import { transientAnswer } from "./AuthResponse.js"
 import * as BoundedResponse from "./internal/boundedResponse.js"
-import * as RetryAfter from "./internal/retryAfter.js"
-import { missingNames, SendGuard } from "./internal/sendGuard.js"
+import { SendGuard } from "./internal/sendGuard.js"
 import { honourRetryAfter, transientSchedule } from "./Policy.js"
 import type * as Provider from "./Provider.js"
 
@@ -53,7 +54,7 @@ export const layerRedactedHeaders = (names: ReadonlyArray<string> = secretHeader
   Layer.fiberRefLocallyScopedWith(Headers.currentRedactedNames, (current) => appendNames(current, names))
 
 const appendNames = (current: ReadonlyArray<string | RegExp>, names: ReadonlyArray<string>) => {
-  const missing = missingNames(current, names)
+  const missing = Redaction.missingNames(current, names)
   return missing.length === 0 ? current : [...current, ...missing]
 }
 
@@ -124,8 +125,7 @@ export type AuthHttpClientError<P extends Provider.Any, E = never> =
  * @since 0.1.0
  * @category parsing
  */
-export const parseRetryAfter: (value: string | undefined, nowMillis: number) => number | undefined =
-  RetryAfter.parseRetryAfter
+export const parseRetryAfter: (value: string | undefined, nowMillis: number) => number | undefined = RetryAfter.parse
 
 /**
  * A URL with the values of `secret` query parameters replaced by `<redacted>`.
@@ -133,27 +133,11 @@ export const parseRetryAfter: (value: string | undefined, nowMillis: number) => 
  * @since 0.1.0
  * @category tracing
  */
-export const redactUrlParams = (
+export const redactUrlParams: (
   url: string,
   params: ReadonlyArray<readonly [string, string]>,
   secret: ReadonlyArray<string>
-): string => {
-  const hidden = new Set(secret.map((name) => name.toLowerCase()))
-  const parsed = (() => {
-    try {
-      return new URL(url)
-    } catch {
-      return undefined
-    }
-  })()
-  const base = parsed === undefined ? url.split(/[?#]/)[0] : `${parsed.origin}${parsed.pathname}`
-  const all = [...(parsed === undefined ? [] : [...parsed.searchParams.entries()]), ...params]
-  if (all.length === 0) return base ?? url
-  const query = all.map(([key, value]) =>
-    `${encodeURIComponent(key)}=${hidden.has(key.toLowerCase()) ? "<redacted>" : encodeURIComponent(value)}`
-  )
-  return `${base}?${query.join("&")}`
-}
+) => string = Redaction.urlParams
 
 /**
  * Options of {@link bounded}.

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { isTransientStatus as isTransient, parse as parseRetryAfter } from "@authfx/protocol/RetryAfter"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
@@ -18,7 +19,6 @@ import {
   type TransportError,
   transportFromStatus
 } from "./AuthError.js"
-import { isTransientStatus as isTransient, parseRetryAfter } from "./internal/retryAfter.js"
 
 /**
  * The JSON body of `response`; a body that cannot be read or is not JSON is a

@@ -5,7 +5,6 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { quoteLongIntegers } from "../src/internal/bigIds.js"
 import { NandboxAuth } from "../src/NandboxAuth.js"
 import * as NandboxConnection from "../src/NandboxConnection.js"
 
@@ -23,16 +22,7 @@ describe("64-bit identifiers", () => {
       const session = yield* Context.get(context, NandboxAuth).session
       assert.strictEqual(session.botId, botId)
     }))
-
-  it("long integers are quoted outside strings only; safe numbers and strings are untouched", () => {
-    assert.strictEqual(
-      quoteLongIntegers(
-        "{\"ID\":90091784056528981,\"n\":12,\"t\":\"id 90091784056528981\",\"f\":1.5e3,\"a\":[-90091784056528981]}"
-      ),
-      "{\"ID\":\"90091784056528981\",\"n\":12,\"t\":\"id 90091784056528981\",\"f\":1.5e3,\"a\":[\"-90091784056528981\"]}"
-    )
-    assert.strictEqual(quoteLongIntegers("{\"s\":\"a\\\"90091784056528981\"}"), "{\"s\":\"a\\\"90091784056528981\"}")
-  })
+  // The pure quoting rule is tested where it lives: packages/protocol/test/NandboxIds.test.ts.
 })
 
 describe("NANDBOX_URL", () => {

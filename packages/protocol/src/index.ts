@@ -1,6 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as AuthErrorText from "./AuthErrorText.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as ErrorText from "./ErrorText.js"
 
 /**
@@ -16,7 +21,42 @@ export * as Jwt from "./Jwt.js"
 /**
  * @since 0.1.0
  */
+export * as NandboxFrames from "./NandboxFrames.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as NandboxIds from "./NandboxIds.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Redaction from "./Redaction.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RetryAfter from "./RetryAfter.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TeraboxCookies from "./TeraboxCookies.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TeraboxErrno from "./TeraboxErrno.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TeraboxPage from "./TeraboxPage.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TonProof from "./TonProof.js"
 
 /**
  * @since 0.1.0

@@ -19,6 +19,7 @@
  * @since 0.1.0
  */
 import * as Coordination from "@authfx/core/Coordination"
+import * as Redaction from "@authfx/protocol/Redaction"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Deferred from "effect/Deferred"
@@ -187,12 +188,12 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
         Effect.catchAll(() =>
           isAuthenticationError(connectionError)
             ? Effect.logWarning(
-              `authfx: Redis at ${redactUrl(url)} refused the credentials (${
+              `authfx: Redis at ${Redaction.userInfo(url)} refused the credentials (${
                 describe(connectionError)
               }); renewals run locally until they are fixed`
             ).pipe(Effect.annotateLogs("authfx.coordination.reason", "Authentication"))
             : Effect.logWarning(
-              `authfx: Redis at ${redactUrl(url)} is not reachable yet; renewals run locally until it is`
+              `authfx: Redis at ${Redaction.userInfo(url)} is not reachable yet; renewals run locally until it is`
             ).pipe(Effect.annotateLogs("authfx.coordination.reason", "Unavailable"))
         )
       )
@@ -386,8 +387,6 @@ export const check = (options: Options = {}): Effect.Effect<void, Coordination.C
   }).pipe(Effect.scoped)
 
 const newProbeOwner = () => `check-${globalThis.crypto.randomUUID()}`
-
-const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
 
 /**
  * The coordination service on Redis.

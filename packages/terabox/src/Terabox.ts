@@ -5,6 +5,7 @@
  */
 import type * as AuthError from "@authfx/core/AuthError"
 import type * as Provider from "@authfx/core/Provider"
+import * as TeraboxErrno from "@authfx/protocol/TeraboxErrno"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 
@@ -67,16 +68,7 @@ export interface Terabox extends Provider.Provider<"terabox", TeraboxSession, Te
  * @since 0.1.0
  * @category models
  */
-export const ErrnoReason = Schema.Literal(
-  "ParamsMissing",
-  "BadName",
-  "AlreadyExists",
-  "NotFound",
-  "NoSpace",
-  "PartialFailure",
-  "RegionUnavailable",
-  "Unknown"
-)
+export const ErrnoReason = Schema.Literal(...TeraboxErrno.reasons)
 
 /**
  * @since 0.1.0
@@ -90,27 +82,7 @@ export type ErrnoReason = typeof ErrnoReason.Type
  * @since 0.1.0
  * @category errors
  */
-export const reasonOf = (errno: number): ErrnoReason => {
-  switch (errno) {
-    case 2:
-      return "ParamsMissing"
-    case -7:
-      return "BadName"
-    case -8:
-      return "AlreadyExists"
-    case -9:
-      return "NotFound"
-    case -10:
-    case -32:
-      return "NoSpace"
-    case 12:
-      return "PartialFailure"
-    case 9000:
-      return "RegionUnavailable"
-    default:
-      return "Unknown"
-  }
-}
+export const reasonOf: (errno: number) => ErrnoReason = TeraboxErrno.reasonOf
 
 /**
  * Terabox refused an operation with an errno (other than the session errnos,

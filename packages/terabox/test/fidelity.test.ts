@@ -4,6 +4,7 @@
  * either header, the dead-cookie redirect in both forms and under a redirect-following client, and where each
  * request parameter travels.
  */
+import { fromEvalBlock, fromTemplateData, pageTokens, templateData } from "@authfx/protocol/TeraboxPage"
 import { FakeServer, TeraboxFake } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -15,7 +16,6 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { fromEvalBlock, fromTemplateData, pageTokens, templateData } from "../src/internal/scrape.js"
 import { TeraboxAuth } from "../src/TeraboxAuth.js"
 import * as TeraboxClient from "../src/TeraboxClient.js"
 

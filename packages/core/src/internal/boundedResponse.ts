@@ -6,6 +6,7 @@
  * One class with its accessors on the prototype: a response costs one small
  * object, and the rendered request is only built when something reads it.
  */
+import * as Redaction from "@authfx/protocol/Redaction"
 import type * as Headers from "@effect/platform/Headers"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -26,29 +27,23 @@ export class BodyTooLarge {
   constructor(readonly limit: number, readonly read: number, readonly status: number) {}
 }
 
-const REDACTED = "<redacted>"
-
 /** The header names and query parameters a client's requests carry secrets in; built once per client. */
 export class Secrets {
-  readonly headers: ReadonlySet<string>
-  readonly params: ReadonlySet<string>
+  readonly headers: Redaction.Names
+  readonly params: Redaction.Names
   constructor(headerNames: ReadonlyArray<string>, params: ReadonlyArray<string>) {
-    this.headers = new Set(headerNames.map((n) => n.toLowerCase()))
-    this.params = new Set(params)
+    this.headers = Redaction.names(headerNames)
+    this.params = Redaction.names(params)
   }
   /** A copy of `request` whose secret headers and query parameters are replaced, for rendering and errors. */
   sanitize(request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest {
     let sanitized = request
     for (const name in request.headers) {
-      if (this.headers.has(name.toLowerCase())) sanitized = HttpClientRequest.setHeader(sanitized, name, REDACTED)
+      if (this.headers.has(name)) sanitized = HttpClientRequest.setHeader(sanitized, name, Redaction.placeholder)
     }
-    if (this.params.size > 0 && request.urlParams.some(([key]) => this.params.has(key))) {
-      sanitized = HttpClientRequest.setUrlParams(
-        sanitized,
-        UrlParams.fromInput(
-          request.urlParams.map(([key, value]) => [key, this.params.has(key) ? REDACTED : value] as const)
-        )
-      )
+    const params = Redaction.pairs(request.urlParams, this.params)
+    if (params !== request.urlParams) {
+      sanitized = HttpClientRequest.setUrlParams(sanitized, UrlParams.fromInput(params))
     }
     return sanitized
   }

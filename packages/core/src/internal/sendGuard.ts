@@ -16,6 +16,7 @@
  * than the authentication itself costs). If the fiber is interrupted during
  * the send the values stay until it ends: both only add protection.
  */
+import { missingNames } from "@authfx/protocol/Redaction"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as Context from "effect/Context"
@@ -23,15 +24,6 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 
 const requestInitKey = FetchHttpClient.RequestInit.key
-
-/** `names` that `current` does not already redact. */
-export const missingNames = (
-  current: ReadonlyArray<string | RegExp>,
-  names: ReadonlyArray<string>
-): ReadonlyArray<string> =>
-  names.filter((name) =>
-    !current.some((c) => typeof c === "string" ? c.toLowerCase() === name.toLowerCase() : c.test(name))
-  ).map((name) => name.toLowerCase())
 
 /** The fiber's own setter: one step, where `FiberRef.set` takes three (it is there in every Effect 3 runtime). */
 type Settable = { readonly setFiberRef?: (ref: FiberRef.FiberRef<any>, value: unknown) => void }

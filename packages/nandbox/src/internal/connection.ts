@@ -3,6 +3,7 @@ import * as AuthError from "@authfx/core/AuthError"
 import * as Coordination from "@authfx/core/Coordination"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
+import * as NandboxFrames from "@authfx/protocol/NandboxFrames"
 import * as Socket from "@effect/platform/Socket"
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
@@ -35,7 +36,6 @@ import {
   type SendError,
   TokenAuthOk
 } from "../Nandbox.js"
-import { parseFrame } from "./bigIds.js"
 import * as Inbound from "./inbound.js"
 import * as Once from "./once.js"
 
@@ -235,35 +235,10 @@ const decodeError = Schema.decodeUnknownEither(ErrorFrame)
 const decodeInbound = Schema.decodeUnknownEither(InboundFrame)
 
 /** `TokenAuthOk`'s decoding without the Schema machinery, for the well-formed answer; `undefined` otherwise. */
-const readTokenAuthOk = (frame: Record<string, unknown>): typeof TokenAuthOk.Type | undefined => {
-  const { ID, date, name, reference } = frame
-  if (typeof ID !== "string" && !(typeof ID === "number" && Number.isInteger(ID))) return undefined
-  if (name !== undefined && typeof name !== "string") return undefined
-  if (reference !== undefined && typeof reference !== "number") return undefined
-  if (date !== undefined && typeof date !== "number") return undefined
-  return { method: "TOKEN_AUTH_OK", ID, name: name ?? "", reference, date }
-}
+const readTokenAuthOk: (frame: Record<string, unknown>) => typeof TokenAuthOk.Type | undefined =
+  NandboxFrames.tokenAuthOk
 
-/** UTF-8 length of `text`, counted only as far as `limit` needs. */
-const exceeds = (text: string, limit: number): boolean => {
-  if (text.length > limit) return true
-  if (text.length * 3 <= limit) return false
-  let bytes = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) bytes += 1
-    else if (c < 0x800) bytes += 2
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      bytes += 4
-      i++
-    } else bytes += 3
-    if (bytes > limit) return true
-  }
-  return false
-}
-
-const methodOf = (frame: OutboundFrame): string =>
-  frame !== null && typeof frame === "object" && typeof frame.method === "string" ? frame.method : "(no method)"
+const methodOf: (frame: OutboundFrame) => string = NandboxFrames.methodOf
 
 const sizeOf = (data: unknown): number => {
   if (typeof data === "string") return data.length
@@ -360,7 +335,7 @@ export const make = (
     const onFrame = (attempt: Attempt, data: unknown): void => {
       if (attempt.stopped) return
       attempt.lastInbound = clock.unsafeCurrentTimeMillis()
-      if (typeof data !== "string" ? sizeOf(data) > maxFrameSize : exceeds(data, maxFrameSize)) {
+      if (typeof data !== "string" ? sizeOf(data) > maxFrameSize : NandboxFrames.utf8Exceeds(data, maxFrameSize)) {
         // Bounded memory: the frame is dropped, the socket closed (1009: message too big), nothing more read.
         const error = new AuthError.ProtocolError({
           provider,
@@ -372,23 +347,17 @@ export const make = (
         return abandon(attempt, error, 1009, "frame too large")
       }
       if (typeof data !== "string") return log("a binary frame; ignored")
-      let json: unknown
-      try {
-        // 64-bit identifiers (`ID`, user and chat ids) would be rounded by a plain JSON.parse.
-        json = parseFrame(data)
-      } catch {
-        return unexpected(attempt, "a frame that is not JSON")
-      }
-      if (typeof json !== "object" || json === null || Array.isArray(json)) {
-        return unexpected(attempt, "a frame that is not a JSON object")
-      }
+      // 64-bit identifiers (`ID`, user and chat ids) would be rounded by a plain JSON.parse.
+      const read = NandboxFrames.classify(data)
+      if (read._tag === "NotJson") return unexpected(attempt, "a frame that is not JSON")
+      if (read._tag === "NotObject") return unexpected(attempt, "a frame that is not a JSON object")
       // Routed on `method` first: only the frame that matters is decoded with its schema.
-      const method = (json as { readonly method?: unknown }).method
+      const { frame: json, method } = read
       if (attempt.session === undefined) {
         if (method === "TOKEN_AUTH_OK") {
           // The answer is checked field by field as `TokenAuthOk` describes it; only a frame that fails the check
           // runs the Schema decoder, for the typed error that says what is wrong.
-          let ok = readTokenAuthOk(json as Record<string, unknown>)
+          let ok = readTokenAuthOk(json)
           if (ok === undefined) {
             const decoded = decodeOk(json)
             if (Either.isLeft(decoded)) {
@@ -415,7 +384,7 @@ export const make = (
           const code = Either.isRight(error) ? String(error.right.code) : undefined
           return abandon(
             attempt,
-            code === "100099"
+            Either.isRight(error) && NandboxFrames.isRevokedToken(error.right.code)
               ? new AuthError.CredentialsRejected({
                 provider,
                 reason: "InvalidToken",
@@ -436,7 +405,7 @@ export const make = (
       }
       if (method === "error") {
         const error = decodeError(json)
-        if (Either.isRight(error) && String(error.right.code) === "100099") {
+        if (Either.isRight(error) && NandboxFrames.isRevokedToken(error.right.code)) {
           // The token was regenerated: this session is dead.
           attempt.revoked = true
           return abandon(attempt, undefined)
@@ -527,7 +496,7 @@ export const make = (
         if (attempt.stopped) return
         try {
           // The one place the token leaves Redacted: the TOKEN_AUTH frame, the first frame of every socket.
-          ws.send(JSON.stringify({ method: "TOKEN_AUTH", token: Redacted.value(token), rem: true }))
+          ws.send(NandboxFrames.tokenAuth(Redacted.value(token)))
         } catch {
           return abandon(attempt, new AuthError.TransportError({ provider, reason: "Network", request }))
         }
@@ -641,7 +610,7 @@ export const make = (
           return
         }
         lastPing = now
-        write(attempt, "{\"method\":\"PING\"}")
+        write(attempt, NandboxFrames.ping)
         attempt.ping = after(pingAfter, check)
       }
       check()

@@ -1,3 +1,4 @@
+import * as TeraboxCookies from "@authfx/protocol/TeraboxCookies"
 import * as Redacted from "effect/Redacted"
 
 /** The session's cookies: `ndus` and whatever the site sets, sent on every call. */
@@ -7,15 +8,7 @@ export class CookieJar {
   /** From a bare `ndus` value or a whole `Cookie` header copied from a browser. */
   static parse(input: string): CookieJar {
     const jar = new CookieJar()
-    const trimmed = input.trim()
-    if (!trimmed.includes("=")) {
-      jar.set("ndus", trimmed)
-      return jar
-    }
-    for (const part of trimmed.split(";")) {
-      const index = part.indexOf("=")
-      if (index > 0) jar.set(part.slice(0, index).trim(), part.slice(index + 1).trim())
-    }
+    for (const [name, value] of TeraboxCookies.parse(input)) jar.set(name, value)
     return jar
   }
 
@@ -34,6 +27,6 @@ export class CookieJar {
 
   /** The `Cookie` header: the one place cookie values leave Redacted. */
   header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${Redacted.value(value)}`).join("; ")
+    return TeraboxCookies.header(Array.from(this.cookies, ([name, value]) => [name, Redacted.value(value)] as const))
   }
 }

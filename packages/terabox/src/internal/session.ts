@@ -7,6 +7,7 @@ import * as Coordination from "@authfx/core/Coordination"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
+import { pageTokens } from "@authfx/protocol/TeraboxPage"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -25,7 +26,6 @@ import {
   TeraboxSessionSchema
 } from "../Terabox.js"
 import { CookieJar } from "./cookies.js"
-import { pageTokens } from "./scrape.js"
 
 export const provider = "terabox"
 

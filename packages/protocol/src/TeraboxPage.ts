@@ -1,4 +1,16 @@
-/** What the homepage tells: the jsToken, and bdstoken when the page carries it. */
+/**
+ * Reading Terabox's homepage: the `jsToken` every API call carries in its
+ * query, and `bdstoken`, in the two places the maintained clients read them
+ * (the `eval` block and `templateData`).
+ *
+ * @since 0.1.0
+ */
+/**
+ * What the homepage tells: the jsToken, and bdstoken when the page carries it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PageTokens {
   readonly jsToken: string | undefined
   readonly bdstoken: string | undefined
@@ -21,6 +33,9 @@ const fnArgument = (text: string): string | undefined => /fn\(\s*"([^"]+)"\s*\)/
  * The first extractor (alist, OpenList, rclone): the page runs
  * ``eval(decodeURIComponent(`function%20fn%28a%29%7Bwindow.jsToken%20%3D%20a%7D%3Bfn%28%22<TOKEN>%22%29`))``;
  * the token is the text between `fn%28%22` and `%22%29` after the `window.jsToken%20%3D%20a` marker.
+ *
+ * @since 0.1.0
+ * @category reading
  */
 export const fromEvalBlock = (html: string): string | undefined => {
   const marker = html.indexOf("window.jsToken%20%3D%20a")
@@ -35,6 +50,9 @@ export const fromEvalBlock = (html: string): string | undefined => {
 /**
  * The page's `templateData` object (seiya's terabox-api reads `var templateData = {...};` on one line; a page that
  * pretty-prints it over several lines, or assigns it to `window.`/`locals.templateData`, is read too).
+ *
+ * @since 0.1.0
+ * @category reading
  */
 export const templateData = (html: string): Record<string, unknown> | undefined => {
   const assignment = /(?:var\s+|window\.|locals\.)templateData\s*=\s*\{/.exec(html)
@@ -67,6 +85,9 @@ export const templateData = (html: string): Record<string, unknown> | undefined 
 /**
  * The second extractor (seiya): `templateData.jsToken` holds the same call, percent-encoded
  * (`fn%28%22<TOKEN>%22%29`); decoded, the token is the argument of `fn("…")`. A bare token is taken as it is.
+ *
+ * @since 0.1.0
+ * @category reading
  */
 export const fromTemplateData = (data: Record<string, unknown> | undefined): string | undefined => {
   const raw = data?.["jsToken"]
@@ -78,7 +99,10 @@ export const fromTemplateData = (data: Record<string, unknown> | undefined): str
 
 /**
  * Reads the tokens from the homepage HTML: the `eval` block first, then `templateData.jsToken`; bdstoken from
- * `templateData.bdstoken` (empty on a logged-out page).
+ * `templateData.bdstoken` (empty on a logged-out page). Never throws.
+ *
+ * @since 0.1.0
+ * @category reading
  */
 export const pageTokens = (html: string): PageTokens => {
   const data = templateData(html)

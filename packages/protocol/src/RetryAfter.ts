@@ -1,11 +1,19 @@
 /**
+ * `Retry-After` (RFC 9110 §10.2.3) read as a bounded wait, and the statuses a
+ * later attempt may not meet.
+ *
+ * @since 0.1.0
+ */
+
+/**
  * The longest wait a `Retry-After` is read as (a day): longer, or an
  * overflowing number, is still "not soon" for every caller (a retry stops,
  * a floor is capped) and stays a finite number in errors and their JSON.
  *
- * @internal
+ * @since 0.1.0
+ * @category constants
  */
-export const maxRetryAfterMillis = 86_400_000
+export const maxMillis = 86_400_000
 
 const days = "(?:mon|tue|wed|thu|fri|sat|sun)"
 const longDays = "(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -18,8 +26,7 @@ const rfc850 = new RegExp(`${longDays}, (\\d{1,2})-${month}-(\\d{2}) ${time} gmt
 const asctime = new RegExp(`${days} ${month} +(\\d{1,2}) ${time} (\\d{4})`, "gi")
 const delaySeconds = /^\d+(?:\.\d+)?$/
 
-const clamp = (millis: number): number =>
-  Number.isNaN(millis) ? 0 : Math.min(Math.max(0, Math.ceil(millis)), maxRetryAfterMillis)
+const clamp = (millis: number): number => Number.isNaN(millis) ? 0 : Math.min(Math.max(0, Math.ceil(millis)), maxMillis)
 
 const utc = (year: number, monthName: string, day: string, h: string, m: string, s: string): number | undefined => {
   const monthIndex = months.indexOf(monthName.toLowerCase())
@@ -31,7 +38,7 @@ const utc = (year: number, monthName: string, day: string, h: string, m: string,
 /**
  * `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP date, as a wait
  * in milliseconds from `nowMillis`, always a finite number from 0 to
- * {@link maxRetryAfterMillis}:
+ * {@link maxMillis}:
  *
  * - delay-seconds, and the fractional seconds some servers send (`1.5`);
  *   huge or overflowing ones are capped;
@@ -41,9 +48,12 @@ const utc = (year: number, monthName: string, day: string, h: string, m: string,
  * - anything else (negative, `1e400`, garbage, an empty or very long value) is
  *   ignored: `undefined`.
  *
- * @internal
+ * Never throws.
+ *
+ * @since 0.1.0
+ * @category parsing
  */
-export const parseRetryAfter = (value: string | undefined, nowMillis: number): number | undefined => {
+export const parse = (value: string | undefined, nowMillis: number): number | undefined => {
   if (value === undefined || value.length > 512) return undefined
   const trimmed = value.trim()
   if (delaySeconds.test(trimmed)) return clamp(Number(trimmed) * 1000)
@@ -74,6 +84,7 @@ export const parseRetryAfter = (value: string | undefined, nowMillis: number): n
  * Statuses a later attempt may not meet: 408 (the server gave up waiting),
  * 429 and every 5xx.
  *
- * @internal
+ * @since 0.1.0
+ * @category classifying
  */
 export const isTransientStatus = (status: number): boolean => status === 408 || status === 429 || status >= 500
