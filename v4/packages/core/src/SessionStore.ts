@@ -12,9 +12,6 @@
  * the engine uses it only when both match — an entry copied from another key
  * or account is discarded with a warning, and a normal login happens.
  *
- * (The v3 line's `fromKeyValueStore` is not ported yet: effect 4 moved
- * `KeyValueStore` into `effect/unstable/persistence`.)
- *
  * @since 1.0.0
  */
 import * as Context from "effect/Context"
@@ -22,6 +19,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as Schema from "effect/Schema"
 
 /**
@@ -113,3 +111,42 @@ export const makeMemory = (): SessionStore => {
  * @category layers
  */
 export const layerMemory: Layer.Layer<SessionStore> = Layer.sync(SessionStore, makeMemory)
+
+/**
+ * A store on effect's `KeyValueStore` (`effect/persistence/KeyValueStore`,
+ * `@stability unstable` in effect 4.1), e.g. `KeyValueStore.layerFileSystem`
+ * for sessions kept in files.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const fromKeyValueStore = (store: KeyValueStore.KeyValueStore): SessionStore => {
+  // File-system stores use the key as a file name: keep it to safe characters.
+  const safe = (key: string) => key.replace(/[^A-Za-z0-9._-]/g, "_")
+  return {
+    load: (key) =>
+      store.get(safe(key)).pipe(
+        Effect.map(Option.fromUndefinedOr),
+        Effect.mapError((cause) => new SessionStoreError({ operation: "load", key, cause }))
+      ),
+    save: (key, value) =>
+      store.set(safe(key), value).pipe(
+        Effect.mapError((cause) => new SessionStoreError({ operation: "save", key, cause }))
+      ),
+    remove: (key) =>
+      store.remove(safe(key)).pipe(
+        Effect.mapError((cause) => new SessionStoreError({ operation: "remove", key, cause }))
+      )
+  }
+}
+
+/**
+ * @since 1.0.0
+ * @category layers
+ */
+export const layerKeyValueStore: Layer.Layer<SessionStore, never, KeyValueStore.KeyValueStore> = Layer.effect(
+  SessionStore,
+  Effect.gen(function*() {
+    return fromKeyValueStore(yield* KeyValueStore.KeyValueStore)
+  })
+)

@@ -24,7 +24,8 @@ export interface TestSession {
 /** How a test session is stored. */
 export const TestSessionSchema: Schema.Codec<TestSession, any> = Schema.Struct({
   id: Schema.Number,
-  token: Schema.Redacted(Schema.String),
+  // effect 4: `RedactedFromValue` stores the value; `Schema.Redacted` would store "<redacted>".
+  token: Schema.RedactedFromValue(Schema.String),
   expiresAt: Schema.UndefinedOr(Schema.Number),
   issuedAt: Schema.Number,
   via: Schema.Literals(["acquire", "refresh"])
