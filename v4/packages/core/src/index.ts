@@ -52,3 +52,8 @@ export * as SessionState from "./SessionState.js"
  * @since 1.0.0
  */
 export * as SessionStore from "./SessionStore.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Policy from "./Policy.js"
