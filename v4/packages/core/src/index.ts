@@ -57,3 +57,8 @@ export * as SessionStore from "./SessionStore.js"
  * @since 1.0.0
  */
 export * as Policy from "./Policy.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Keyed from "./Keyed.js"
