@@ -841,10 +841,12 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
         this.flight = undefined
         this.failures = 0
         this.loginFailures = 0
-        flight.done(Exit.succeed(next))
         // In a fiber of its own, bounded by the store's timeout: a slow store never holds a caller, and a scope
         // closing right after a login waits for the save (at most that long) instead of leaving it half-written.
+        // Started before the waiters are resumed: one of them may close the scope at once (effect 4 resumes them
+        // before this fiber goes on), which interrupts this fiber.
         if (this.options.persistence !== undefined) this.pendingSave = yield* Effect.forkDetach(this.save(exit.value))
+        flight.done(Exit.succeed(next))
       } else {
         yield* this.flightFailed(flight, operation, now, exit.cause, !background)
       }
