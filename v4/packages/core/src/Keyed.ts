@@ -9,7 +9,7 @@
  * key closes its scope and everything the service started (fibers, timers,
  * sockets). Effect's `RcMap` does the same with a deferred, a finalizer and a
  * copy of the context per key (about 1.6 KiB per idle account, measured with
- * 100,000), hence this smaller map. The eviction policy:
+ * 100,000 on the effect 3 line), hence this smaller map. The eviction policy:
  *
  * - `capacity` is a hard bound on the accounts alive — built or building,
  *   and not yet fully closed (an evicted account still closing counts, and so
@@ -24,7 +24,7 @@
  *   way a held account is never closed under its holder.
  * - `idleTimeToLive`: a key nobody has held for that long is evicted by one
  *   sweeper per map, rather than a timer fiber per idle key (as `RcMap`'s is,
- *   about 8 KiB each).
+ *   about 8 KiB each on the effect 3 line).
  * - a build that fails is not kept: the next call builds again.
  *
  * @since 1.0.0
