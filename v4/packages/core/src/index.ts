@@ -22,3 +22,43 @@ export * as Provider from "./Provider.js"
  * @since 1.0.0
  */
 export * as Url from "./Url.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as AuthEvent from "./AuthEvent.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as AuthMetrics from "./AuthMetrics.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Authenticated from "./Authenticated.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as SessionEngine from "./SessionEngine.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as SessionState from "./SessionState.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as SessionStore from "./SessionStore.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Policy from "./Policy.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as Keyed from "./Keyed.js"
