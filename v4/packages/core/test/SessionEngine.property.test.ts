@@ -108,7 +108,9 @@ describe("SessionEngine (property)", () => {
         }
         assert.deepStrictEqual(expiredHandedOut, [])
         assert.isAtMost(h.maxInFlight(), 1)
-        // And the engine recovers: a session is available once faults are gone.
+        // And the engine recovers: a session is available once faults are gone and any floor they started (two
+        // invalidations in a row count as rejected fresh sessions; at most a minute) has passed.
+        yield* TestClock.adjust(Duration.seconds(61))
         const last = yield* Effect.forkChild(checked)
         yield* settle([last])
         const final = yield* Fiber.join(last)
