@@ -62,3 +62,8 @@ export * as TonProof from "./TonProof.js"
  * @since 0.1.0
  */
 export * as Url from "./Url.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Timers from "./Timers.js"

@@ -19,6 +19,7 @@
  *
  * @since 1.0.0
  */
+import * as Timers from "@authfx/protocol/Timers"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -41,7 +42,6 @@ import * as AuthMetrics from "./AuthMetrics.js"
 import { CurrentAccount } from "./CurrentAccount.js"
 import { Flight } from "./internal/flight.js"
 import { isLive } from "./internal/liveClock.js"
-import * as Timers from "./internal/timers.js"
 import type * as Provider from "./Provider.js"
 import * as SessionState from "./SessionState.js"
 import { Entry, entryFormat, type SessionStore } from "./SessionStore.js"

@@ -1,6 +1,6 @@
+import * as Timers from "@authfx/protocol/Timers"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Timers from "../src/internal/timers.js"
 
 describe("internal/timers (the live clock's shared renewal timer)", () => {
   it.live("calls back each item once its time has passed, earliest first, and never a cancelled one", () =>

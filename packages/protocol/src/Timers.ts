@@ -2,12 +2,18 @@
  * One platform timer for every renewal pending on Effect's live clock: a
  * binary min-heap of due times. A `setTimeout` per engine costs about 250
  * bytes (the `Timeout`, its list per distinct delay, its arguments); here an
- * engine costs its slot in the heap's array and its own index field.
+ * engine costs its slot in the heap's array and its own index field. Both
+ * Effect lines' session engines use this one heap.
  *
- * @internal
+ * @since 0.1.0
  */
 
-/** Something that wants to be called back at `due` (epoch millis of the live clock). */
+/**
+ * Something that wants to be called back at `due` (epoch millis of the live clock).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Timed {
   /** Due time, read only while the item is in the heap. */
   readonly due: number
@@ -95,7 +101,12 @@ const fire = () => {
   for (const item of due) item.onDue()
 }
 
-/** Calls `item.onDue` once its due time has passed, unless it is cancelled first. */
+/**
+ * Calls `item.onDue` once its due time has passed, unless it is cancelled first.
+ *
+ * @since 0.1.0
+ * @category scheduling
+ */
 export const schedule = (item: Timed): void => {
   if (item.timerIndex >= 0) removeAt(item.timerIndex)
   if (!Number.isFinite(item.due)) return
@@ -105,7 +116,12 @@ export const schedule = (item: Timed): void => {
   arm()
 }
 
-/** Forgets `item` if it is scheduled. */
+/**
+ * Forgets `item` if it is scheduled.
+ *
+ * @since 0.1.0
+ * @category scheduling
+ */
 export const cancel = (item: Timed): void => {
   if (item.timerIndex < 0) return
   removeAt(item.timerIndex)
