@@ -15,6 +15,7 @@ import { sanitize as sanitizeUrl } from "@authfx/protocol/Url"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import { BodyTooLarge } from "./internal/boundedResponse.js"
 import { parseErrorSummary } from "./internal/parseSummary.js"
 
 /**
@@ -339,6 +340,15 @@ export const fromResponseError = (
   if (response === undefined) return fromRequestError(provider, error)
   const request = describeRequest(error.request)
   const status = response.status
+  if (error.reason.cause instanceof BodyTooLarge) {
+    return new ProtocolError({
+      provider,
+      reason: "TooLarge",
+      request,
+      status,
+      description: `the body is larger than ${error.reason.cause.limit} bytes; the rest was not read`
+    })
+  }
   if (error.reason._tag === "DecodeError" || error.reason._tag === "EmptyBodyError") {
     // The body was cut short or was not what its content type said: the
     // connection is the likelier culprit for a cut body, but either way the

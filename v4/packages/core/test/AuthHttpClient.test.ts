@@ -1,0 +1,273 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as TestClock from "effect/testing/TestClock"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { inspect } from "node:util"
+import { SessionRejected } from "../src/Authenticated.js"
+import { type AuthError, TransportError } from "../src/AuthError.js"
+import * as AuthHttpClient from "../src/AuthHttpClient.js"
+import type * as Provider from "../src/Provider.js"
+import * as SessionEngine from "../src/SessionEngine.js"
+
+const TOKEN = "tok-SENTINEL-4f1c"
+
+interface Session {
+  readonly token: Redacted.Redacted<string>
+}
+interface Bearer extends Provider.Provider<"bearer", Session, AuthError> {}
+
+/**
+ * A fake upstream without sockets: each call answers with the next of
+ * `answers` (a status, or a status and headers), recording what it was sent.
+ */
+const fakeClient = (answer: (request: HttpClientRequest.HttpClientRequest, call: number) => Response) => {
+  const sent: Array<HttpClientRequest.HttpClientRequest> = []
+  const client = HttpClient.make((request) =>
+    Effect.sync(() => {
+      sent.push(request)
+      return HttpClientResponse.fromWeb(request, answer(request, sent.length))
+    })
+  )
+  return { client, sent }
+}
+
+const makeAuth = Effect.gen(function*() {
+  let logins = 0
+  const auth = yield* SessionEngine.make<Bearer>({
+    provider: "bearer",
+    acquire: Effect.sync(() => {
+      logins += 1
+      return { token: Redacted.make(`${TOKEN}-${logins}`) }
+    })
+  })
+  return { auth, logins: () => logins }
+})
+
+const sign = (request: HttpClientRequest.HttpClientRequest, session: Session) =>
+  HttpClientRequest.bearerToken(request, Redacted.value(session.token))
+
+const classify = (response: HttpClientResponse.HttpClientResponse) =>
+  response.status === 401 ? Effect.fail(new SessionRejected({ status: 401 })) : Effect.void
+
+const authorization = (request: HttpClientRequest.HttpClientRequest) => request.headers["authorization"]
+
+describe("AuthHttpClient (effect 4)", () => {
+  it.effect("signs requests from the session and logs in once", () =>
+    Effect.gen(function*() {
+      const { auth, logins } = yield* makeAuth
+      const fake = fakeClient(() => new Response("ok"))
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const response = yield* client.get("http://upstream.test/data")
+      assert.strictEqual(yield* response.text, "ok")
+      yield* client.get("http://upstream.test/data")
+      assert.strictEqual(logins(), 1)
+      assert.strictEqual(authorization(fake.sent[0]!), `Bearer ${TOKEN}-1`)
+    }))
+
+  it.effect("a rejection invalidates the session that signed it and is replayed once with a new one", () =>
+    Effect.gen(function*() {
+      const { auth, logins } = yield* makeAuth
+      const fake = fakeClient((_, call) => new Response(null, { status: call === 1 ? 401 : 200 }))
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const response = yield* client.get("http://upstream.test/data")
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(logins(), 2)
+      assert.deepStrictEqual(fake.sent.map(authorization), [`Bearer ${TOKEN}-1`, `Bearer ${TOKEN}-2`])
+    }))
+
+  it.effect("a request rejected twice is CredentialsRejected(RejectedAfterReauth) after exactly two sends", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient(() => new Response(null, { status: 401 }))
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const error = yield* Effect.flip(client.get("http://upstream.test/data"))
+      assert.strictEqual(error._tag, "CredentialsRejected")
+      assert.strictEqual(error._tag === "CredentialsRejected" ? error.reason : "", "RejectedAfterReauth")
+      assert.strictEqual(fake.sent.length, 2)
+    }))
+
+  it.effect("503 then 200: success after the schedule's delay, one login", () =>
+    Effect.gen(function*() {
+      const { auth, logins } = yield* makeAuth
+      const fake = fakeClient((_, call) => new Response(null, { status: call === 1 ? 503 : 200 }))
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const fiber = yield* Effect.forkChild(client.get("http://upstream.test/data"))
+      yield* TestClock.adjust("10 seconds")
+      const response = yield* Fiber.join(fiber)
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(fake.sent.length, 2)
+      assert.strictEqual(logins(), 1)
+    }))
+
+  it.effect("Retry-After: 2 is honoured: no retry before two seconds have passed", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient((_, call) =>
+        call === 1 ? new Response(null, { status: 429, headers: { "retry-after": "2" } }) : new Response("ok")
+      )
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const fiber = yield* Effect.forkChild(client.get("http://upstream.test/data"))
+      yield* TestClock.adjust("1900 millis")
+      assert.strictEqual(fake.sent.length, 1)
+      yield* TestClock.adjust("200 millis")
+      assert.strictEqual((yield* Fiber.join(fiber)).status, 200)
+      assert.strictEqual(fake.sent.length, 2)
+    }))
+
+  it.effect("transient failures end as a typed TransportError with the status, after the retry budget", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient(() => new Response(null, { status: 503 }))
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const fiber = yield* Effect.forkChild(Effect.flip(client.get("http://upstream.test/data")))
+      yield* TestClock.adjust("60 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(error._tag === "TransportError" ? error.status : 0, 503)
+      assert.strictEqual(fake.sent.length, 4)
+    }))
+
+  it.effect("a failed login is not retried by the request: its retry budget was the login's", () =>
+    Effect.gen(function*() {
+      let logins = 0
+      const auth = yield* SessionEngine.make<Bearer>({
+        provider: "bearer",
+        acquire: Effect.suspend(() => {
+          logins += 1
+          return Effect.fail(new TransportError({ provider: "bearer", reason: "ServerError", status: 503 }))
+        })
+      })
+      const fake = fakeClient(() => new Response("ok"))
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const fiber = yield* Effect.forkChild(Effect.result(client.get("http://upstream.test/data")))
+      yield* TestClock.adjust("60 seconds")
+      const result = yield* Fiber.join(fiber)
+      assert.isTrue(Result.isFailure(result))
+      assert.strictEqual(logins, 1)
+      assert.strictEqual(fake.sent.length, 0)
+    }))
+
+  it.effect("a network failure is a TransportError(Network) naming the request without its query", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const client = AuthHttpClient.make(
+        HttpClient.make((request) =>
+          Effect.fail(
+            new HttpClientError.HttpClientError({
+              reason: new HttpClientError.TransportError({ request, description: "refused" })
+            })
+          )
+        ),
+        { auth, sign, classify, retry: false }
+      )
+      const error = yield* Effect.flip(client.get(`http://upstream.test/data?token=${TOKEN}`))
+      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(error._tag === "TransportError" ? error.request : "", "GET http://upstream.test/data")
+      assert.notInclude(JSON.stringify(error), TOKEN)
+      assert.notInclude(String(error), TOKEN)
+    }))
+
+  it.effect("a response and its request render without the credential; secret query parameters too", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient(() => new Response("ok"))
+      const client = AuthHttpClient.make(fake.client, {
+        auth,
+        sign: (request, session) =>
+          sign(request, session).pipe(HttpClientRequest.setUrlParam("jsToken", Redacted.value(session.token))),
+        classify,
+        secretUrlParams: ["jsToken"]
+      })
+      const response = yield* client.get("http://upstream.test/data")
+      assert.include(fake.sent[0]!.urlParams.params.map(([, v]) => String(v)).join(","), TOKEN)
+      for (
+        const rendered of [inspect(response), String(response), JSON.stringify(response), inspect(response.request)]
+      ) {
+        assert.notInclude(rendered, TOKEN)
+      }
+      assert.strictEqual(authorization(response.request), "<redacted>")
+    }))
+})
+
+/** A loopback server whose handler is chosen per test. */
+const serve = (handler: (request: IncomingMessage, response: ServerResponse) => void) =>
+  Effect.acquireRelease(
+    Effect.callback<{
+      readonly url: string
+      readonly seen: Array<IncomingMessage>
+      readonly server: ReturnType<typeof createServer>
+    }>((resume) => {
+      const seen: Array<IncomingMessage> = []
+      const server = createServer((request, response) => {
+        seen.push(request)
+        handler(request, response)
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo
+        resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, seen, server }))
+      })
+    }),
+    (server) =>
+      Effect.callback<void>((resume) => {
+        server.server.closeAllConnections()
+        server.server.close(() => resume(Effect.void))
+      })
+  )
+
+describe("AuthHttpClient over fetch on a loopback socket", () => {
+  it.live("a body over the bound is ProtocolError(TooLarge)", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, response) => {
+        response.writeHead(200, { "content-type": "text/plain" })
+        response.write("x".repeat(4096))
+        response.end("y".repeat(4096))
+      })
+      const { auth } = yield* makeAuth
+      const http = yield* HttpClient.HttpClient
+      const client = AuthHttpClient.make(http, { auth, sign, classify, maxResponseBytes: 1024 })
+      const error = yield* Effect.flip(client.get(`${server.url}/big`))
+      assert.strictEqual(error._tag, "ProtocolError")
+      assert.strictEqual(error._tag === "ProtocolError" ? error.reason : "", "TooLarge")
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.live("a body that stalls after the headers ends with TransportError(Timeout) within the bound", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, response) => {
+        response.writeHead(200, { "content-type": "text/plain" })
+        response.write("partial")
+      })
+      const { auth } = yield* makeAuth
+      const http = yield* HttpClient.HttpClient
+      const client = AuthHttpClient.make(http, { auth, sign, classify, timeout: "200 millis", retry: false })
+      const started = Date.now()
+      const error = yield* Effect.flip(client.get(`${server.url}/stall`))
+      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(error._tag === "TransportError" ? error.reason : "", "Timeout")
+      assert.isBelow(Date.now() - started, 2_000)
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.live("a cross-origin redirect is not followed: the other origin sees no request and no credential", () =>
+    Effect.gen(function*() {
+      const other = yield* serve((_, response) => response.end("stolen"))
+      const server = yield* serve((_, response) => {
+        response.writeHead(302, { location: `${other.url}/steal` })
+        response.end()
+      })
+      const { auth } = yield* makeAuth
+      const http = yield* HttpClient.HttpClient
+      const client = AuthHttpClient.make(http, { auth, sign, classify })
+      const response = yield* client.get(`${server.url}/go`)
+      assert.strictEqual(response.status, 302)
+      assert.strictEqual(other.seen.length, 0)
+      assert.include(String(server.seen[0]!.headers["authorization"]), TOKEN)
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+})
