@@ -2,19 +2,23 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/testing/TestClock"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { inspect } from "node:util"
+import { gzipSync } from "node:zlib"
 import { SessionRejected } from "../src/Authenticated.js"
 import { type AuthError, TransportError } from "../src/AuthError.js"
 import * as AuthHttpClient from "../src/AuthHttpClient.js"
+import * as AuthResponse from "../src/AuthResponse.js"
 import type * as Provider from "../src/Provider.js"
 import * as SessionEngine from "../src/SessionEngine.js"
 
@@ -270,4 +274,188 @@ describe("AuthHttpClient over fetch on a loopback socket", () => {
       assert.strictEqual(other.seen.length, 0)
       assert.include(String(server.seen[0]!.headers["authorization"]), TOKEN)
     }).pipe(Effect.provide(FetchHttpClient.layer)))
+})
+
+interface Same extends Provider.Provider<"same", string, AuthError> {}
+
+describe("AuthHttpClient: generations and retry budget (ported from floors.test.ts)", () => {
+  it.effect("100 late rejections of generation 1 cause one renewal, with equal session values", () =>
+    Effect.gen(function*() {
+      let logins = 0
+      const auth = yield* SessionEngine.make<Same>({
+        provider: "same",
+        acquire: Effect.sync(() => (logins += 1, "static-token"))
+      })
+      let generationOneAnswers = 100
+      let sent = 0
+      const held: Array<() => void> = []
+      const client = AuthHttpClient.make(
+        HttpClient.make((request) =>
+          Effect.callback<HttpClientResponse.HttpClientResponse>((resume) => {
+            sent += 1
+            // The first 100 requests (signed with generation 1) are answered 401 when the test releases them.
+            const status = generationOneAnswers > 0 ? (generationOneAnswers -= 1, 401) : 200
+            const answer = () =>
+              resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}", { status }))))
+            if (status === 401) held.push(answer)
+            else answer()
+          })
+        ),
+        {
+          auth,
+          sign: (request, session) => HttpClientRequest.setHeader(request, "x-token", session),
+          classify
+        }
+      )
+      const calls = yield* Effect.forkChild(Effect.all(
+        Array.from({ length: 100 }, () => Effect.result(client.get("http://fake.test/data"))),
+        { concurrency: "unbounded" }
+      ))
+      const until = (condition: () => boolean) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 10_000 && !condition(); i++) yield* Effect.yieldNow
+          assert.isTrue(condition())
+        })
+      // One rejection first: generation 2 is obtained and its replay accepted; then the 99 late rejections of
+      // generation 1 arrive, naming a session equal to generation 2's.
+      yield* until(() => held.length === 100)
+      held[0]!()
+      yield* until(() => sent === 101)
+      for (const release of held.slice(1)) release()
+      const outcomes = yield* Fiber.join(calls)
+      assert.isTrue(outcomes.every(Result.isSuccess), "every call replayed once and accepted")
+      assert.strictEqual(logins, 2, "one renewal for 100 rejections of generation 1")
+      assert.strictEqual(sent, 200)
+      assert.strictEqual((yield* auth.lease).generation, 2)
+    }))
+
+  it.effect("1,000 concurrent requests with a revoked session: one re-acquisition, 1,000 successes", () =>
+    Effect.gen(function*() {
+      const { auth, logins } = yield* makeAuth
+      const fake = fakeClient((request) =>
+        new Response(null, { status: authorization(request) === `Bearer ${TOKEN}-1` ? 401 : 200 })
+      )
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const outcomes = yield* Effect.all(
+        Array.from({ length: 1000 }, () => Effect.result(client.get("http://upstream.test/data"))),
+        { concurrency: "unbounded" }
+      )
+      assert.isTrue(outcomes.every(Result.isSuccess))
+      assert.strictEqual(logins(), 2)
+    }))
+
+  it.effect("retry: false sends once; a user's schedule still honours Retry-After", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const once = fakeClient(() => new Response(null, { status: 503 }))
+      const error = yield* Effect.flip(
+        AuthHttpClient.make(once.client, { auth, sign, classify, retry: false }).get("http://upstream.test/data")
+      )
+      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(once.sent.length, 1)
+      const twice = fakeClient((_, call) =>
+        call === 1 ? new Response(null, { status: 503, headers: { "retry-after": "5" } }) : new Response("ok")
+      )
+      const client = AuthHttpClient.make(twice.client, {
+        auth,
+        sign,
+        classify,
+        retry: Schedule.spaced("10 millis")
+      })
+      const fiber = yield* Effect.forkChild(client.get("http://upstream.test/data"))
+      yield* TestClock.adjust("4 seconds")
+      assert.strictEqual(twice.sent.length, 1, "the 10 ms schedule waits for Retry-After: 5")
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(fiber)).status, 200)
+    }))
+
+  it.effect("a transient status keeps its Retry-After in the error; transientStatuses: false passes it on", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient(() => new Response(null, { status: 429, headers: { "retry-after": "7" } }))
+      const error = yield* Effect.flip(
+        AuthHttpClient.make(fake.client, { auth, sign, classify, retry: false }).get("http://upstream.test/data")
+      )
+      assert.strictEqual(error._tag === "TransportError" ? error.retryAfterMillis : 0, 7000)
+      const passed = yield* AuthHttpClient.make(fake.client, { auth, sign, classify, transientStatuses: false })
+        .get("http://upstream.test/data")
+      assert.strictEqual(passed.status, 429)
+    }))
+})
+
+describe("AuthHttpClient.bounded", () => {
+  it.effect("reads the body within the exchange and bounds it", () =>
+    Effect.gen(function*() {
+      const fake = fakeClient((_, call) => new Response(call === 1 ? "small" : "x".repeat(2048)))
+      const client = AuthHttpClient.bounded(fake.client, { maxResponseBytes: 1024 })
+      assert.strictEqual(yield* Effect.flatMap(client.get("http://login.test/"), (r) => r.text), "small")
+      const error = yield* Effect.flip(client.get("http://login.test/"))
+      const mapped = AuthResponse.fromHttpClientError("login", error)
+      assert.strictEqual(mapped._tag, "ProtocolError")
+      assert.strictEqual(mapped._tag === "ProtocolError" ? mapped.reason : "", "TooLarge")
+    }))
+})
+
+describe("AuthHttpClient over fetch: hardening", () => {
+  it.live("a gzip bomb that declares its compressed length is counted after decompression", () =>
+    Effect.gen(function*() {
+      const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024))
+      const server = yield* serve((_, response) => {
+        response.writeHead(200, {
+          "content-type": "application/json",
+          "content-encoding": "gzip",
+          "content-length": String(bomb.length)
+        })
+        response.end(bomb)
+      })
+      const { auth } = yield* makeAuth
+      const http = yield* HttpClient.HttpClient
+      const client = AuthHttpClient.make(http, { auth, sign, classify, maxResponseBytes: 1024 * 1024 })
+      const error = yield* Effect.flip(client.get(`${server.url}/bomb`))
+      assert.isBelow(bomb.length, 1024 * 1024)
+      assert.strictEqual(error._tag === "ProtocolError" ? error.reason : error._tag, "TooLarge")
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.live("the caller's own RequestInit is kept, and the caller's context is its own again afterwards", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((request, response) => {
+        response.writeHead(302, { location: "/elsewhere", "x-seen": String(request.headers["x-from-init"]) })
+        response.end()
+      })
+      const { auth } = yield* makeAuth
+      const http = yield* HttpClient.HttpClient
+      const client = AuthHttpClient.make(http, { auth, sign, classify })
+      const init = { headers: { "x-from-init": "kept" } }
+      const response = yield* client.get(`${server.url}/start`).pipe(
+        Effect.provideService(FetchHttpClient.RequestInit, init)
+      )
+      assert.strictEqual(response.status, 302)
+      assert.strictEqual(response.headers["x-seen"], "kept")
+      assert.strictEqual(server.seen.length, 1)
+      const after = yield* Effect.serviceOption(FetchHttpClient.RequestInit)
+      assert.strictEqual(after._tag, "None")
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.live("the secret header names are redacted while the request runs, and only then", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const seen: Array<ReadonlyArray<string | RegExp>> = []
+      const recording = HttpClient.make((request) =>
+        Effect.withFiber((fiber) => {
+          seen.push(fiber.getRef(Headers.CurrentRedactedNames))
+          return Effect.succeed(HttpClientResponse.fromWeb(request, new Response("ok")))
+        })
+      )
+      const client = AuthHttpClient.make(recording, {
+        auth,
+        sign: (request, session) => HttpClientRequest.setHeader(request, "Access-Token", Redacted.value(session.token))
+      })
+      yield* client.get("http://upstream.test/")
+      assert.isTrue(seen[0]!.includes("access-token"))
+      const names = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(Headers.CurrentRedactedNames)))
+      assert.isFalse(names.includes("access-token"))
+      const layered = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(Headers.CurrentRedactedNames)))
+        .pipe(Effect.provide(AuthHttpClient.layerRedactedHeaders(["x-token"])))
+      assert.isTrue(layered.includes("x-token"))
+    }))
 })
