@@ -10,13 +10,15 @@ import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
+import * as Tracer from "effect/Tracer"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { inspect } from "node:util"
 import { gzipSync } from "node:zlib"
 import { SessionRejected } from "../src/Authenticated.js"
-import { type AuthError, TransportError } from "../src/AuthError.js"
+import { type AuthError, ProtocolError, TransportError } from "../src/AuthError.js"
 import * as AuthHttpClient from "../src/AuthHttpClient.js"
 import * as AuthResponse from "../src/AuthResponse.js"
 import type * as Provider from "../src/Provider.js"
@@ -457,5 +459,103 @@ describe("AuthHttpClient over fetch: hardening", () => {
       const layered = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(Headers.CurrentRedactedNames)))
         .pipe(Effect.provide(AuthHttpClient.layerRedactedHeaders(["x-token"])))
       assert.isTrue(layered.includes("x-token"))
+    }))
+})
+
+const capturingTracer = () => {
+  const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
+  const tracer = Tracer.make({
+    span: ({ annotations, kind, links, name, parent, startTime }) => {
+      const attributes = new Map<string, unknown>()
+      spans.push({ name, attributes })
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: `span-${spans.length}`,
+        traceId: "trace",
+        parent,
+        annotations,
+        status: { _tag: "Started", startTime },
+        attributes,
+        links,
+        sampled: true,
+        kind,
+        end: () => undefined,
+        attribute: (key, value) => void attributes.set(key, value),
+        event: () => undefined,
+        addLinks: () => undefined
+      }
+      return span
+    }
+  })
+  return { spans, tracer }
+}
+
+describe("AuthHttpClient: what a response carries", () => {
+  it.effect("secret query parameters: the platform's span is off, the client's span records the URL redacted", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const { spans, tracer } = capturingTracer()
+      const fake = fakeClient(() => new Response("ok"))
+      const client = AuthHttpClient.make(fake.client, {
+        auth,
+        sign: (request, session) => HttpClientRequest.setUrlParam(request, "jsToken", Redacted.value(session.token)),
+        secretUrlParams: ["jsToken"]
+      })
+      yield* client.get("http://upstream.test/list?dir=%2F").pipe(Effect.withTracer(tracer))
+      const rendered = JSON.stringify(spans.map((span) => [span.name, [...span.attributes]]))
+      assert.notInclude(rendered, TOKEN)
+      const own = spans.find((span) => span.name === "bearer.request")
+      assert.isDefined(own)
+      assert.include(String(own!.attributes.get("url.full")), "jsToken=<redacted>")
+      assert.include(String(own!.attributes.get("url.full")), "dir=%2F")
+    }))
+
+  it.effect("a response keeps every set-cookie, an empty body reads as empty text, a HEAD has no body", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient((request) => {
+        const headers = new globalThis.Headers()
+        headers.append("set-cookie", "a=1; Path=/")
+        headers.append("set-cookie", "b=2; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT")
+        return new Response(request.method === "HEAD" ? null : request.url.endsWith("/empty") ? null : "body", {
+          headers
+        })
+      })
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const response = yield* client.get("http://upstream.test/data")
+      assert.deepStrictEqual(Object.keys(response.cookies.cookies).sort(), ["a", "b"])
+      assert.strictEqual(yield* response.text, "body")
+      assert.strictEqual(yield* response.text, "body", "read again")
+      assert.strictEqual(yield* Effect.flatMap(client.get("http://upstream.test/empty"), (r) => r.text), "")
+      assert.strictEqual((yield* client.head("http://upstream.test/data")).status, 200)
+    }))
+
+  it.effect("maxResponseBytes: Infinity streams the body as it comes, its request still redacted", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient(() => new Response("x".repeat(100_000)))
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify, maxResponseBytes: Infinity })
+      const response = yield* client.get("http://upstream.test/download")
+      const chunks = yield* Stream.runCollect(response.stream)
+      assert.strictEqual(chunks.reduce((n, chunk) => n + chunk.byteLength, 0), 100_000)
+      assert.notInclude(inspect(response), TOKEN)
+    }))
+
+  it.effect("a classification failure that is not a rejection is final, sent once, not retried", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient(() => new Response(null, { status: 403 }))
+      const client = AuthHttpClient.make(fake.client, {
+        auth,
+        sign,
+        classify: (response) =>
+          response.status === 403
+            ? Effect.fail(new ProtocolError({ provider: "bearer", reason: "UnexpectedStatus", status: 403 }))
+            : Effect.void
+      })
+      const error = yield* Effect.flip(client.get("http://upstream.test/data"))
+      assert.strictEqual(error._tag, "ProtocolError")
+      assert.strictEqual(fake.sent.length, 1)
     }))
 })

@@ -11,10 +11,12 @@
  */
 import * as Redaction from "@authfx/protocol/Redaction"
 import * as Effect from "effect/Effect"
+import * as Cookies from "effect/http/Cookies"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as UrlParams from "effect/http/UrlParams"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 /**
@@ -60,6 +62,22 @@ const none = new Secrets([], [])
 /** Statuses a web `Response` must have no body for. */
 const nullBody = new Set([101, 103, 204, 205, 304])
 
+/**
+ * The response's headers as web `Headers`, every `set-cookie` kept: the web
+ * response's own when there is one (`fetch`), else the record and the parsed
+ * cookies (the record keeps one `set-cookie` only).
+ */
+const copyHeaders = (response: HttpClientResponse.HttpClientResponse): globalThis.Headers => {
+  const web = HttpClientResponse.toWeb(response)
+  if (Option.isSome(web)) return new globalThis.Headers(web.value.headers)
+  const headers = new globalThis.Headers()
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (name !== "set-cookie") headers.append(name, value)
+  }
+  for (const cookie of Cookies.toSetCookieHeaders(response.cookies)) headers.append("set-cookie", cookie)
+  return headers
+}
+
 const rebuild = (
   response: HttpClientResponse.HttpClientResponse,
   body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | null,
@@ -67,8 +85,7 @@ const rebuild = (
 ): HttpClientResponse.HttpClientResponse => {
   // A web `Response` only takes 200-599; anything else (an informational status) is passed on as it came.
   if (response.status < 200 || response.status > 599) return response
-  const headers = new globalThis.Headers()
-  for (const [name, value] of Object.entries(response.headers)) headers.append(name, value)
+  const headers = copyHeaders(response)
   return HttpClientResponse.fromWeb(
     secrets.sanitize(response.request),
     new Response(nullBody.has(response.status) ? null : body, { status: response.status, headers })
