@@ -12,7 +12,6 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
-import * as Tracer from "effect/Tracer"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { inspect } from "node:util"
@@ -23,6 +22,7 @@ import * as AuthHttpClient from "../src/AuthHttpClient.js"
 import * as AuthResponse from "../src/AuthResponse.js"
 import type * as Provider from "../src/Provider.js"
 import * as SessionEngine from "../src/SessionEngine.js"
+import { capturingTracer } from "./utils/harness.js"
 
 const TOKEN = "tok-SENTINEL-4f1c"
 
@@ -461,35 +461,6 @@ describe("AuthHttpClient over fetch: hardening", () => {
       assert.isTrue(layered.includes("x-token"))
     }))
 })
-
-const capturingTracer = () => {
-  const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
-  const tracer = Tracer.make({
-    span: ({ annotations, kind, links, name, parent, startTime }) => {
-      const attributes = new Map<string, unknown>()
-      spans.push({ name, attributes })
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: `span-${spans.length}`,
-        traceId: "trace",
-        parent,
-        annotations,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links,
-        sampled: true,
-        kind,
-        end: () => undefined,
-        attribute: (key, value) => void attributes.set(key, value),
-        event: () => undefined,
-        addLinks: () => undefined
-      }
-      return span
-    }
-  })
-  return { spans, tracer }
-}
 
 describe("AuthHttpClient: what a response carries", () => {
   it.effect("secret query parameters: the platform's span is off, the client's span records the URL redacted", () =>
