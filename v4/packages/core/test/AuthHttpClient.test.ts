@@ -7,6 +7,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
@@ -529,4 +530,71 @@ describe("AuthHttpClient: what a response carries", () => {
       assert.strictEqual(error._tag, "ProtocolError")
       assert.strictEqual(fake.sent.length, 1)
     }))
+})
+
+describe("AuthHttpClient over fetch: bounds and renderings (ported from the hardening tests)", () => {
+  it.live("a server that never finishes its headers ends with TransportError(Timeout)", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(() => {})
+      const { auth } = yield* makeAuth
+      const http = yield* HttpClient.HttpClient
+      const client = AuthHttpClient.make(http, { auth, sign, classify, timeout: "300 millis", retry: false })
+      const error = yield* Effect.flip(client.get(`${server.url}/x`))
+      assert.strictEqual(error._tag === "TransportError" ? error.reason : error._tag, "Timeout")
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.live("a chunked body over the bound is ProtocolError(TooLarge) and the rest is not read", () =>
+    Effect.gen(function*() {
+      let written = 0
+      const server = yield* serve((_, response) => {
+        // Chunked, no length announced: the bound has to be counted while reading.
+        response.writeHead(200, { "content-type": "application/octet-stream" })
+        const chunk = Buffer.alloc(64 * 1024, 97)
+        const pump = () => {
+          while (written < 64 * 1024 * 1024) {
+            written += chunk.length
+            if (!response.write(chunk)) return void response.once("drain", pump)
+          }
+          response.end()
+        }
+        pump()
+      })
+      const { auth } = yield* makeAuth
+      const http = yield* HttpClient.HttpClient
+      const client = AuthHttpClient.make(http, { auth, sign, classify, maxResponseBytes: 1024 * 1024 })
+      const error = yield* Effect.flip(client.get(`${server.url}/big`))
+      assert.strictEqual(error._tag === "ProtocolError" ? error.reason : error._tag, "TooLarge")
+      assert.isBelow(written, 32 * 1024 * 1024)
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.live("a response and its request render without the credential in every way a user prints them", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, response) => {
+        response.writeHead(200, { "content-type": "application/json" })
+        response.end("{\"ok\":true}")
+      })
+      const { auth } = yield* makeAuth
+      const http = yield* HttpClient.HttpClient
+      const client = AuthHttpClient.make(http, { auth, sign, classify })
+      const response = yield* client.get(`${server.url}/x`)
+      assert.include(String(server.seen[0]!.headers["authorization"]), TOKEN)
+      const logs: Array<string> = []
+      const capture = Logger.make(({ message }) => void logs.push(inspect(message, { depth: 10 })))
+      yield* Effect.log(response, response.request).pipe(Effect.provide(Logger.layer([capture])))
+      const renderings = [
+        String(response),
+        JSON.stringify(response),
+        inspect(response, { depth: 10 }),
+        String(response.request),
+        JSON.stringify(response.request),
+        inspect(response.request, { depth: 10 }),
+        ...logs
+      ]
+      assert.isAbove(logs.length, 0)
+      for (const text of renderings) assert.notInclude(text, TOKEN)
+      // Every accessor serves the body read within the exchange, as often as asked.
+      assert.deepStrictEqual(yield* response.json, { ok: true })
+      assert.strictEqual(yield* response.text, "{\"ok\":true}")
+      assert.strictEqual((yield* response.arrayBuffer).byteLength, 11)
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
 })
