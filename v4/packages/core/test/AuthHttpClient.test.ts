@@ -384,6 +384,14 @@ describe("AuthHttpClient: generations and retry budget (ported from floors.test.
         .get("http://upstream.test/data")
       assert.strictEqual(passed.status, 429)
     }))
+  it.effect("an answer's Retry-After past a minute ends the retries at once, the wait in the error", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient(() => new Response(null, { status: 503, headers: { "retry-after": "3600" } }))
+      const error = yield* Effect.flip(AuthHttpClient.make(fake.client, { auth, sign }).get("http://upstream.test/"))
+      assert.strictEqual(error._tag === "TransportError" ? error.retryAfterMillis : 0, 3_600_000)
+      assert.strictEqual(fake.sent.length, 1, "no retry: the server asked for longer than maxRetryAfter")
+    }))
 })
 
 describe("AuthHttpClient.bounded", () => {
