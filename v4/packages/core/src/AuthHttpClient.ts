@@ -5,6 +5,10 @@
  * with a jittered schedule that honours `Retry-After`, and platform errors
  * become the core error family.
  *
+ * Built on `effect/http` (`@stability unstable` in effect 4.1), with public API
+ * only: a response is rebuilt from the body read within the exchange
+ * (`HttpClientResponse.fromWeb`) around the request with its secrets replaced.
+ *
  * @since 1.0.0
  */
 import * as Redaction from "@authfx/protocol/Redaction"
@@ -150,8 +154,9 @@ export const redactUrlParams: (
 export interface BoundedOptions {
   /**
    * The largest body read, in bytes, counted after decompression (default
-   * 8 MiB); a larger one fails with a `ResponseError` that the error family
-   * maps to `ProtocolError(TooLarge)`, and the rest is not read.
+   * 8 MiB); a larger one fails with an `HttpClientError` (a `DecodeError`
+   * reason) that `AuthError.fromResponseError` maps to
+   * `ProtocolError(TooLarge)`, and the rest is not read.
    */
   readonly maxResponseBytes?: number | undefined
 }
