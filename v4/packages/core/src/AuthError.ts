@@ -9,11 +9,13 @@
  *
  * @since 1.0.0
  */
+import * as AuthErrorText from "@authfx/protocol/AuthErrorText"
 import { safeCause } from "@authfx/protocol/ErrorText"
 import { sanitize as sanitizeUrl } from "@authfx/protocol/Url"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import { BodyTooLarge } from "./internal/boundedResponse.js"
 import { parseErrorSummary } from "./internal/parseSummary.js"
 
 /**
@@ -43,18 +45,6 @@ const common = {
   description: Schema.optional(Schema.String)
 }
 
-const suffix = (self: {
-  readonly code?: number | string | undefined
-  readonly status?: number | undefined
-  readonly description?: string | undefined
-}): string => {
-  const parts: Array<string> = []
-  if (self.status !== undefined) parts.push(`status ${self.status}`)
-  if (self.code !== undefined) parts.push(`code ${self.code}`)
-  const tail = parts.length > 0 ? ` (${parts.join(", ")})` : ""
-  return (self.description !== undefined ? `: ${self.description}` : "") + tail
-}
-
 /**
  * The provider refused the credential: a wrong or regenerated token, a wrong
  * password, a bad signature, an expired browser cookie, or a fresh session that
@@ -70,14 +60,7 @@ export class CredentialsRejected extends Schema.TaggedError<CredentialsRejected>
   "CredentialsRejected",
   {
     ...common,
-    reason: Schema.Literals([
-      "InvalidToken",
-      "WrongPassword",
-      "BadSignature",
-      "CookieExpired",
-      "RejectedAfterReauth",
-      "Unknown"
-    ])
+    reason: Schema.Literals(AuthErrorText.reasons.CredentialsRejected)
   }
 ) {
   /**
@@ -89,7 +72,7 @@ export class CredentialsRejected extends Schema.TaggedError<CredentialsRejected>
    * @since 1.0.0
    */
   override get message(): string {
-    return `${this.provider} rejected the credentials (${this.reason})${suffix(this)}`
+    return AuthErrorText.credentialsRejected(this)
   }
 }
 
@@ -104,7 +87,7 @@ export class CredentialsMissing extends Schema.TaggedError<CredentialsMissing>("
   "CredentialsMissing",
   {
     ...common,
-    reason: Schema.Literals(["NotConfigured", "Empty", "NotSent"])
+    reason: Schema.Literals(AuthErrorText.reasons.CredentialsMissing)
   }
 ) {
   /**
@@ -116,7 +99,7 @@ export class CredentialsMissing extends Schema.TaggedError<CredentialsMissing>("
    * @since 1.0.0
    */
   override get message(): string {
-    return `${this.provider}: no credentials (${this.reason})${suffix(this)}`
+    return AuthErrorText.credentialsMissing(this)
   }
 }
 
@@ -131,7 +114,7 @@ export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("
   "ConfigurationError",
   {
     ...common,
-    reason: Schema.Literals(["Invalid", "Missing"]),
+    reason: Schema.Literals(AuthErrorText.reasons.ConfigurationError),
     /** The configuration key or option at fault, e.g. `GUNBOT_WALLET`. */
     key: Schema.String
   }
@@ -145,7 +128,7 @@ export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("
    * @since 1.0.0
    */
   override get message(): string {
-    return `${this.provider}: ${this.key} is ${this.reason === "Missing" ? "missing" : "invalid"}${suffix(this)}`
+    return AuthErrorText.configurationError(this)
   }
 }
 
@@ -160,7 +143,7 @@ export class SessionExpired extends Schema.TaggedError<SessionExpired>("@authfx/
   "SessionExpired",
   {
     ...common,
-    reason: Schema.Literals(["RefreshFailed", "RefreshTokenExpired", "Expired"])
+    reason: Schema.Literals(AuthErrorText.reasons.SessionExpired)
   }
 ) {
   /**
@@ -172,7 +155,7 @@ export class SessionExpired extends Schema.TaggedError<SessionExpired>("@authfx/
    * @since 1.0.0
    */
   override get message(): string {
-    return `${this.provider}: the session expired and could not be renewed (${this.reason})${suffix(this)}`
+    return AuthErrorText.sessionExpired(this)
   }
 }
 
@@ -188,7 +171,7 @@ export class ProfileMismatch extends Schema.TaggedError<ProfileMismatch>("@authf
   "ProfileMismatch",
   {
     ...common,
-    reason: Schema.Literals(["NotOwner"]),
+    reason: Schema.Literals(AuthErrorText.reasons.ProfileMismatch),
     address: Schema.String,
     profile: Schema.String
   }
@@ -202,7 +185,7 @@ export class ProfileMismatch extends Schema.TaggedError<ProfileMismatch>("@authf
    * @since 1.0.0
    */
   override get message(): string {
-    return `${this.provider}: ${this.address} does not own profile ${this.profile}${suffix(this)}`
+    return AuthErrorText.profileMismatch(this)
   }
 }
 
@@ -218,7 +201,7 @@ export class TransportError extends Schema.TaggedError<TransportError>("@authfx/
   "TransportError",
   {
     ...common,
-    reason: Schema.Literals(["Network", "Timeout", "ServerError", "RateLimited", "Closed"]),
+    reason: Schema.Literals(AuthErrorText.reasons.TransportError),
     /** `METHOD origin/path`, without query string or credentials. */
     request: Schema.optional(Schema.String),
     /** How long the server asked us to wait, in milliseconds (`Retry-After`). */
@@ -235,8 +218,7 @@ export class TransportError extends Schema.TaggedError<TransportError>("@authfx/
    * @since 1.0.0
    */
   override get message(): string {
-    const request = this.request !== undefined ? ` on ${this.request}` : ""
-    return `${this.provider}: transport failure (${this.reason})${request}${suffix(this)}`
+    return AuthErrorText.transportError(this)
   }
 }
 
@@ -253,15 +235,7 @@ export class ProtocolError extends Schema.TaggedError<ProtocolError>("@authfx/co
   "ProtocolError",
   {
     ...common,
-    reason: Schema.Literals([
-      "Decode",
-      "UnexpectedStatus",
-      "UnexpectedFrame",
-      "MissingToken",
-      "UnusableSession",
-      "TooLarge",
-      "Unencodable"
-    ]),
+    reason: Schema.Literals(AuthErrorText.reasons.ProtocolError),
     request: Schema.optional(Schema.String)
   }
 ) {
@@ -274,9 +248,7 @@ export class ProtocolError extends Schema.TaggedError<ProtocolError>("@authfx/co
    * @since 1.0.0
    */
   override get message(): string {
-    const request = this.request !== undefined ? ` on ${this.request}` : ""
-    const what = this.reason === "Unencodable" ? "cannot encode the request" : "unexpected answer"
-    return `${this.provider}: ${what} (${this.reason})${request}${suffix(this)}`
+    return AuthErrorText.protocolError(this)
   }
 }
 
@@ -368,6 +340,15 @@ export const fromResponseError = (
   if (response === undefined) return fromRequestError(provider, error)
   const request = describeRequest(error.request)
   const status = response.status
+  if (error.reason.cause instanceof BodyTooLarge) {
+    return new ProtocolError({
+      provider,
+      reason: "TooLarge",
+      request,
+      status,
+      description: `the body is larger than ${error.reason.cause.limit} bytes; the rest was not read`
+    })
+  }
   if (error.reason._tag === "DecodeError" || error.reason._tag === "EmptyBodyError") {
     // The body was cut short or was not what its content type said: the
     // connection is the likelier culprit for a cut body, but either way the

@@ -62,3 +62,18 @@ export * as Policy from "./Policy.js"
  * @since 1.0.0
  */
 export * as Keyed from "./Keyed.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as AuthHttpClient from "./AuthHttpClient.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as AuthRequest from "./AuthRequest.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as AuthResponse from "./AuthResponse.js"

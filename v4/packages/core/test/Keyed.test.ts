@@ -12,13 +12,13 @@ import * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/testing/TestClock"
-import * as Tracer from "effect/Tracer"
 import type * as Authenticated from "../src/Authenticated.js"
 import type * as AuthError from "../src/AuthError.js"
 import * as AuthMetrics from "../src/AuthMetrics.js"
 import * as Keyed from "../src/Keyed.js"
 import type * as Provider from "../src/Provider.js"
 import * as SessionEngine from "../src/SessionEngine.js"
+import { capturingTracer } from "./utils/harness.js"
 
 interface Session {
   readonly token: Redacted.Redacted<string>
@@ -329,31 +329,7 @@ describe("Keyed", () => {
   it.effect("an account's engine names the account in its events, spans and metrics on request", () =>
     Effect.gen(function*() {
       class Auth extends Context.Service<Auth, Authenticated.Authenticated<Test>>()("test/Auth") {}
-      const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
-      const tracer = Tracer.make({
-        span: ({ annotations, kind, links, name, parent, startTime }) => {
-          const attributes = new Map<string, unknown>()
-          spans.push({ name, attributes })
-          const span: Tracer.Span = {
-            _tag: "Span",
-            name,
-            spanId: `span-${spans.length}`,
-            traceId: "trace",
-            parent,
-            annotations,
-            status: { _tag: "Started", startTime },
-            attributes,
-            links,
-            sampled: true,
-            kind,
-            end: () => undefined,
-            attribute: (key, value) => void attributes.set(key, value),
-            event: () => undefined,
-            addLinks: () => undefined
-          }
-          return span
-        }
-      })
+      const { spans, tracer } = capturingTracer()
       const accounts = yield* Keyed.fromLayer(
         Auth,
         (_: undefined) =>

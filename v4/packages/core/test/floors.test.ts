@@ -3,6 +3,9 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Logger from "effect/Logger"
 import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
@@ -16,6 +19,7 @@ import * as Authenticated from "../src/Authenticated.js"
 import { SessionRejected } from "../src/Authenticated.js"
 import { CredentialsRejected, TransportError } from "../src/AuthError.js"
 import type * as AuthEvent from "../src/AuthEvent.js"
+import * as AuthHttpClient from "../src/AuthHttpClient.js"
 import * as AuthMetrics from "../src/AuthMetrics.js"
 import * as Policy from "../src/Policy.js"
 import type * as Provider from "../src/Provider.js"
@@ -32,10 +36,9 @@ interface Floored extends Provider.Provider<"floored", Session, Failure> {}
 /**
  * A server the test drives: a login answers `login` (200 with a token, or a
  * status with a `Retry-After`), every call answers `api` (200 or 401). It
- * counts what it got. (The v3 line's floors tests reach it through
- * `AuthHttpClient`; the v4 line has no `AuthHttpClient` yet, so calls go
- * through `Authenticated.withSession`, the same rejection / replay / accepted
- * protocol.)
+ * counts what it got. Calls reach it through `AuthHttpClient` over a fake
+ * `HttpClient` (`HttpClient.make`), as in the v3 line's floors tests; the
+ * withSession test below reaches it through `Authenticated.withSession`.
  */
 const makeServer = () => {
   const state = {
@@ -71,7 +74,21 @@ const setup = (options: Partial<SessionEngine.Options<Floored>> & { readonly ret
     const server = makeServer()
     const acquire = options.retry === false ? server.login : server.login.pipe(Policy.retryTransient())
     const auth = yield* SessionEngine.make<Floored>({ provider: "floored", acquire, ...options })
-    const call = Effect.result(Authenticated.withSession(auth, server.api))
+    const client = AuthHttpClient.make(
+      HttpClient.make((request) =>
+        Effect.sync(() => {
+          server.state.calls += 1
+          return HttpClientResponse.fromWeb(request, new Response("{}", { status: server.state.api }))
+        })
+      ),
+      {
+        auth,
+        sign: (request, session) => HttpClientRequest.bearerToken(request, Redacted.value(session.token)),
+        classify: (response) =>
+          response.status === 401 ? Effect.fail(new SessionRejected({ status: 401 })) : Effect.void
+      }
+    )
+    const call = Effect.result(client.get("http://fake.test/data"))
     return { server, auth, call }
   })
 

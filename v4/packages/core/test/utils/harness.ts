@@ -5,6 +5,7 @@ import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import type * as Authenticated from "../../src/Authenticated.js"
 import { CredentialsRejected, TransportError } from "../../src/AuthError.js"
 import type * as Provider from "../../src/Provider.js"
@@ -169,4 +170,34 @@ export const fiberCounter = () => {
     started: () => started,
     running: () => started - ended
   }
+}
+
+/** A tracer that records each span's name and attributes. */
+export const capturingTracer = () => {
+  const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
+  const tracer = Tracer.make({
+    span: ({ annotations, kind, links, name, parent, startTime }) => {
+      const attributes = new Map<string, unknown>()
+      spans.push({ name, attributes })
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: `span-${spans.length}`,
+        traceId: "trace",
+        parent,
+        annotations,
+        status: { _tag: "Started", startTime },
+        attributes,
+        links,
+        sampled: true,
+        kind,
+        end: () => undefined,
+        attribute: (key, value) => void attributes.set(key, value),
+        event: () => undefined,
+        addLinks: () => undefined
+      }
+      return span
+    }
+  })
+  return { spans, tracer }
 }
