@@ -104,7 +104,11 @@ export const layer = (options: Options): Layer.Layer<WhatsGateAuth> => Layer.eff
 
 /**
  * The token source that re-reads `WHATSGATE_ACCESS_TOKEN` (or the given
- * config) from the current `ConfigProvider` each time.
+ * config) from the current `ConfigProvider` each time. effect 4's default
+ * provider copies `process.env` at its first load: a variable changed later in
+ * the process is seen only through a provider that reads it again (a secret
+ * manager's, or one built with `ConfigProvider.make` over the current
+ * environment).
  *
  * @since 1.0.0
  * @category constructors
