@@ -1,5 +1,5 @@
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
-import { TestEnv, WhatsGateFake } from "@authfx/testkit"
+import { SecretScan, TestEnv, WhatsGateFake } from "@authfx/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
@@ -10,12 +10,8 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
-import * as References from "effect/References"
 import * as TestClock from "effect/testing/TestClock"
-import * as Tracer from "effect/Tracer"
-import { inspect } from "node:util"
 import { classify } from "../src/internal/response.js"
 import { WhatsGateAuth } from "../src/WhatsGateAuth.js"
 import * as WhatsGateClient from "../src/WhatsGateClient.js"
@@ -23,73 +19,10 @@ import * as WhatsGateClient from "../src/WhatsGateClient.js"
 // The v4 workspace has no `@effect/platform-node`: effect 4's own `fetch` client, over real loopback sockets.
 const Http = FetchHttpClient.layer
 
-/** A token that a secret scan can find anywhere (the v3 testkit's `SecretScan.sentinel`). */
-const sentinel = (name: string) => `sentinel-${name}-${Math.random().toString(36).slice(2, 10)}`
-
-/** A logger and a tracer that keep everything they are given, to scan for secrets. */
-const makeCapture = () => {
-  const logs: Array<unknown> = []
-  const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
-  const tracer = Tracer.make({
-    span: ({ annotations, kind, links, name, parent, startTime }) => {
-      const attributes = new Map<string, unknown>()
-      spans.push({ name, attributes })
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: `span-${spans.length}`,
-        traceId: "trace",
-        parent,
-        annotations,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links,
-        sampled: true,
-        kind,
-        end: () => undefined,
-        attribute: (key, value) => void attributes.set(key, value),
-        event: () => undefined,
-        addLinks: () => undefined
-      }
-      return span
-    }
-  })
-  const logger = Logger.make((options) => void logs.push(options.message, options.cause))
-  const provide = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-    effect.pipe(
-      Effect.provide(Logger.layer([logger])),
-      Effect.provideService(References.MinimumLogLevel, "Debug"),
-      Effect.provideService(Tracer.Tracer, tracer),
-      // effect 4 records no header in its client spans unless told to: recorded here, to check they are redacted.
-      Effect.provideService(HttpClient.TracerHeaderFilter, () => true)
-    )
-  return { logs, spans, provide }
-}
-
-/** No token in the captured logs and spans, nor in `String`, `JSON` or `inspect` of the values. */
-const assertClean = (
-  tokens: ReadonlyArray<string>,
-  capture: ReturnType<typeof makeCapture>,
-  values: ReadonlyArray<unknown>
-) => {
-  const texts = [
-    ...[...capture.logs, ...values].flatMap((value) => [
-      String(value),
-      JSON.stringify(value) ?? "",
-      inspect(value, { depth: 10 })
-    ]),
-    ...capture.spans.map((span) => `${span.name} ${inspect(span.attributes, { depth: 10 })}`)
-  ]
-  for (const token of tokens) {
-    assert.isTrue(token.length > 0)
-    for (const text of texts) assert.notInclude(text, token)
-  }
-}
-
 /** A fake, and a client whose token source a test can rotate. */
 const setup = (options: WhatsGateFake.Options & { readonly clientOptions?: Partial<WhatsGateClient.Options> } = {}) =>
   Effect.gen(function*() {
-    const fake = yield* WhatsGateFake.make({ token: sentinel("wg-token"), ...options })
+    const fake = yield* WhatsGateFake.make({ token: SecretScan.sentinel("wg-token"), ...options })
     const source = { token: fake.token(), reads: 0 }
     const layer = WhatsGateClient.layer({
       url: fake.url,
@@ -357,10 +290,10 @@ describe("WhatsGateClient", () => {
 
   it.effect("the token appears in no log, span, error or header dump", () =>
     Effect.gen(function*() {
-      const capture = makeCapture()
+      const capture = SecretScan.makeCapture()
       const seen: Array<unknown> = []
       const tokens: Array<string> = []
-      const { auth, client, context, fake, source } = yield* setup().pipe(capture.provide)
+      const { auth, client, context, fake, source } = yield* setup().pipe(Effect.provide(capture.layer))
       // What the program runs with when `WhatsGateClient.layer` is provided to it: effect 4 sets no fiber-wide
       // reference from a built layer (v3's FiberRef did), so the program's context is where the redacted header
       // names are, and where logs and dumps are made.
@@ -388,8 +321,8 @@ describe("WhatsGateClient", () => {
         )
         assert.isAbove(capture.logs.length, 0)
         // Rendered inside the program, as its logger and tracer render them.
-        yield* Effect.sync(() => assertClean(tokens, capture, seen))
-      }).pipe(capture.provide, Effect.provide(context))
+        yield* SecretScan.assertClean(tokens, { capture, values: seen })
+      }).pipe(Effect.provide(capture.layer), Effect.provide(context))
     }).pipe(Effect.provide(Http)))
 
   it.effect("a WHATSGATE_URL without its /api path is normalised; a path of its own is kept", () =>
