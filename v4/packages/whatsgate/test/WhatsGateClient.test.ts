@@ -399,3 +399,28 @@ describe("WhatsGateClient request shapes", () => {
 
 // Keeps the secret-header registration visible in this package's API surface.
 void AuthHttpClient.secretHeaders
+
+describe("WhatsGateClient.keyed", () => {
+  it.effect("one client per account, each with its own token and fake; an unknown account's configuration fails typed", () =>
+    Effect.gen(function*() {
+      const a = yield* WhatsGateFake.make()
+      const b = yield* WhatsGateFake.make()
+      const fakes: Record<string, WhatsGateFake.WhatsGateFake> = { a, b }
+      const accounts = yield* WhatsGateClient.keyed({
+        config: (account) => {
+          const fake = fakes[account]
+          return fake === undefined
+            ? Effect.fail(`no account ${account}` as const)
+            : Effect.succeed({ url: fake.url, device: fake.device, token: Redacted.make(fake.token()) })
+        }
+      })
+      yield* accounts.use("a", (client) => client.sendText({ phone: "987654321", message: "to a" }))
+      yield* accounts.use("b", (client) => client.sendText({ phone: "987654321", message: "to b" }))
+      yield* accounts.use("b", (client) => client.status())
+      assert.deepStrictEqual([a.counters.sent, b.counters.sent, a.counters.requests, b.counters.requests], [1, 1, 1, 2])
+      assert.strictEqual(a.counters.rejected + b.counters.rejected, 0)
+      assert.deepStrictEqual([...(yield* accounts.keys)].sort(), ["a", "b"])
+      const missing = yield* Effect.flip(accounts.use("c", (client) => client.status()))
+      assert.strictEqual(missing, "no account c")
+    }).pipe(Effect.provide(Http)))
+})
