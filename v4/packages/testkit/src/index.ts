@@ -1,0 +1,14 @@
+/**
+ * @since 1.0.0
+ */
+export * as SecretScan from "./SecretScan.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as TestEnv from "./TestEnv.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as WhatsGateFake from "./WhatsGateFake.js"
