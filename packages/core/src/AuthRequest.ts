@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as JsonBody from "@authfx/protocol/JsonBody"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -23,50 +24,17 @@ export const encodeJson = (
   value: unknown,
   request?: string
 ): Either.Either<string, ProtocolError> => {
-  const ancestors: Array<unknown> = []
-  const path: Array<string> = []
-  let problem: string | undefined
-  const text = (() => {
-    try {
-      return JSON.stringify(value, function(this: unknown, key, current: unknown) {
-        if (problem !== undefined) return undefined
-        // `this` is the holder of `key`: unwind the ancestors that are done.
-        while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) {
-          ancestors.pop()
-          path.pop()
-        }
-        const where = [...path, key].filter((part) => part !== "").join(".") || "the body"
-        if (typeof current === "bigint") {
-          problem = `a bigint at ${where} cannot be encoded as JSON; pass it as a string or a number`
-          return undefined
-        }
-        if (typeof current === "object" && current !== null) {
-          if (ancestors.includes(current)) {
-            problem = `a cyclic value at ${where} cannot be encoded as JSON`
-            return undefined
-          }
-          ancestors.push(current)
-          path.push(key)
-        }
-        return current
-      })
-    } catch (error) {
-      // A `toJSON` that throws.
-      problem = `a value whose toJSON failed (${error instanceof Error ? error.name : "error"}) cannot be encoded`
-      return undefined
-    }
-  })()
-  if (problem !== undefined || text === undefined) {
-    return Either.left(
+  const encoded = JsonBody.encode(value)
+  return encoded._tag === "Text"
+    ? Either.right(encoded.text)
+    : Either.left(
       new ProtocolError({
         provider,
         reason: "Unencodable",
         ...(request !== undefined ? { request } : {}),
-        description: problem ?? "the body has no JSON form"
+        description: encoded.problem
       })
     )
-  }
-  return Either.right(text)
 }
 
 /**

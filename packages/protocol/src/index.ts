@@ -67,3 +67,8 @@ export * as Url from "./Url.js"
  * @since 0.1.0
  */
 export * as Timers from "./Timers.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as JsonBody from "./JsonBody.js"
