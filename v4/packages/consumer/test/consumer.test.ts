@@ -1,5 +1,5 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { copyFileSync, writeFileSync } from "node:fs"
+import { copyFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Consumer from "../src/Consumer.js"
@@ -71,6 +71,14 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
     writeFileSync(join(app.dir, "tsconfig.bundler.json"), JSON.stringify(Consumer.tsconfig("Bundler")))
     compiled = later(tsc("tsconfig.json"))
     bundler = later(tsc("tsconfig.bundler.json"))
+  })
+
+  // The apps take about 120 MB; AUTHFX_CONSUMER_KEEP=1 keeps them (and prints where) to look into a failure.
+  afterAll(async () => {
+    if (packed === undefined) return
+    await Promise.allSettled([compiled, bundler, ...(latestApps?.values() ?? [])])
+    if (process.env["AUTHFX_CONSUMER_KEEP"] === "1") console.log(`the consumer apps are kept in ${packed.base}`)
+    else rmSync(packed.base, { recursive: true, force: true })
   })
 
   it("every publishable v4 package and @authfx/protocol is packed, with versions for workspace ranges", async () => {
