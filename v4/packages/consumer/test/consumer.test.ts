@@ -16,11 +16,14 @@ const programs: ReadonlyArray<{
   readonly typedError: RegExp
   /** What its package's README example returns against the fake. */
   readonly readme: RegExp
+  /** The variables of the fake's environment that hold a secret: their values never appear in the output. */
+  readonly secrets: ReadonlyArray<string>
 }> = [
   {
     name: "whatsgate",
     typedError: /^typed error: CredentialsRejected \(InvalidToken\)$/m,
-    readme: /^readme whatsgate: Message sent successfully$/m
+    readme: /^readme whatsgate: Message sent successfully$/m,
+    secrets: ["WHATSGATE_ACCESS_TOKEN"]
   }
 ]
 
@@ -89,6 +92,14 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
     assert.notInclude(names, "@authfx/consumer")
     for (const pkg of packed.packages) {
       const tarball = packed.tarballs.get(pkg.name)!
+      const files = (await Consumer.run("tar", ["-tzf", tarball])).split("\n").filter((f) => f !== "")
+      assert.include(files, "package/dist/index.js", pkg.name)
+      assert.include(files, "package/dist/index.d.ts", pkg.name)
+      assert.deepStrictEqual(
+        files.filter((f) => /^package\/(test|build|examples)\/|tsbuildinfo$/.test(f)),
+        [],
+        pkg.name
+      )
       const manifest = JSON.parse(
         await Consumer.run("tar", ["-xzOf", tarball, "package/package.json"])
       ) as {
@@ -161,8 +172,15 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
 
     afterAll(() => fakes?.stop())
 
-    const runProgram = (command: string, args: ReadonlyArray<string>) =>
-      app.exec(command, args, { ...fakes.env, DENO_NO_UPDATE_CHECK: "1" })
+    /** Runs a program with the fakes' environment; its output never holds a secret of that environment. */
+    const runProgram = async (command: string, args: ReadonlyArray<string>) => {
+      const out = await app.exec(command, args, { ...fakes.env, DENO_NO_UPDATE_CHECK: "1" })
+      for (const name of programs.flatMap((p) => p.secrets)) {
+        assert.isAbove(fakes.env[name]?.length ?? 0, 8, `${name} is not in the fakes' environment`)
+        assert.notInclude(out, fakes.env[name]!, `${name}'s value in the output`)
+      }
+      return out
+    }
 
     describeRuntime(bun, "Bun", (command) => {
       for (const { name, typedError } of programs) {
