@@ -77,13 +77,20 @@ describe("the packed packages, installed with npm into an app outside the worksp
     })
   }
 
-  it("the README examples type-check (above) and run from the tarballs against the fakes", async () => {
+  it("the README examples type-check (above) and run from the tarballs against the fakes (all six packages)", async () => {
     await compile()
     const output = await app.exec(process.execPath, [join("out", "readme.js")])
     assert.match(output, /^readme core: calling Acme with a token that expires at 4102444800$/m)
     assert.match(output, /^readme gunbot: Authenticated; assets: .+ on binance/m)
     assert.match(output, /^readme whatsgate: Message sent successfully$/m)
     assert.match(output, /^readme terabox: not done: NotFound$/m)
+    // Nabi's three examples: the profile one from the environment (its wallet's profile, then a typed
+    // ProfileMismatch for another wallet's), the custom signer, and the TON Connect wiring with signData.
+    assert.match(output, /^readme nabi: renamed p-demo to mine$/m)
+    assert.match(output, /^readme nabi: 0:[0-9a-f]{64} does not own p-other$/m)
+    assert.match(output, /^readme nabi signer: 1 signature, 1 login$/m)
+    assert.match(output, /^readme nabi tonConnect: 1 signData, 1 login$/m)
+    assert.match(output, /^readme nandbox: echoed 2: echo: one, echo: two$/m)
   })
 
   it("npm ls finds one copy of effect", async () => {

@@ -1,0 +1,216 @@
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { copyFileSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Consumer from "../src/Consumer.js"
+import * as Fakes from "../src/Fakes.js"
+import * as Runtimes from "../src/Runtimes.js"
+
+/**
+ * The providers' programs: `app/<name>.ts` (see `app/main.ts` for what it exports) and what it prints. A provider
+ * joins the test with its program file and its line here.
+ */
+const programs: ReadonlyArray<{
+  readonly name: string
+  /** The typed error the program provokes (a wrong credential). */
+  readonly typedError: RegExp
+  /** What its package's README example returns against the fake. */
+  readonly readme: RegExp
+  /** The variables of the fake's environment that hold a secret: their values never appear in the output. */
+  readonly secrets: ReadonlyArray<string>
+}> = [
+  {
+    name: "whatsgate",
+    typedError: /^typed error: CredentialsRejected \(InvalidToken\)$/m,
+    readme: /^readme whatsgate: Message sent successfully$/m,
+    secrets: ["WHATSGATE_ACCESS_TOKEN"]
+  }
+]
+
+/** Issue 29's `npm install @authfx/<pkg> effect@4`, each with its program in `latest/`, and what it prints. */
+const latest: ReadonlyArray<{ readonly name: string; readonly prints: RegExp }> = [
+  { name: "whatsgate", prints: /^typed error: ConfigurationError \(Missing WHATSGATE_URL\)$/m }
+]
+
+// Found before the tests are collected, so that a missing runtime decides between a failing test and a skip.
+const [bun, deno] = await Promise.all([Runtimes.find("bun"), Runtimes.find("deno")])
+
+/** A runtime that is missing fails its tests unless `AUTHFX_SKIP_RUNTIMES` names it: then they are skipped. */
+const describeRuntime = (runtime: Runtimes.Runtime, title: string, body: (command: string) => void) => {
+  if (runtime._tag === "Found") return describe(`${title} (${runtime.version})`, () => body(runtime.command))
+  if (Runtimes.skipped(runtime.name)) {
+    console.warn(`\n*** SKIPPED (AUTHFX_SKIP_RUNTIMES): ${title}: ${runtime.why}\n`)
+    return describe.skip(title, () => body(""))
+  }
+  return describe(title, () => {
+    it(`${runtime.name} is installed and starts`, () => {
+      assert.fail(`${runtime.why} (set AUTHFX_SKIP_RUNTIMES=${runtime.name} to skip these tests on purpose)`)
+    })
+  })
+}
+
+/** A promise awaited by a test later: its failure is that test's, not an unhandled rejection meanwhile. */
+const later = <A>(promise: Promise<A>): Promise<A> => {
+  promise.catch(() => undefined)
+  return promise
+}
+
+let packed: Consumer.Packed
+let app: Consumer.App
+// Started as soon as the app is installed and awaited by the tests that need them, so that they overlap.
+let compiled: Promise<string>
+let bundler: Promise<string>
+let latestApps: ReadonlyMap<string, Promise<Consumer.App>>
+
+const tsc = (config: string) =>
+  app.exec(process.execPath, [join("node_modules", "typescript", "bin", "tsc"), "-p", config])
+
+describe("the packed v4 packages, installed with npm and effect 4 into an app outside the workspace", () => {
+  beforeAll(async () => {
+    packed = await Consumer.pack()
+    latestApps = new Map(latest.map(({ name }) => [name, later(Consumer.installLatest(packed, `@authfx/${name}`))]))
+    app = await Consumer.install(packed)
+    writeFileSync(join(app.dir, "tsconfig.json"), JSON.stringify(Consumer.tsconfig("NodeNext")))
+    writeFileSync(join(app.dir, "tsconfig.bundler.json"), JSON.stringify(Consumer.tsconfig("Bundler")))
+    compiled = later(tsc("tsconfig.json"))
+    bundler = later(tsc("tsconfig.bundler.json"))
+  })
+
+  // The apps take about 120 MB; AUTHFX_CONSUMER_KEEP=1 keeps them (and prints where) to look into a failure.
+  afterAll(async () => {
+    if (packed === undefined) return
+    await Promise.allSettled([compiled, bundler, ...(latestApps?.values() ?? [])])
+    if (process.env["AUTHFX_CONSUMER_KEEP"] === "1") console.log(`the consumer apps are kept in ${packed.base}`)
+    else rmSync(packed.base, { recursive: true, force: true })
+  })
+
+  it("every publishable v4 package and @authfx/protocol is packed, with versions for workspace ranges", async () => {
+    const names = packed.packages.map((pkg) => pkg.name)
+    for (const name of ["@authfx/protocol", "@authfx/core", "@authfx/testkit", "@authfx/whatsgate"]) {
+      assert.include(names, name)
+    }
+    assert.notInclude(names, "@authfx/consumer")
+    for (const pkg of packed.packages) {
+      const tarball = packed.tarballs.get(pkg.name)!
+      const files = (await Consumer.run("tar", ["-tzf", tarball])).split("\n").filter((f) => f !== "")
+      assert.include(files, "package/dist/index.js", pkg.name)
+      assert.include(files, "package/dist/index.d.ts", pkg.name)
+      assert.deepStrictEqual(
+        files.filter((f) => /^package\/(test|build|examples)\/|tsbuildinfo$/.test(f)),
+        [],
+        pkg.name
+      )
+      const manifest = JSON.parse(
+        await Consumer.run("tar", ["-xzOf", tarball, "package/package.json"])
+      ) as {
+        readonly version: string
+        readonly exports: Record<string, unknown>
+        readonly dependencies?: Record<string, string>
+        readonly peerDependencies?: Record<string, string>
+      }
+      assert.strictEqual(manifest.version, pkg.version)
+      assert.notMatch(JSON.stringify(manifest.dependencies ?? {}), /workspace:|link:/, pkg.name)
+      assert.deepStrictEqual(manifest.exports["."], { types: "./dist/index.d.ts", default: "./dist/index.js" })
+      if (pkg.name !== "@authfx/protocol") {
+        assert.strictEqual(manifest.peerDependencies?.["effect"], "~4.1.5", pkg.name)
+        assert.match(pkg.version, /^1\./, pkg.name)
+      }
+    }
+  })
+
+  it("type-check with strict settings and skipLibCheck: false, moduleResolution NodeNext", async () => {
+    await compiled
+  })
+
+  it("type-check with strict settings and skipLibCheck: false, moduleResolution Bundler", async () => {
+    await bundler
+  })
+
+  it("npm ls finds one copy of effect, 4.1.5, beside @effect/platform-node 4.1.5", async () => {
+    assert.deepStrictEqual(await Consumer.installedVersions(app.dir, "effect"), ["4.1.5"])
+    assert.deepStrictEqual(await Consumer.installedVersions(app.dir, "@effect/platform-node"), ["4.1.5"])
+  })
+
+  for (const { name, typedError } of programs) {
+    it(`${name}: authenticates, makes a call and catches a typed error under Node 22 (undici)`, async () => {
+      await compiled
+      const out = await app.exec(process.execPath, [join("out", "node.js"), name])
+      assert.match(out, /^runtime: node 2[2-9]\./m)
+      assert.match(out, /^authenticated: /m)
+      assert.match(out, /^call: /m)
+      assert.match(out, typedError)
+    })
+  }
+
+  it("each README example (examples/*.ts of each package) type-checks (above) and runs against the fakes", async () => {
+    await compiled
+    for (const pkg of packed.packages.filter((p) => p.examples)) {
+      const name = pkg.name.replace("@authfx/", "")
+      const entry = programs.find((p) => p.name === name)
+      assert.isDefined(entry, `${pkg.name} has README examples: app/${name}.ts runs them (its readme export)`)
+      assert.match(await app.exec(process.execPath, [join("out", "readme.js"), name]), entry!.readme)
+    }
+  })
+
+  for (const { name, prints } of latest) {
+    it(`npm install @authfx/${name} effect@4 in an empty app: effect 4.1.5, once; the package runs`, async () => {
+      const empty = await latestApps.get(name)!
+      assert.deepStrictEqual(await Consumer.installedVersions(empty.dir, "effect"), ["4.1.5"])
+      const program = join(empty.dir, "main.mjs")
+      copyFileSync(fileURLToPath(new URL(`../latest/${name}.mjs`, import.meta.url)), program)
+      assert.match(await empty.exec(process.execPath, [program]), prints)
+    })
+  }
+
+  describe("under Bun and Deno, against the testkit fakes in a Node process", () => {
+    let fakes: Fakes.Running
+
+    beforeAll(async () => {
+      await compiled
+      fakes = await Fakes.start(app, programs.map((p) => p.name))
+    })
+
+    afterAll(() => fakes?.stop())
+
+    /** Runs a program with the fakes' environment; its output never holds a secret of that environment. */
+    const runProgram = async (command: string, args: ReadonlyArray<string>) => {
+      const out = await app.exec(command, args, { ...fakes.env, DENO_NO_UPDATE_CHECK: "1" })
+      for (const name of programs.flatMap((p) => p.secrets)) {
+        assert.isAbove(fakes.env[name]?.length ?? 0, 8, `${name} is not in the fakes' environment`)
+        assert.notInclude(out, fakes.env[name]!, `${name}'s value in the output`)
+      }
+      return out
+    }
+
+    describeRuntime(bun, "Bun", (command) => {
+      for (const { name, typedError } of programs) {
+        it(`${name}: authenticates, makes a call and catches a typed error`, async () => {
+          const out = await runProgram(command, [join("out", "portable.js"), name])
+          assert.match(out, /^runtime: bun \d/m)
+          assert.match(out, /^authenticated: /m)
+          assert.match(out, /^call: /m)
+          assert.match(out, typedError)
+        })
+      }
+    })
+
+    describeRuntime(deno, "Deno", (command) => {
+      for (const { name, typedError } of programs) {
+        it(`${name}: authenticates, makes a call and catches a typed error`, async () => {
+          // Only what the programs need: loopback sockets and the environment.
+          const out = await runProgram(command, [
+            "run",
+            "--allow-net=127.0.0.1",
+            "--allow-env",
+            join("out", "portable.js"),
+            name
+          ])
+          assert.match(out, /^runtime: deno \d/m)
+          assert.match(out, /^authenticated: /m)
+          assert.match(out, /^call: /m)
+          assert.match(out, typedError)
+        })
+      }
+    })
+  })
+})
