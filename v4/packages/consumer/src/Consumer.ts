@@ -168,7 +168,11 @@ export const install = async (packed: Packed): Promise<App> => {
  * An empty app where a user types issue 29's line, `npm install @authfx/<pkg> effect@4`: the package's tarball
  * and those of the @authfx packages it depends on (not published yet), and `effect@4` as the spec, resolved by npm.
  */
-export const installLatest = async (packed: Packed, pkg: string): Promise<App> => {
+export const installLatest = async (
+  packed: Packed,
+  pkg: string,
+  extra: ReadonlyArray<string> = []
+): Promise<App> => {
   const app = makeApp(join(packed.base, `latest-${pkg.replace("@authfx/", "")}`))
   const needed = new Set<string>()
   const add = (name: string) => {
@@ -181,6 +185,7 @@ export const installLatest = async (packed: Packed, pkg: string): Promise<App> =
     Object.keys(manifest.dependencies ?? {}).filter((dep) => dep.startsWith("@authfx/")).forEach(add)
   }
   add(pkg)
+  extra.forEach(add)
   await npmInstall(app.dir, [...[...needed].map((name) => packed.tarballs.get(name)!), "effect@4"])
   return app
 }

@@ -24,12 +24,26 @@ const programs: ReadonlyArray<{
     typedError: /^typed error: CredentialsRejected \(InvalidToken\)$/m,
     readme: /^readme whatsgate: Message sent successfully$/m,
     secrets: ["WHATSGATE_ACCESS_TOKEN"]
+  },
+  {
+    name: "gunbot",
+    typedError: /^typed error: CredentialsRejected \(WrongPassword\)$/m,
+    readme: /^readme gunbot: Authenticated; assets: .+ on .+$/m,
+    secrets: ["GUNBOT_PASSWORD", "GUNBOT_WALLET"]
   }
 ]
 
 /** Issue 29's `npm install @authfx/<pkg> effect@4`, each with its program in `latest/`, and what it prints. */
-const latest: ReadonlyArray<{ readonly name: string; readonly prints: RegExp }> = [
-  { name: "whatsgate", prints: /^typed error: ConfigurationError \(Missing WHATSGATE_URL\)$/m }
+const latest: ReadonlyArray<
+  { readonly name: string; readonly with?: ReadonlyArray<string>; readonly prints: RegExp }
+> = [
+  { name: "whatsgate", prints: /^typed error: ConfigurationError \(Missing WHATSGATE_URL\)$/m },
+  // The line of issue 29's "done when", with the testkit for the fake it authenticates against.
+  {
+    name: "gunbot",
+    with: ["@authfx/testkit"],
+    prints: /^authenticated: Authenticated; logins 1, authorized calls 1$/m
+  }
 ]
 
 // Found before the tests are collected, so that a missing runtime decides between a failing test and a skip.
@@ -68,7 +82,9 @@ const tsc = (config: string) =>
 describe("the packed v4 packages, installed with npm and effect 4 into an app outside the workspace", () => {
   beforeAll(async () => {
     packed = await Consumer.pack()
-    latestApps = new Map(latest.map(({ name }) => [name, later(Consumer.installLatest(packed, `@authfx/${name}`))]))
+    latestApps = new Map(
+      latest.map(({ name, with: extra }) => [name, later(Consumer.installLatest(packed, `@authfx/${name}`, extra))])
+    )
     app = await Consumer.install(packed)
     writeFileSync(join(app.dir, "tsconfig.json"), JSON.stringify(Consumer.tsconfig("NodeNext")))
     writeFileSync(join(app.dir, "tsconfig.bundler.json"), JSON.stringify(Consumer.tsconfig("Bundler")))
