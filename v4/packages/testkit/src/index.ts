@@ -1,6 +1,11 @@
 /**
  * @since 1.0.0
  */
+export * as NabiFake from "./NabiFake.js"
+
+/**
+ * @since 1.0.0
+ */
 export * as SecretScan from "./SecretScan.js"
 
 /**
