@@ -3,10 +3,12 @@ import * as SessionStore from "@authfx/core/SessionStore"
 import { NabiFake, SecretScan, TestEnv } from "@authfx/testkit"
 import { assert, describe, it } from "@effect/vitest"
 import { WalletContractV4 } from "@ton/ton"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
@@ -294,6 +296,46 @@ describe("NabiClient", () => {
       assert.strictEqual(results.filter(Result.isSuccess).length, 1000)
       assert.deepStrictEqual([fake.counters.refreshes, fake.counters.nonces], [1, 1])
     }).pipe(Effect.provide(Http)), 120_000)
+
+  it.live(
+    "every fault the fake injects, at login and on a query, is a typed error (never a defect), retry off",
+    () =>
+      Effect.gen(function*() {
+        const faults: ReadonlyArray<readonly [string, (fake: NabiFake.NabiFake) => void, ReadonlyArray<string>]> = [
+          ["500", (fake) => fake.failNext(1, 500), ["TransportError(ServerError)"]],
+          ["429", (fake) => fake.failNext(1, 429, { retryAfter: "1" }), ["TransportError(RateLimited)"]],
+          ["drop", (fake) => fake.dropNext(1), ["TransportError(Network)"]],
+          ["truncate", (fake) => fake.truncateNext(1), ["TransportError(Network)", "ProtocolError(Decode)"]],
+          ["invalid JSON", (fake) => fake.invalidJsonNext(1), ["ProtocolError(Decode)"]],
+          ["wrong shape", (fake) => fake.wrongShapeNext(1), ["ProtocolError(Decode)"]],
+          ["oversize", (fake) => fake.oversizeNext(1, 9 * 1024 * 1024), ["ProtocolError(TooLarge)"]],
+          ["redirect", (fake) => fake.redirectNext(1, "http://127.0.0.2:1/graphql"), ["ProtocolError(Decode)"]]
+        ]
+        const outcome = (effect: Effect.Effect<unknown, { readonly _tag: string; readonly reason?: string }>) =>
+          Effect.map(Effect.exit(effect), (exit) => {
+            if (Exit.isSuccess(exit)) return "success"
+            const error = Cause.findErrorOption(exit.cause)
+            return Option.isSome(error)
+              ? `${error.value._tag}(${error.value.reason})`
+              : `defect: ${Cause.pretty(exit.cause)}`
+          })
+        for (const [name, inject, expected] of faults) {
+          // At login: the first request of a fresh client (generateNonce) meets the fault.
+          const fresh = yield* setup({ client: { retry: false } })
+          inject(fresh.fake)
+          const atLogin = yield* outcome(fresh.nabi.query(myProfiles, undefined, MyProfiles))
+          assert.include(expected, atLogin, `${name} at login`)
+          // On a query with a valid session.
+          const { fake, nabi } = yield* setup({ client: { retry: false } })
+          yield* nabi.query(myProfiles, undefined, MyProfiles)
+          inject(fake)
+          const onQuery = yield* outcome(nabi.query(myProfiles, undefined, MyProfiles))
+          assert.include(expected, onQuery, `${name} on a query`)
+          fake.clearFaults()
+        }
+      }).pipe(Effect.provide(Http)),
+    60_000
+  )
 
   it.effect("base64 signatures when configured", () =>
     Effect.gen(function*() {
