@@ -24,6 +24,7 @@ import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as SessionStore from "@authfx/core/SessionStore"
 import * as Url from "@authfx/core/Url"
+import * as NabiGraphQL from "@authfx/protocol/NabiGraphQL"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
@@ -131,10 +132,6 @@ const REFRESH_LIFETIME = 7 * 24 * 3600 * 1000
 
 /** A nonce the server refused as unknown, used or expired: worth one fresh nonce. */
 class NonceRefused extends Data.TaggedError("NonceRefused")<{ readonly answer: Answer }> {}
-
-/** Whether an answer is a schema validation error about input field `field` (graphql-js, Apollo). */
-const refusesField = (answer: Answer, field: string): boolean =>
-  answer.errors.some((e) => isValidationError(e) && e.message.includes(`"${field}"`))
 
 type NonceSigner = (nonce: string) => Effect.Effect<string, AuthError.CredentialsRejected | AuthError.TransportError>
 
@@ -304,12 +301,12 @@ export const make = (
           }signedMessage: ${literal(signedMessage)} }) { accessToken refreshToken } }`
         )
       let answer = yield* askToken(sendAddress)
-      if (sendAddress && refusesField(answer, "address")) {
+      if (sendAddress && NabiGraphQL.refusesField(answer.errors, "address")) {
         // A validation error: the resolver never ran, so the nonce is still unused.
         sendAddress = false
         answer = yield* askToken(false)
       }
-      if (answer.errors.some((e) => /nonce/i.test(`${e.extensions?.code ?? ""} ${e.message}`))) {
+      if (NabiGraphQL.refusesNonce(answer.errors)) {
         return yield* new NonceRefused({ answer })
       }
       const invalid = answer.errors.filter(isValidationError)
@@ -360,12 +357,7 @@ export const make = (
             } }) { ${fields} } }`
           )
         let answer = yield* refreshQuery(askRotation ? "token refreshToken" : "token")
-        if (
-          askRotation &&
-          answer.errors.some((e) =>
-            /cannot query field|GRAPHQL_VALIDATION/i.test(`${e.extensions?.code ?? ""} ${e.message}`)
-          )
-        ) {
+        if (askRotation && NabiGraphQL.refusesSelection(answer.errors)) {
           askRotation = false
           answer = yield* refreshQuery("token")
         }

@@ -13,6 +13,7 @@ import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthRequest from "@authfx/core/AuthRequest"
 import * as Keyed from "@authfx/core/Keyed"
+import * as NabiGraphQL from "@authfx/protocol/NabiGraphQL"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -25,8 +26,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
-import { dataOf, isValidationError, provider, readAnswer, toNabiError } from "./internal/graphql.js"
-import { type GraphQLErrors, type NabiError, NabiGraphQLError } from "./Nabi.js"
+import { dataOf, provider, readAnswer, toNabiError } from "./internal/graphql.js"
+import { type NabiError, NabiGraphQLError } from "./Nabi.js"
 import * as NabiAuth from "./NabiAuth.js"
 import * as TonSigner from "./TonSigner.js"
 
@@ -62,34 +63,6 @@ export interface Options extends NabiAuth.Options {
 }
 
 /**
- * Whether a GraphQL error says the profile is not owned by the token's
- * address. Nabi documents the status (400) but not the body, so this reads
- * the usual signs: a `profileId` extension, an ownership code, or a message
- * about ownership — and never a schema validation error.
- */
-const notOwned = (error: typeof GraphQLErrors.Type[number]): boolean =>
-  !isValidationError(error) &&
-  (error.extensions?.profileId !== undefined ||
-    /PROFILE_MISMATCH|NOT_OWNER|FORBIDDEN/i.test(error.extensions?.code ?? "") ||
-    /not owned|not the owner|does not own|not own/i.test(error.message))
-
-/** The profile a variables object names, for `ProfileMismatch`. */
-const profileOf = (variables: Readonly<Record<string, unknown>> | undefined): string | undefined => {
-  const seen = new Set<unknown>()
-  const search = (value: unknown): string | undefined => {
-    if (typeof value !== "object" || value === null || seen.has(value)) return undefined
-    seen.add(value)
-    for (const [key, inner] of Object.entries(value)) {
-      if (/^(profileId|profile|id)$/.test(key) && typeof inner === "string") return inner
-      const found = search(inner)
-      if (found !== undefined) return found
-    }
-    return undefined
-  }
-  return search(variables)
-}
-
-/**
  * @since 0.1.0
  * @category constructors
  */
@@ -110,7 +83,7 @@ export const make = (
       // (it must not be invalidated), and no retry can help either.
       return readAnswer(response).pipe(
         Effect.flatMap((answer): Effect.Effect<never, NabiError> => {
-          const owner = answer.errors.find(notOwned)
+          const owner = answer.errors.find(NabiGraphQL.isNotOwner)
           if (owner === undefined) {
             return Effect.fail(
               answer.errors.length > 0
@@ -164,7 +137,7 @@ export const make = (
             Effect.fail(
               error.profile !== "unknown"
                 ? error
-                : new AuthError.ProfileMismatch({ ...error, profile: profileOf(variables) ?? "unknown" })
+                : new AuthError.ProfileMismatch({ ...error, profile: NabiGraphQL.profileOf(variables) ?? "unknown" })
             )),
           Effect.withSpan("NabiClient.query", { attributes: { "authfx.provider": provider } })
         )

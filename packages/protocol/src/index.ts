@@ -61,6 +61,11 @@ export * as TonProof from "./TonProof.js"
 /**
  * @since 0.1.0
  */
+export * as NabiGraphQL from "./NabiGraphQL.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Url from "./Url.js"
 
 /**

@@ -1,5 +1,6 @@
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import * as NabiGraphQL from "@authfx/protocol/NabiGraphQL"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
@@ -67,23 +68,12 @@ export const dataOf = <A, I>(
   )
 }
 
-/**
- * A GraphQL error saying the request does not fit the server's schema: Apollo
- * tags it `GRAPHQL_VALIDATION_FAILED` (and answers 400); graphql-js's own
- * messages say "Cannot query field", "is not defined by type", "Unknown
- * argument" or "of required type … was not provided".
- */
-export const isValidationError = (error: typeof GraphQLErrors.Type[number]): boolean =>
-  /GRAPHQL_VALIDATION_FAILED|GRAPHQL_PARSE_FAILED/.test(error.extensions?.code ?? "") ||
-  /cannot query field|is not defined by type|unknown argument|unknown type|was not provided|syntax error/i.test(
-    error.message
-  )
+/** The rules of `@authfx/protocol`'s `NabiGraphQL`, shared with the effect 4 line. */
+export const isValidationError: (error: typeof GraphQLErrors.Type[number]) => boolean = NabiGraphQL.isValidationError
 
-/** The field a validation error names (its first quoted name), if any. */
-export const fieldOf = (message: string): string | undefined => /"([_A-Za-z][_0-9A-Za-z.]*)"/.exec(message)?.[1]
+export const fieldOf: (message: string) => string | undefined = NabiGraphQL.fieldOf
 
-/** A GraphQL string literal (JSON's escaping is valid GraphQL). */
-export const literal = (value: string): string => JSON.stringify(value)
+export const literal: (value: string) => string = NabiGraphQL.literal
 
 export const mapPlatformError = (error: HttpClientError.HttpClientError) =>
   AuthResponse.fromHttpClientError(provider, error)

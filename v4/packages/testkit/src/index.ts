@@ -6,6 +6,11 @@ export * as GunbotFake from "./GunbotFake.js"
 /**
  * @since 1.0.0
  */
+export * as NabiFake from "./NabiFake.js"
+
+/**
+ * @since 1.0.0
+ */
 export * as SecretScan from "./SecretScan.js"
 
 /**
