@@ -3,6 +3,8 @@
  */
 import * as AuthError from "@authfx/core/AuthError"
 import * as Url from "@authfx/core/Url"
+import * as NandboxFrames from "@authfx/protocol/NandboxFrames"
+import * as ProtocolUrl from "@authfx/protocol/Url"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -27,9 +29,6 @@ export const defaultMaxFrameSize = 1_048_576
 export type TokenSource = import("../NandboxConnection.js").TokenSource
 
 export type Options = import("../NandboxConnection.js").Options
-
-/** `<numeric bot id>:<digits>:<secret>`: the documented token shape. */
-export const TOKEN = /^\d+:\d+:\S+$/
 
 export const defaultReconnect: Schedule.Schedule<unknown, unknown> = Schedule.exponential("200 millis", 2).pipe(
   Schedule.jittered,
@@ -57,14 +56,7 @@ export const validateUrl = (url: string, key = "url"): Effect.Effect<string, Aut
   })
 
 /** `url` as errors show it: scheme, host, port and path; never user info or a query. */
-export const displayUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
-  } catch {
-    return "(invalid URL)"
-  }
-}
+export const displayUrl: (url: string) => string = ProtocolUrl.sanitize
 
 /** How errors name the URL and the token: the options, or the variables `layerConfig` read them from. */
 export const keysOf = (options: Pick<Options, "configKeys">) => ({
@@ -82,7 +74,7 @@ export const checkToken = (
       new AuthError.CredentialsMissing({ provider, reason: "Empty", description: `${key} is empty` })
     )
   }
-  if (!TOKEN.test(value)) {
+  if (!NandboxFrames.isToken(value)) {
     return Either.left(
       new AuthError.ConfigurationError({
         provider,

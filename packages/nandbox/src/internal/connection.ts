@@ -39,7 +39,6 @@ import {
   type Options,
   provider,
   readToken,
-  TOKEN,
   validateUrl
 } from "./config.js"
 import * as Inbound from "./inbound.js"
@@ -198,10 +197,10 @@ export const make = (
     const { send } = outbound = Outbound.make({ capacity: options.queueCapacity ?? 1_000, state, lives, write, fork })
 
     // A fleet-wide single owner of the one connection, when there is a coordination.
-    const botId = Redacted.isRedacted(options.token) ? Redacted.value(options.token).split(":")[0] : undefined
+    const botId = Redacted.isRedacted(options.token) ? NandboxFrames.botIdOf(Redacted.value(options.token)) : undefined
     const ownerKey = Coordination.key(
       provider,
-      [options.account, TOKEN.test(botId === undefined ? "" : `${botId}:0:x`) ? botId : undefined]
+      [options.account, botId]
         .filter((part) => part !== undefined).join("/") || "default"
     )
     const lease = options.ownerLease ?? Duration.seconds(5)

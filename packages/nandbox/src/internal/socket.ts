@@ -65,13 +65,6 @@ const decodeInbound = Schema.decodeUnknownEither(InboundFrame)
 const readTokenAuthOk: (frame: Record<string, unknown>) => typeof TokenAuthOk.Type | undefined =
   NandboxFrames.tokenAuthOk
 
-const sizeOf = (data: unknown): number => {
-  if (typeof data === "string") return data.length
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength
-  if (typeof Blob !== "undefined" && data instanceof Blob) return data.size
-  return 0
-}
-
 /**
  * Builds the authenticated connection and its `Authenticated<Nandbox>`: a
  * supervisor keeps one socket authenticated (reconnecting with backoff), a
@@ -149,7 +142,11 @@ export const make = (env: Env): Sockets => {
   const onFrame = (attempt: Attempt, data: unknown): void => {
     if (attempt.stopped) return
     attempt.lastInbound = clock.unsafeCurrentTimeMillis()
-    if (typeof data !== "string" ? sizeOf(data) > maxFrameSize : NandboxFrames.utf8Exceeds(data, maxFrameSize)) {
+    if (
+      typeof data !== "string"
+        ? NandboxFrames.binarySize(data) > maxFrameSize
+        : NandboxFrames.utf8Exceeds(data, maxFrameSize)
+    ) {
       // Bounded memory: the frame is dropped, the socket closed (1009: message too big), nothing more read.
       const error = new AuthError.ProtocolError({
         provider,
