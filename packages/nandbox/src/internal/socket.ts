@@ -65,11 +65,6 @@ const decodeInbound = Schema.decodeUnknownEither(InboundFrame)
 const readTokenAuthOk: (frame: Record<string, unknown>) => typeof TokenAuthOk.Type | undefined =
   NandboxFrames.tokenAuthOk
 
-/**
- * Builds the authenticated connection and its `Authenticated<Nandbox>`: a
- * supervisor keeps one socket authenticated (reconnecting with backoff), a
- * writer delivers queued frames in order, a keep-alive pings idle sockets.
-
 /** What a connection gives its sockets. */
 export interface Env {
   readonly url: string
