@@ -300,10 +300,9 @@ export const make = (env: Env): Sockets => {
       if (attempt.timer !== undefined) arm(attempt)
     })
     ws.addEventListener("message", (event) => onFrame(attempt, event.data))
-    ws.addEventListener("error", () => {
-      failed = true
-    })
-    ws.addEventListener("close", (event) => {
+    /** The socket is over: its bookkeeping, once (a close may follow an error that already ended it). */
+    const finish = (code: number | undefined): void => {
+      if (attempt.isClosed) return
       attempt.isClosed = true
       attempt.stopped = true
       sockets.delete(attempt)
@@ -314,14 +313,26 @@ export const make = (env: Env): Sockets => {
         answer(
           attempt,
           Exit.fail(
-            failed && event.code === 1006
+            failed && (code === undefined || code === 1006)
               ? new AuthError.TransportError({ provider, reason: "Network", request })
-              : new AuthError.TransportError({ provider, reason: "Closed", request, code: event.code })
+              : new AuthError.TransportError({
+                provider,
+                reason: "Closed",
+                request,
+                ...(code !== undefined ? { code } : {})
+              })
           )
         )
       }
       Once.done(closed, Exit.succeed({ revoked: attempt.revoked, error: attempt.error }))
+    }
+    ws.addEventListener("error", () => {
+      failed = true
+      // A failed opening handshake (a refused upgrade, a connection refused): undici's WebSocket (Node 22's global)
+      // fires `error` and never `close`, which would leave the attempt waiting for `openTimeout` and in `sockets`.
+      if (attempt.openedAt === undefined) finish(undefined)
     })
+    ws.addEventListener("close", (event) => finish(event.code))
     return attempt
   }
 

@@ -9,6 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import { NandboxAuth } from "../src/NandboxAuth.js"
@@ -150,4 +151,43 @@ describe("NandboxConnection hardening", () => {
       fake.broadcast(frame(1_000))
       yield* until(() => got.at(-1) === 1_000, "a new frame after it reads again")
     })))
+
+  it.live("a handshake that fails with an error and no close (undici's WebSocket) ends the attempt at once", () =>
+    Effect.gen(function*() {
+      let made = 0
+      // Each socket reports an error, as a refused upgrade does, and then nothing: no open, no close.
+      const failing = Layer.succeed(Socket.WebSocketConstructor)(() => {
+        made += 1
+        const errorListeners: Array<(event: unknown) => void> = []
+        const ws = {
+          readyState: 0,
+          binaryType: "blob",
+          addEventListener: (type: string, listener: (event: unknown) => void) => {
+            if (type === "error") errorListeners.push(listener)
+          },
+          removeEventListener: () => {},
+          close: () => {},
+          send: () => {}
+        }
+        setTimeout(() => {
+          ws.readyState = 3
+          for (const listener of errorListeners) listener({ type: "error" })
+        }, 1)
+        return ws as unknown as Socket.WebSocketLike
+      })
+      const context = yield* Layer.build(
+        NandboxConnection.layer({
+          url: "ws://127.0.0.1:9/nandbox/api/",
+          token: Redacted.make("1:0:secret"),
+          reconnect: Schedule.spaced("10 millis")
+        }).pipe(Layer.provide(failing))
+      )
+      // Not a Timeout after openTimeout (10 s, beyond the test's own timeout): the error ended the attempt.
+      const error = yield* Effect.flip(Context.get(context, NandboxAuth).session)
+      assert.deepStrictEqual([error._tag, error._tag === "TransportError" && error.reason], [
+        "TransportError",
+        "Network"
+      ])
+      assert.isAtLeast(made, 1)
+    }))
 })

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { WebSocket } from "ws"
 import * as NandboxFake from "../src/NandboxFake.js"
+import * as TestEnv from "../src/TestEnv.js"
 
 /** A raw client: the frames it received, and a way to send. */
 const connect = (url: string) =>
@@ -12,6 +13,7 @@ const connect = (url: string) =>
     ws.on("open", () => resume(Effect.succeed({ ws, inbox })))
   })
 
+/** A short real wait, only where nothing is expected to happen (for what must happen: `TestEnv.until`). */
 const settle = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 30)))
 
 describe("NandboxFake", () => {
@@ -20,14 +22,15 @@ describe("NandboxFake", () => {
       const fake = yield* NandboxFake.make({ botName: "My First API" })
       const { inbox, ws } = yield* connect(fake.url)
       ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: "true", token: fake.token() }))
-      yield* settle
+      yield* TestEnv.until(() => inbox.length === 1, "TOKEN_AUTH_OK")
       const ok = JSON.parse(inbox[0]!)
       assert.deepStrictEqual([ok.method, ok.name, ok.ID], ["TOKEN_AUTH_OK", "My First API", fake.botId])
       ws.send(JSON.stringify({ method: "PING" }))
+      yield* TestEnv.until(() => fake.counters.pings === 1, "the PING counted")
       yield* settle
       assert.deepStrictEqual([inbox.length, fake.counters.pings], [1, 1])
       fake.regenerateToken()
-      yield* settle
+      yield* TestEnv.until(() => inbox.length === 2, "the 100099")
       assert.deepStrictEqual(JSON.parse(inbox[1]!), { method: "error", code: "100099" })
       ws.send(JSON.stringify({ method: "sendMessage" }))
       yield* settle
@@ -51,7 +54,7 @@ describe("NandboxFake", () => {
       const { inbox, ws } = yield* connect(fake.url)
       ws.send(JSON.stringify({ method: "PING" }))
       ws.send("not json")
-      yield* settle
+      yield* TestEnv.until(() => inbox.length === 2, "two answers")
       assert.deepStrictEqual(inbox.map((text) => JSON.parse(text)), [
         { method: "error", code: "100099" },
         { method: "error", code: "100099" }
@@ -59,7 +62,7 @@ describe("NandboxFake", () => {
       assert.deepStrictEqual([fake.counters.beforeAuth, fake.counters.pings], [2, 0])
       // The socket stays open: the document says to re-authenticate with a valid token.
       ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: true, token: fake.token() }))
-      yield* settle
+      yield* TestEnv.until(() => inbox.length === 3, "TOKEN_AUTH_OK")
       assert.strictEqual(JSON.parse(inbox[2]!).method, "TOKEN_AUTH_OK")
       ws.close()
     }))
@@ -81,8 +84,9 @@ describe("NandboxFake", () => {
       const authed = yield* connect(fake.url)
       const other = yield* connect(fake.url)
       authed.ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: true, token: fake.token() }))
-      yield* settle
+      yield* TestEnv.until(() => authed.inbox.length === 1, "TOKEN_AUTH_OK")
       fake.sendRaw("{\"method\":\"message\",\"n\":1}")
+      yield* TestEnv.until(() => authed.inbox.length === 2, "the raw frame")
       yield* settle
       assert.strictEqual(JSON.parse(authed.inbox[0]!).padding, "x".repeat(10))
       assert.deepStrictEqual(JSON.parse(authed.inbox[1]!), { method: "message", n: 1 })

@@ -326,7 +326,12 @@ export const make = (env: Env): Sockets => {
           Exit.fail(
             failed && (code === undefined || code === 1006)
               ? new AuthError.TransportError({ provider, reason: "Network", request })
-              : new AuthError.TransportError({ provider, reason: "Closed", request, code })
+              : new AuthError.TransportError({
+                provider,
+                reason: "Closed",
+                request,
+                ...(code !== undefined ? { code } : {})
+              })
           )
         )
       }
