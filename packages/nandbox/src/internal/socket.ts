@@ -1,6 +1,6 @@
 /**
- * One socket, from its creation to its end: opening, `TOKEN_AUTH`, the answer, the frames read on it (bounded, routed
- * on `method`), its watchdog and keep-alive, and its close. The callbacks of the platform `WebSocket` drive it
+ * One socket, from its creation to its end: opening, `TOKEN_AUTH`, the answer (the frames read on it are
+ * `frames.ts`'s), its watchdog and keep-alive, and its close. The callbacks of the platform `WebSocket` drive it
  * directly (no fiber per frame, no fiber until `TOKEN_AUTH_OK`).
  */
 import type * as Authenticated from "@authfx/core/Authenticated"
@@ -8,12 +8,11 @@ import * as AuthError from "@authfx/core/AuthError"
 import * as NandboxFrames from "@authfx/protocol/NandboxFrames"
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
-import { ErrorFrame, InboundFrame, type NandboxAuthError, type NandboxSession, TokenAuthOk } from "../Nandbox.js"
+import type { InboundFrame, NandboxAuthError, NandboxSession } from "../Nandbox.js"
 import { provider } from "./config.js"
+import * as Frames from "./frames.js"
 import type * as Inbound from "./inbound.js"
 import * as Once from "./once.js"
 import type * as Timers from "./timers.js"
@@ -56,14 +55,6 @@ export interface Attempt {
   /** The engine was told (`accepted`). */
   reported?: boolean | undefined
 }
-
-const decodeOk = Schema.decodeUnknownEither(TokenAuthOk)
-const decodeError = Schema.decodeUnknownEither(ErrorFrame)
-const decodeInbound = Schema.decodeUnknownEither(InboundFrame)
-
-/** `TokenAuthOk`'s decoding without the Schema machinery, for the well-formed answer; `undefined` otherwise. */
-const readTokenAuthOk: (frame: Record<string, unknown>) => typeof TokenAuthOk.Type | undefined =
-  NandboxFrames.tokenAuthOk
 
 /** What a connection gives its sockets. */
 export interface Env {
@@ -134,107 +125,19 @@ export const make = (env: Env): Sockets => {
     }
   }
 
-  const onFrame = (attempt: Attempt, data: unknown): void => {
-    if (attempt.stopped) return
-    attempt.lastInbound = clock.unsafeCurrentTimeMillis()
-    if (
-      typeof data !== "string"
-        ? NandboxFrames.binarySize(data) > maxFrameSize
-        : NandboxFrames.utf8Exceeds(data, maxFrameSize)
-    ) {
-      // Bounded memory: the frame is dropped, the socket closed (1009: message too big), nothing more read.
-      const error = new AuthError.ProtocolError({
-        provider,
-        reason: "TooLarge",
-        request,
-        description: `a frame over the ${maxFrameSize}-byte maximum (maxFrameSize)`
-      })
-      log(`a frame over the ${maxFrameSize}-byte maximum; closing the socket`)
-      return abandon(attempt, error, 1009, "frame too large")
-    }
-    if (typeof data !== "string") return log("a binary frame; ignored")
-    // 64-bit identifiers (`ID`, user and chat ids) would be rounded by a plain JSON.parse.
-    const read = NandboxFrames.classify(data)
-    if (read._tag === "NotJson") return unexpected(attempt, "a frame that is not JSON")
-    if (read._tag === "NotObject") return unexpected(attempt, "a frame that is not a JSON object")
-    // Routed on `method` first: only the frame that matters is decoded with its schema.
-    const { frame: json, method } = read
-    if (attempt.session === undefined) {
-      if (method === "TOKEN_AUTH_OK") {
-        // The answer is checked field by field as `TokenAuthOk` describes it; only a frame that fails the check
-        // runs the Schema decoder, for the typed error that says what is wrong.
-        let ok = readTokenAuthOk(json)
-        if (ok === undefined) {
-          const decoded = decodeOk(json)
-          if (Either.isLeft(decoded)) {
-            return abandon(attempt, AuthError.fromParseError({ provider, error: decoded.left }))
-          }
-          ok = decoded.right
-        }
-        generation += 1
-        attempt.authenticatedAt = attempt.lastInbound
-        const session: NandboxSession = {
-          botId: String(ok.ID),
-          name: ok.name,
-          reference: ok.reference,
-          date: ok.date,
-          generation
-        }
-        attempt.session = session
-        lives.set(session, attempt)
-        answer(attempt, Exit.succeed(session))
-        return
-      }
-      if (method === "error") {
-        const error = decodeError(json)
-        const code = Either.isRight(error) ? String(error.right.code) : undefined
-        return abandon(
-          attempt,
-          Either.isRight(error) && NandboxFrames.isRevokedToken(error.right.code)
-            ? new AuthError.CredentialsRejected({
-              provider,
-              reason: "InvalidToken",
-              code: NandboxFrames.revokedTokenCode,
-              description: "nandbox refused the token: it is wrong, revoked or regenerated"
-            })
-            : new AuthError.ProtocolError({
-              provider,
-              reason: "UnexpectedFrame",
-              request,
-              ...(code !== undefined ? { code } : {}),
-              description: "an error instead of TOKEN_AUTH_OK"
-            })
-        )
-      }
-      // Anything else before TOKEN_AUTH_OK is not for this client yet.
-      return
-    }
-    if (method === "error") {
-      const error = decodeError(json)
-      if (Either.isRight(error) && NandboxFrames.isRevokedToken(error.right.code)) {
-        // The token was regenerated: this session is dead.
-        attempt.revoked = true
-        return abandon(attempt, undefined)
-      }
-    }
-    if (method !== "error" && attempt.served !== true) {
-      attempt.served = true
-      env.onServed(attempt)
-    }
-    const frame = decodeInbound(json)
-    if (Either.isLeft(frame)) return log("a frame that does not match InboundFrame (method is not a string); dropped")
-    inbound.publish(frame.right, data.length)
-  }
-
-  const unexpected = (attempt: Attempt, what: string): void => {
-    log(`sent ${what}; ignored`)
-    if (attempt.session === undefined) {
-      abandon(
-        attempt,
-        new AuthError.ProtocolError({ provider, reason: "UnexpectedFrame", request, description: what })
-      )
-    }
-  }
+  /** Reads what arrives on a socket (`frames.ts`). */
+  const onFrame = Frames.reader({
+    clock,
+    request,
+    maxFrameSize,
+    inbound,
+    log,
+    onServed: env.onServed,
+    lives,
+    abandon,
+    answer,
+    nextGeneration: () => ++generation
+  })
 
   /** Creates the socket now; `TOKEN_AUTH` goes out the moment it opens. */
   const start = (token: Redacted.Redacted<string>): Attempt => {
