@@ -1,5 +1,6 @@
 import { NandboxFake } from "@authfx/testkit"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import * as Socket from "@effect/platform/Socket"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
@@ -140,5 +141,44 @@ describe("NandboxConnection hardening", () => {
       assert.deepStrictEqual(got, Array.from({ length: got.length }, (_, i) => i))
       fake.broadcast(frame(1_000))
       yield* until(() => got.at(-1) === 1_000, "a new frame after it reads again")
+    })))
+
+  it.live("a handshake that fails with an error and no close (undici's WebSocket) ends the attempt at once", () =>
+    Effect.scoped(Effect.gen(function*() {
+      let made = 0
+      // Each socket reports an error, as a refused upgrade does, and then nothing: no open, no close.
+      const failing = Layer.succeed(Socket.WebSocketConstructor, () => {
+        made += 1
+        const errorListeners: Array<(event: unknown) => void> = []
+        const ws = {
+          readyState: 0,
+          binaryType: "blob",
+          addEventListener: (type: string, listener: (event: unknown) => void) => {
+            if (type === "error") errorListeners.push(listener)
+          },
+          removeEventListener: () => {},
+          close: () => {},
+          send: () => {}
+        }
+        setTimeout(() => {
+          ws.readyState = 3
+          for (const listener of errorListeners) listener({ type: "error" })
+        }, 1)
+        return ws as unknown as globalThis.WebSocket
+      })
+      const context = yield* Layer.build(
+        NandboxConnection.layer({
+          url: "ws://127.0.0.1:9/nandbox/api/",
+          token: Redacted.make("1:0:secret"),
+          reconnect: Schedule.spaced("10 millis")
+        }).pipe(Layer.provide(failing))
+      )
+      // Not a Timeout after openTimeout (10 s, beyond the test's own timeout): the error ended the attempt.
+      const error = yield* Effect.flip(Context.get(context, NandboxAuth).session)
+      assert.deepStrictEqual([error._tag, error._tag === "TransportError" && error.reason], [
+        "TransportError",
+        "Network"
+      ])
+      assert.isAtLeast(made, 1)
     })))
 })

@@ -144,3 +144,41 @@ export const utf8Exceeds = (text: string, limit: number): boolean => {
   }
   return false
 }
+
+/** `<numeric bot id>:<digits>:<secret>`: the documented token shape. */
+const tokenShape = /^\d+:\d+:\S+$/
+
+/**
+ * Whether `token` (trimmed by the caller) has the documented shape
+ * `<numeric bot id>:<digits>:<secret>`.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const isToken = (token: string): boolean => tokenShape.test(token)
+
+/**
+ * The bot id of a token: the digits before its first colon, when the token
+ * has the documented shape; `undefined` otherwise. Not a secret.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const botIdOf = (token: string): string | undefined => {
+  const botId = token.split(":")[0]
+  return botId !== undefined && isToken(`${botId}:0:x`) ? botId : undefined
+}
+
+/**
+ * The size in bytes of a binary frame as a `WebSocket` delivers it (an
+ * `ArrayBuffer`, a view, or a `Blob`); 0 for anything else.
+ *
+ * @since 0.1.0
+ * @category bounds
+ */
+export const binarySize = (data: unknown): number => {
+  if (typeof data === "string") return data.length
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength
+  if (typeof Blob !== "undefined" && data instanceof Blob) return data.size
+  return 0
+}

@@ -73,4 +73,23 @@ describe("NandboxFrames", () => {
       assert.strictEqual(NandboxFrames.utf8Exceeds(text, limit), new TextEncoder().encode(text).length > limit, text)
     })
   })
+
+  it("isToken and botIdOf: the documented <bot id>:<digits>:<secret> shape, and its bot id", () => {
+    assert.isTrue(NandboxFrames.isToken("9009123:0:abc"))
+    for (const bad of ["", "abc", "x9:0:s", "9:0:", "9::s", "9:0:a b", ":0:s"]) {
+      assert.isFalse(NandboxFrames.isToken(bad), bad)
+    }
+    assert.strictEqual(NandboxFrames.botIdOf("9009123:0:abc"), "9009123")
+    assert.strictEqual(NandboxFrames.botIdOf("9009123"), "9009123")
+    assert.isUndefined(NandboxFrames.botIdOf("bot:0:abc"))
+    assert.isUndefined(NandboxFrames.botIdOf(""))
+  })
+
+  it("binarySize: an ArrayBuffer's, a view's and a Blob's bytes; 0 for what is not binary", () => {
+    assert.strictEqual(NandboxFrames.binarySize(new ArrayBuffer(7)), 7)
+    assert.strictEqual(NandboxFrames.binarySize(new Uint8Array(5)), 5)
+    assert.strictEqual(NandboxFrames.binarySize(new Blob(["abcd"])), 4)
+    assert.strictEqual(NandboxFrames.binarySize(undefined), 0)
+    assert.strictEqual(NandboxFrames.binarySize({ byteLength: 9 }), 0)
+  })
 })
