@@ -12,3 +12,8 @@ export * as TestEnv from "./TestEnv.js"
  * @since 1.0.0
  */
 export * as WhatsGateFake from "./WhatsGateFake.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as TeraboxFake from "./TeraboxFake.js"
