@@ -286,3 +286,29 @@ describe("TeraboxClient", () => {
       }).pipe(Effect.provide(capture.layer), Effect.provide(context))
     }))
 })
+
+describe("TeraboxClient.keyed", () => {
+  it.effect("one client per account, each with its own cookie and session; an unknown account fails typed", () =>
+    Effect.gen(function*() {
+      const a = yield* TeraboxFake.make({ uname: "alice" })
+      const b = yield* TeraboxFake.make({ uname: "bob" })
+      const fakes: Record<string, TeraboxFake.TeraboxFake> = { a, b }
+      const accounts = yield* TeraboxClient.keyed({
+        config: (account) => {
+          const fake = fakes[account]
+          return fake === undefined
+            ? Effect.fail(`no account ${account}` as const)
+            : Effect.succeed({ url: fake.url, ndus: Redacted.make(fake.ndus()) })
+        }
+      })
+      assert.strictEqual((yield* accounts.use("a", (client) => client.userInfo)).uname, "alice")
+      assert.strictEqual((yield* accounts.use("b", (client) => client.userInfo)).uname, "bob")
+      yield* accounts.use("b", (client) => client.rename("/docs/notes.txt", "todo.txt"))
+      // Each account read its own homepage once; the write went to b alone, with b's cookie.
+      assert.deepStrictEqual([a.counters.pages, b.counters.pages, a.counters.writes, b.counters.writes], [1, 1, 0, 1])
+      assert.include(b.lastCookie() ?? "", `ndus=${b.ndus()}`)
+      assert.notInclude(a.lastCookie() ?? "", b.ndus())
+      assert.deepStrictEqual([...(yield* accounts.keys)].sort(), ["a", "b"])
+      assert.strictEqual(yield* Effect.flip(accounts.use("c", (client) => client.quota)), "no account c")
+    }).pipe(Effect.provide(Http)))
+})
