@@ -3,13 +3,15 @@
  *
  * effect 4 differences: the session schema encodes the tokens as their plain values with
  * `Schema.RedactedFromValue` (effect 4's `Schema.Redacted` would encode a `Redacted` that JSON writes as
- * `"<redacted>"`), so a stored session keeps its tokens as the v3 line's does.
+ * `"<redacted>"`), so a stored session keeps its tokens as the v3 line's does; a session without bdstoken is
+ * stored without the key and read back with `bdstoken: undefined`.
  *
  * @since 1.0.0
  */
 import type * as AuthError from "@authfx/core/AuthError"
 import type * as Provider from "@authfx/core/Provider"
 import * as TeraboxErrno from "@authfx/protocol/TeraboxErrno"
+import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 
@@ -39,12 +41,15 @@ export interface TeraboxSession {
 export const TeraboxSessionSchema: Schema.Codec<TeraboxSession, {
   readonly origin: string
   readonly jsToken: string
-  readonly bdstoken: string | undefined
+  readonly bdstoken?: string | undefined
   readonly uk: number
 }> = Schema.Struct({
   origin: Schema.String,
   jsToken: Schema.RedactedFromValue(Schema.String),
-  bdstoken: Schema.UndefinedOr(Schema.RedactedFromValue(Schema.String)),
+  // JSON has no `undefined`: a session without bdstoken is stored without the key, and read back as such.
+  bdstoken: Schema.UndefinedOr(Schema.RedactedFromValue(Schema.String)).pipe(
+    Schema.withDecodingDefaultKey(Effect.succeed(undefined))
+  ),
   uk: Schema.Number
 })
 
