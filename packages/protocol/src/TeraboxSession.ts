@@ -245,3 +245,108 @@ export const listQuery = (dir: string, page: number, size: number): Record<strin
   num: String(size),
   page: String(page)
 })
+
+/**
+ * What a homepage redirect means: a dead cookie (to the login page), a move to another allowed Terabox host (seiya
+ * follows such a redirect as the session's new domain), a host outside the allowed domains (not followed), or
+ * another page of the same site (unexpected).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HomepageRedirect =
+  | { readonly _tag: "CookieExpired" }
+  | { readonly _tag: "Moved"; readonly origin: string }
+  | { readonly _tag: "Disallowed"; readonly description: string }
+  | { readonly _tag: "SameSite"; readonly description: string }
+
+/**
+ * Reads the homepage's redirect (`location`) from `origin`.
+ *
+ * @since 0.1.0
+ * @category redirects
+ */
+export const homepageRedirect = (
+  location: string | undefined,
+  origin: string,
+  allowedDomains: ReadonlyArray<string>
+): HomepageRedirect => {
+  const target = redirectTarget(location, `${origin}/main`)
+  // A dead cookie: `/login` (seiya compares Location with the relative `/login`; an absolute URL is read too).
+  if (target !== undefined && isLoginPath(target.pathname)) return { _tag: "CookieExpired" }
+  if (target !== undefined && target.origin !== origin) {
+    return isAllowedHost(target, origin, allowedDomains)
+      ? { _tag: "Moved", origin: target.origin }
+      : { _tag: "Disallowed", description: disallowedRedirectDescription(target.host) }
+  }
+  return { _tag: "SameSite", description: "the homepage redirected to another page of the same site" }
+}
+
+/**
+ * What `check/login` answered: logged in (perhaps with a region to move to), a move to another region (errno -6
+ * with a region header, OpenList's `url-domain-prefix` reading), a dead cookie (-6 without one), a stale jsToken,
+ * or anything else.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CheckLogin =
+  | { readonly _tag: "LoggedIn"; readonly movedTo: string | undefined }
+  | { readonly _tag: "Moved"; readonly origin: string }
+  | { readonly _tag: "CookieExpired" }
+  | { readonly _tag: "Stale" }
+  | { readonly _tag: "Unexpected"; readonly description: string }
+
+/**
+ * Reads `check/login`'s errno (`undefined` for an answer without one) and the region its headers name
+ * ({@link regionPrefix}) at `origin`; `regionOrigin` turns a prefix into an origin. A region that is the current
+ * origin is no move.
+ *
+ * @since 0.1.0
+ * @category classifying
+ */
+export const checkLogin = (
+  errno: number | undefined,
+  prefix: string | undefined,
+  origin: string,
+  regionOrigin: (prefix: string) => string
+): CheckLogin => {
+  const movedTo = prefix === undefined ? undefined : regionOrigin(prefix)
+  const moved = movedTo !== undefined && movedTo !== origin ? movedTo : undefined
+  if (errno === 0) return { _tag: "LoggedIn", movedTo: moved }
+  if (errno === notLoggedInErrno) {
+    return moved !== undefined
+      ? { _tag: "Moved", origin: moved }
+      : { _tag: "CookieExpired" }
+  }
+  if (errno !== undefined && isStaleJsToken(errno)) return { _tag: "Stale" }
+  return { _tag: "Unexpected", description: "check/login did not answer errno 0" }
+}
+
+/**
+ * What an API answer's errno means for the session: a stale jsToken (re-read the page, replay once), too frequent
+ * (a transient refusal), a move to the region its headers name, a dead cookie (-6 without a region), or nothing
+ * the session handles (the call's own result or error).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ApiAnswer =
+  | { readonly _tag: "Stale" }
+  | { readonly _tag: "RateLimited" }
+  | { readonly _tag: "Moved"; readonly prefix: string }
+  | { readonly _tag: "CookieExpired" }
+  | { readonly _tag: "Other" }
+
+/**
+ * Reads an API answer's errno and the region its headers name ({@link regionPrefix}).
+ *
+ * @since 0.1.0
+ * @category classifying
+ */
+export const apiAnswer = (errno: number, prefix: string | undefined): ApiAnswer => {
+  if (isStaleJsToken(errno)) return { _tag: "Stale" }
+  if (errno === rateLimitedErrno) return { _tag: "RateLimited" }
+  if (errno === notLoggedInErrno) return prefix !== undefined ? { _tag: "Moved", prefix } : { _tag: "CookieExpired" }
+  return { _tag: "Other" }
+}

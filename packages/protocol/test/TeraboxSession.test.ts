@@ -130,3 +130,71 @@ describe("TeraboxSession: redirects, dead cookies, content types", () => {
     assert.strictEqual(TeraboxSession.nameOf("/docs/a.txt", "b.txt"), "b.txt")
   })
 })
+
+describe("TeraboxSession: what an answer means for the session", () => {
+  const origin = "https://www.terabox.com"
+  const domains = TeraboxSession.defaultAllowedDomains
+  it("homepageRedirect: the login page, a move under the allowed domains, another host, the same site", () => {
+    for (const location of ["/login", "https://www.terabox.com/login?redirect=%2Fmain", "/en/login"]) {
+      assert.deepStrictEqual(TeraboxSession.homepageRedirect(location, origin, domains), { _tag: "CookieExpired" })
+    }
+    assert.deepStrictEqual(TeraboxSession.homepageRedirect("https://dm.terabox.com/main", origin, domains), {
+      _tag: "Moved",
+      origin: "https://dm.terabox.com"
+    })
+    // The login page of another domain is a dead cookie too: nothing is sent there either way.
+    assert.deepStrictEqual(TeraboxSession.homepageRedirect("https://evil.example/login", origin, domains), {
+      _tag: "CookieExpired"
+    })
+    const elsewhere = TeraboxSession.homepageRedirect("https://evil.example/main", origin, domains)
+    assert.strictEqual(elsewhere._tag, "Disallowed")
+    assert.include(elsewhere._tag === "Disallowed" ? elsewhere.description : "", "evil.example")
+    assert.strictEqual(
+      TeraboxSession.homepageRedirect("http://dm.terabox.com/main", origin, domains)._tag,
+      "Disallowed"
+    )
+    for (const location of ["/main?x=1", undefined, "http://["]) {
+      assert.strictEqual(TeraboxSession.homepageRedirect(location, origin, domains)._tag, "SameSite", String(location))
+    }
+  })
+
+  it("checkLogin: logged in (moving or not), moved, a dead cookie, a stale jsToken, anything else", () => {
+    const regionOrigin = TeraboxSession.defaultRegionOrigin
+    assert.deepStrictEqual(TeraboxSession.checkLogin(0, undefined, origin, regionOrigin), {
+      _tag: "LoggedIn",
+      movedTo: undefined
+    })
+    assert.deepStrictEqual(TeraboxSession.checkLogin(0, "dm", origin, regionOrigin), {
+      _tag: "LoggedIn",
+      movedTo: "https://dm.terabox.com"
+    })
+    // A region that is where the session already is: no move.
+    assert.deepStrictEqual(TeraboxSession.checkLogin(0, "www", origin, regionOrigin), {
+      _tag: "LoggedIn",
+      movedTo: undefined
+    })
+    assert.deepStrictEqual(TeraboxSession.checkLogin(-6, "dm", origin, regionOrigin), {
+      _tag: "Moved",
+      origin: "https://dm.terabox.com"
+    })
+    assert.deepStrictEqual(TeraboxSession.checkLogin(-6, undefined, origin, regionOrigin), { _tag: "CookieExpired" })
+    assert.deepStrictEqual(TeraboxSession.checkLogin(-6, "www", origin, regionOrigin), { _tag: "CookieExpired" })
+    for (const errno of [4000023, 450016]) {
+      assert.deepStrictEqual(TeraboxSession.checkLogin(errno, undefined, origin, regionOrigin), { _tag: "Stale" })
+    }
+    for (const errno of [undefined, 2, 4500016, 31034]) {
+      assert.strictEqual(TeraboxSession.checkLogin(errno, "dm", origin, regionOrigin)._tag, "Unexpected", String(errno))
+    }
+  })
+
+  it("apiAnswer: stale, too frequent, a region move, a dead cookie, or the call's own errno", () => {
+    assert.deepStrictEqual(TeraboxSession.apiAnswer(4000023, "dm"), { _tag: "Stale" })
+    assert.deepStrictEqual(TeraboxSession.apiAnswer(450016, undefined), { _tag: "Stale" })
+    assert.deepStrictEqual(TeraboxSession.apiAnswer(31034, undefined), { _tag: "RateLimited" })
+    assert.deepStrictEqual(TeraboxSession.apiAnswer(-6, "dm"), { _tag: "Moved", prefix: "dm" })
+    assert.deepStrictEqual(TeraboxSession.apiAnswer(-6, undefined), { _tag: "CookieExpired" })
+    for (const errno of [0, -9, 2, 12, 4500016]) {
+      assert.deepStrictEqual(TeraboxSession.apiAnswer(errno, "dm"), { _tag: "Other" }, String(errno))
+    }
+  })
+})

@@ -158,31 +158,21 @@ export const make = (
           HttpClientRequest.get(`${origin}/main`).pipe(HttpClientRequest.setHeaders(headers(origin)))
         )
         if (response.status >= 300 && response.status < 400) {
-          const target = SessionRules.redirectTarget(response.headers["location"], `${origin}/main`)
-          // A dead cookie: `/login` (seiya compares Location with the relative `/login`; an absolute URL is read too).
-          if (target !== undefined && SessionRules.isLoginPath(target.pathname)) {
-            return yield* cookieExpired(response.status)
+          const redirect = SessionRules.homepageRedirect(response.headers["location"], origin, allowedDomains)
+          switch (redirect._tag) {
+            case "CookieExpired":
+              return yield* cookieExpired(response.status)
+            case "Moved":
+              return { _tag: "Moved" as const, origin: redirect.origin }
+            default:
+              return yield* new AuthError.ProtocolError({
+                provider,
+                reason: "UnexpectedStatus",
+                status: response.status,
+                request,
+                description: redirect.description
+              })
           }
-          if (target !== undefined && target.origin !== origin) {
-            // Another Terabox host: the session lives in another region (seiya follows such a redirect as one).
-            if (SessionRules.isAllowedHost(target, origin, allowedDomains)) {
-              return { _tag: "Moved" as const, origin: target.origin }
-            }
-            return yield* new AuthError.ProtocolError({
-              provider,
-              reason: "UnexpectedStatus",
-              status: response.status,
-              request,
-              description: SessionRules.disallowedRedirectDescription(target.host)
-            })
-          }
-          return yield* new AuthError.ProtocolError({
-            provider,
-            reason: "UnexpectedStatus",
-            status: response.status,
-            request,
-            description: "the homepage redirected to another page of the same site"
-          })
         }
         // A client that follows redirects itself (HttpClient.followRedirects) lands on the login page.
         if (SessionRules.isLoginPath(SessionRules.pathOf(response.request.url))) {
@@ -228,26 +218,32 @@ export const make = (
         const response = yield* apiGet(origin, jsToken, "/api/check/login")
         const json = yield* readJson(response)
         const errno = decodeErrno(json)
-        const prefix = regionPrefix(response)
-        const moved = prefix !== undefined && regionOrigin(prefix) !== origin
-        if (errno._tag === "Some" && errno.value.errno === 0) {
-          const { uk } = yield* decodeJson(CheckLogin, response)
-          return { uk, movedTo: moved ? regionOrigin(prefix!) : undefined, stale: false }
+        const answer = SessionRules.checkLogin(
+          errno._tag === "Some" ? errno.value.errno : undefined,
+          regionPrefix(response),
+          origin,
+          regionOrigin
+        )
+        switch (answer._tag) {
+          case "LoggedIn": {
+            const { uk } = yield* decodeJson(CheckLogin, response)
+            return { uk, movedTo: answer.movedTo, stale: false }
+          }
+          case "Moved":
+            return { uk: 0, movedTo: answer.origin, stale: false }
+          case "CookieExpired":
+            return yield* cookieExpired()
+          case "Stale":
+            return { uk: 0, movedTo: undefined, stale: true }
+          case "Unexpected":
+            return yield* new AuthError.ProtocolError({
+              provider,
+              reason: "UnexpectedStatus",
+              request: `GET ${origin}/api/check/login`,
+              ...(errno._tag === "Some" ? { code: errno.value.errno } : {}),
+              description: answer.description
+            })
         }
-        if (errno._tag === "Some" && errno.value.errno === SessionRules.notLoggedInErrno) {
-          if (moved) return { uk: 0, movedTo: regionOrigin(prefix!), stale: false }
-          return yield* cookieExpired()
-        }
-        if (errno._tag === "Some" && SessionRules.isStaleJsToken(errno.value.errno)) {
-          return { uk: 0, movedTo: undefined, stale: true }
-        }
-        return yield* new AuthError.ProtocolError({
-          provider,
-          reason: "UnexpectedStatus",
-          request: `GET ${origin}/api/check/login`,
-          ...(errno._tag === "Some" ? { code: errno.value.errno } : {}),
-          description: "check/login did not answer errno 0"
-        })
       }).pipe(Effect.withSpan("TeraboxAuth.checkLogin", { attributes: { "authfx.provider": provider } }))
 
     const bdstokenAt = (origin: string, jsToken: Redacted.Redacted<string>) =>
@@ -348,29 +344,29 @@ export const make = (
         const json = yield* readJson(response)
         const errno = decodeErrno(json)
         if (errno._tag === "None") return
-        if (SessionRules.isStaleJsToken(errno.value.errno)) {
-          return yield* new SessionRejected({
-            code: errno.value.errno,
-            description: "need verify: the jsToken is stale"
-          })
-        }
-        switch (errno.value.errno) {
-          case 31034:
+        const answer = SessionRules.apiAnswer(errno.value.errno, regionPrefix(response))
+        switch (answer._tag) {
+          case "Stale":
+            return yield* new SessionRejected({
+              code: errno.value.errno,
+              description: "need verify: the jsToken is stale"
+            })
+          case "RateLimited":
             return yield* new AuthError.TransportError({
               provider,
               reason: "RateLimited",
-              code: 31034,
+              code: errno.value.errno,
               request: AuthError.describeRequest(response.request)
             })
-          case -6: {
-            const prefix = regionPrefix(response)
-            if (prefix !== undefined) {
-              pendingRegion = prefix
-              return yield* new SessionRejected({ code: -6, description: `the session moved to region ${prefix}` })
-            }
+          case "Moved":
+            pendingRegion = answer.prefix
+            return yield* new SessionRejected({
+              code: errno.value.errno,
+              description: `the session moved to region ${answer.prefix}`
+            })
+          case "CookieExpired":
             return yield* cookieExpired()
-          }
-          default:
+          case "Other":
             return
         }
       })
