@@ -51,7 +51,17 @@ export * as TeraboxErrno from "./TeraboxErrno.js"
 /**
  * @since 0.1.0
  */
+export * as TeraboxListing from "./TeraboxListing.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as TeraboxPage from "./TeraboxPage.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TeraboxSession from "./TeraboxSession.js"
 
 /**
  * @since 0.1.0

@@ -23,6 +23,7 @@ import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
 import type * as Coordination from "@authfx/core/Coordination"
 import * as Keyed from "@authfx/core/Keyed"
+import * as TeraboxSession from "@authfx/protocol/TeraboxSession"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -254,9 +255,7 @@ export const make = (options: Options): Effect.Effect<
      * `drivers/terabox/util.go`, `getFiles`), which the site serves as it serves seiya-dev's form-body `POST`.
      */
     const listPage = (dir: string, page: number, size: number) =>
-      http.get("/api/list", {
-        urlParams: { dir, order: "name", desc: "0", num: String(size), page: String(page) }
-      }).pipe(
+      http.get("/api/list", { urlParams: TeraboxSession.listQuery(dir, page, size) }).pipe(
         Effect.flatMap(decode(ListResponse)),
         Effect.map(({ list }) =>
           list.map((e): Entry => ({
@@ -281,8 +280,6 @@ export const make = (options: Options): Effect.Effect<
           }))
       ).pipe(Stream.withSpan("TeraboxClient.list", { attributes: { "authfx.provider": provider } }))
 
-    const nameOf = (path: string, newName: string | undefined) => newName ?? path.split("/").at(-1) ?? path
-
     const client: Service = {
       userInfo: Effect.gen(function*() {
         const session = yield* auth.session
@@ -300,8 +297,10 @@ export const make = (options: Options): Effect.Effect<
         Effect.withSpan("TeraboxClient.quota")
       ),
       rename: (path, newName) => filemanager("rename", [{ path, newname: newName }]),
-      move: (path, destDir, newName) => filemanager("move", [{ path, dest: destDir, newname: nameOf(path, newName) }]),
-      copy: (path, destDir, newName) => filemanager("copy", [{ path, dest: destDir, newname: nameOf(path, newName) }]),
+      move: (path, destDir, newName) =>
+        filemanager("move", [{ path, dest: destDir, newname: TeraboxSession.nameOf(path, newName) }]),
+      copy: (path, destDir, newName) =>
+        filemanager("copy", [{ path, dest: destDir, newname: TeraboxSession.nameOf(path, newName) }]),
       delete: (paths) => filemanager("delete", paths),
       http
     }

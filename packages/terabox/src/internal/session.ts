@@ -8,6 +8,7 @@ import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
 import { pageTokens } from "@authfx/protocol/TeraboxPage"
+import * as SessionRules from "@authfx/protocol/TeraboxSession"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -29,36 +30,16 @@ import { CookieJar } from "./cookies.js"
 
 export const provider = "terabox"
 
-export const defaultUrl = "https://www.terabox.com"
+export const defaultUrl = SessionRules.defaultUrl
 
-export const userAgent =
-  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/143.0.0.0 Safari/537.36"
+export const userAgent = SessionRules.userAgent
 
-/**
- * The domains the web app lives on: a homepage redirect to a host under one of them is a region move. From the
- * hosts the maintained clients and the seed use (`www.terabox.com`, `www.1024terabox.com`, `jp.`/`dm.terabox.com`)
- * and Terabox's other web domains.
- */
-export const defaultAllowedDomains: ReadonlyArray<string> = [
-  "terabox.com",
-  "1024terabox.com",
-  "terabox.app",
-  "teraboxapp.com",
-  "1024tera.com",
-  "4funbox.com",
-  "mirrobox.com",
-  "nephobox.com",
-  "freeterabox.com",
-  "momerybox.com",
-  "tibibox.com",
-  "terabox.fun"
-]
+export const defaultAllowedDomains = SessionRules.defaultAllowedDomains
 
 /** The bound on each exchange, body included, when `timeout` is not given. */
 export const defaultTimeout = "30 seconds"
 
-/** The query every API call carries, besides jsToken. */
-export const commonQuery = { app_id: "250528", web: "1", channel: "dubox", clienttype: "0" } as const
+export const commonQuery = SessionRules.commonQuery
 
 export type Options = import("../TeraboxClient.js").Options
 
@@ -90,16 +71,8 @@ const cookieExpiredAs = (ndusKey: string) => (status?: number) =>
     reason: "CookieExpired",
     code: -6,
     ...(status !== undefined ? { status } : {}),
-    description: `the ndus cookie has expired or was logged out: copy a new one from the browser into ${ndusKey}`
+    description: SessionRules.cookieExpiredDescription(ndusKey)
   })
-
-const pathOf = (url: string): string => {
-  try {
-    return new URL(url).pathname
-  } catch {
-    return ""
-  }
-}
 
 export const validateUrl = (url: string, key = "url"): Effect.Effect<string, AuthError.ConfigurationError> =>
   Url.validate({ provider, key, url, example: "https://www.terabox.com", originOnly: true })
@@ -114,35 +87,9 @@ export const decodeJson = <A, I>(schema: Schema.Schema<A, I>, response: HttpClie
 
 const decodeErrno = Schema.decodeUnknownOption(Errno)
 
-/**
- * The errnos after which a client fetches a new jsToken: 4000023 ("need verify": alist-org/alist and
- * OpenListTeam/OpenList `drivers/terabox/util.go`, `request`) and 450016 (OpenList's check beside it since
- * OpenList#1547, November 2025, "wrong return code used", which corrected the seven-digit `4500016` it had carried
- * since OpenList#733, July 2025; the project's provider notes name 450016 for filemanager and precreate answers).
- * `4500016` is no code of the site's: no source shows it sent, and the one client that checked it replaced it.
- */
-export const staleJsTokenErrnos: ReadonlySet<number> = new Set([4000023, 450016])
-
-/**
- * The region a response points to: `region-domain-prefix` (the web app) or `url-domain-prefix` (what alist and
- * OpenList read on errno -6). Only a DNS label is taken: a header cannot point the session at another domain.
- */
-export const regionPrefix = (response: HttpClientResponse.HttpClientResponse): string | undefined => {
-  const prefix = response.headers["region-domain-prefix"] ?? response.headers["url-domain-prefix"]
-  return prefix !== undefined && /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(prefix.trim())
-    ? prefix.trim().toLowerCase()
-    : undefined
-}
-
-/** Whether `target` is a host the session may move to: under an allowed domain, never a downgrade to http. */
-export const isAllowedHost = (target: URL, from: string, allowedDomains: ReadonlyArray<string>): boolean => {
-  const host = target.hostname.toLowerCase()
-  const protocolOk = target.protocol === "https:" || target.protocol === new URL(from).protocol
-  return protocolOk && allowedDomains.some((domain) => {
-    const d = domain.toLowerCase().replace(/^\./, "")
-    return host === d || host.endsWith(`.${d}`)
-  })
-}
+/** The region an answer points to (`SessionRules.regionPrefix`: a DNS label from its headers, or none). */
+export const regionPrefix = (response: HttpClientResponse.HttpClientResponse): string | undefined =>
+  SessionRules.regionPrefix(response.headers)
 
 export const make = (
   options: Options
@@ -163,7 +110,7 @@ export const make = (
         description: `${keys.ndus} holds no ndus cookie`
       })
     }
-    const regionOrigin = options.regionOrigin ?? ((prefix: string) => `https://${prefix}.terabox.com`)
+    const regionOrigin = options.regionOrigin ?? SessionRules.defaultRegionOrigin
     const allowedDomains = options.allowedDomains ?? defaultAllowedDomains
     // The platform's client spans record the whole URL, and the jsToken travels
     // in the query: these requests get authfx's own spans instead.
@@ -211,39 +158,26 @@ export const make = (
           HttpClientRequest.get(`${origin}/main`).pipe(HttpClientRequest.setHeaders(headers(origin)))
         )
         if (response.status >= 300 && response.status < 400) {
-          const raw = response.headers["location"]
-          let target: URL | undefined
-          try {
-            target = raw === undefined ? undefined : new URL(raw, `${origin}/main`)
-          } catch {
-            target = undefined
+          const redirect = SessionRules.homepageRedirect(response.headers["location"], origin, allowedDomains)
+          switch (redirect._tag) {
+            case "CookieExpired":
+              return yield* cookieExpired(response.status)
+            case "Moved":
+              return { _tag: "Moved" as const, origin: redirect.origin }
+            default:
+              return yield* new AuthError.ProtocolError({
+                provider,
+                reason: "UnexpectedStatus",
+                status: response.status,
+                request,
+                description: redirect.description
+              })
           }
-          // A dead cookie: `/login` (seiya compares Location with the relative `/login`; an absolute URL is read too).
-          if (target !== undefined && /^\/(?:[\w-]+\/)?login\b/.test(target.pathname)) {
-            return yield* cookieExpired(response.status)
-          }
-          if (target !== undefined && target.origin !== origin) {
-            // Another Terabox host: the session lives in another region (seiya follows such a redirect as one).
-            if (isAllowedHost(target, origin, allowedDomains)) return { _tag: "Moved" as const, origin: target.origin }
-            return yield* new AuthError.ProtocolError({
-              provider,
-              reason: "UnexpectedStatus",
-              status: response.status,
-              request,
-              description: `the homepage redirected to ${target.host}, which is not an allowed Terabox domain ` +
-                `(allowedDomains): not followed, nothing was sent there`
-            })
-          }
-          return yield* new AuthError.ProtocolError({
-            provider,
-            reason: "UnexpectedStatus",
-            status: response.status,
-            request,
-            description: "the homepage redirected to another page of the same site"
-          })
         }
         // A client that follows redirects itself (HttpClient.followRedirects) lands on the login page.
-        if (/^\/(?:[\w-]+\/)?login\b/.test(pathOf(response.request.url))) return yield* cookieExpired(response.status)
+        if (SessionRules.isLoginPath(SessionRules.pathOf(response.request.url))) {
+          return yield* cookieExpired(response.status)
+        }
         if (response.status !== 200) {
           return yield* new AuthError.ProtocolError({
             provider,
@@ -259,8 +193,7 @@ export const make = (
             provider,
             reason: "MissingToken",
             request,
-            description:
-              `the homepage no longer embeds the jsToken where it used to (the site changed?); set ${keys.jsToken} meanwhile`
+            description: SessionRules.missingTokenDescription(keys.jsToken)
           })
         }
         return { _tag: "Tokens" as const, jsToken: tokens.jsToken, bdstoken: tokens.bdstoken }
@@ -285,26 +218,32 @@ export const make = (
         const response = yield* apiGet(origin, jsToken, "/api/check/login")
         const json = yield* readJson(response)
         const errno = decodeErrno(json)
-        const prefix = regionPrefix(response)
-        const moved = prefix !== undefined && regionOrigin(prefix) !== origin
-        if (errno._tag === "Some" && errno.value.errno === 0) {
-          const { uk } = yield* decodeJson(CheckLogin, response)
-          return { uk, movedTo: moved ? regionOrigin(prefix!) : undefined, stale: false }
+        const answer = SessionRules.checkLogin(
+          errno._tag === "Some" ? errno.value.errno : undefined,
+          regionPrefix(response),
+          origin,
+          regionOrigin
+        )
+        switch (answer._tag) {
+          case "LoggedIn": {
+            const { uk } = yield* decodeJson(CheckLogin, response)
+            return { uk, movedTo: answer.movedTo, stale: false }
+          }
+          case "Moved":
+            return { uk: 0, movedTo: answer.origin, stale: false }
+          case "CookieExpired":
+            return yield* cookieExpired()
+          case "Stale":
+            return { uk: 0, movedTo: undefined, stale: true }
+          case "Unexpected":
+            return yield* new AuthError.ProtocolError({
+              provider,
+              reason: "UnexpectedStatus",
+              request: `GET ${origin}/api/check/login`,
+              ...(errno._tag === "Some" ? { code: errno.value.errno } : {}),
+              description: answer.description
+            })
         }
-        if (errno._tag === "Some" && errno.value.errno === -6) {
-          if (moved) return { uk: 0, movedTo: regionOrigin(prefix!), stale: false }
-          return yield* cookieExpired()
-        }
-        if (errno._tag === "Some" && staleJsTokenErrnos.has(errno.value.errno)) {
-          return { uk: 0, movedTo: undefined, stale: true }
-        }
-        return yield* new AuthError.ProtocolError({
-          provider,
-          reason: "UnexpectedStatus",
-          request: `GET ${origin}/api/check/login`,
-          ...(errno._tag === "Some" ? { code: errno.value.errno } : {}),
-          description: "check/login did not answer errno 0"
-        })
       }).pipe(Effect.withSpan("TeraboxAuth.checkLogin", { attributes: { "authfx.provider": provider } }))
 
     const bdstokenAt = (origin: string, jsToken: Redacted.Redacted<string>) =>
@@ -394,41 +333,40 @@ export const make = (
       Effect.gen(function*() {
         keepCookies(response)
         if (response.status >= 300 && response.status < 400) {
-          if (/\/login/.test(response.headers["location"] ?? "")) return yield* cookieExpired(response.status)
+          if (SessionRules.isLoginRedirect(response.headers["location"])) return yield* cookieExpired(response.status)
           return
         }
         // The errno classification applies to JSON answers only: the generic client also reads pages and files,
         // which carry no errno and must come back as they are.
-        const contentType = response.headers["content-type"] ?? ""
-        if (contentType !== "" && !/json|javascript|text\/plain/i.test(contentType)) return
+        if (!SessionRules.mayCarryErrno(response.headers["content-type"])) return
         const text = yield* response.text.pipe(Effect.mapError(mapPlatformError))
         if (!text.trimStart().startsWith("{")) return
         const json = yield* readJson(response)
         const errno = decodeErrno(json)
         if (errno._tag === "None") return
-        if (staleJsTokenErrnos.has(errno.value.errno)) {
-          return yield* new SessionRejected({
-            code: errno.value.errno,
-            description: "need verify: the jsToken is stale"
-          })
-        }
-        switch (errno.value.errno) {
-          case 31034:
+        const answer = SessionRules.apiAnswer(errno.value.errno, regionPrefix(response))
+        switch (answer._tag) {
+          case "Stale":
+            return yield* new SessionRejected({
+              code: errno.value.errno,
+              description: "need verify: the jsToken is stale"
+            })
+          case "RateLimited":
             return yield* new AuthError.TransportError({
               provider,
               reason: "RateLimited",
-              code: 31034,
+              code: errno.value.errno,
               request: AuthError.describeRequest(response.request)
             })
-          case -6: {
-            const prefix = regionPrefix(response)
-            if (prefix !== undefined) {
-              pendingRegion = prefix
-              return yield* new SessionRejected({ code: -6, description: `the session moved to region ${prefix}` })
-            }
+          case "Moved":
+            pendingRegion = answer.prefix
+            return yield* new SessionRejected({
+              code: errno.value.errno,
+              description: `the session moved to region ${answer.prefix}`
+            })
+          case "CookieExpired":
             return yield* cookieExpired()
-          }
-          default:
+          case "Other":
             return
         }
       })

@@ -27,3 +27,8 @@ export * as WhatsGateFake from "./WhatsGateFake.js"
  * @since 1.0.0
  */
 export * as NandboxFake from "./NandboxFake.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as TeraboxFake from "./TeraboxFake.js"
