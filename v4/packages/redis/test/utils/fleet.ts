@@ -52,7 +52,7 @@ export const replica = (options: ReplicaOptions): Effect.Effect<Replica> =>
       adoptMargin: "200 millis",
       ...options.coordination
     })
-    const provider = Tokens.provider(options.fakeUrl)
+    const provider = Tokens.provider(options.fakeUrl, options.account ?? account)
     const auth = yield* SessionEngine.make<Tokens.Tokens>({
       provider: "tokens",
       acquire: provider.acquire,
@@ -67,7 +67,8 @@ export const replica = (options: ReplicaOptions): Effect.Effect<Replica> =>
         key: Coordination.key("tokens", options.account ?? account),
         account: options.account ?? account,
         schema: Tokens.TokenSession,
-        expiresAt: provider.expiresAt
+        expiresAt: provider.expiresAt,
+        belongsTo: (session) => session.account === (options.account ?? account)
       })
     }).pipe(Scope.provide(scope))
     return { auth, backend, kill: Scope.close(scope, Exit.void) }

@@ -47,13 +47,14 @@ export const make = (options: Options = {}): Effect.Effect<TokenServer, never, S
       const counters: Counters = { requests: 0, logins: 0, refreshes: 0, refusedRefreshes: 0 }
       let delay = 0
       let serial = 0
-      const live = new Set<string>()
+      const live = new Map<string, string>()
       const lifetime = (options.accessLifetimeSeconds ?? 60) * 1000
-      const issue = () => {
+      const issue = (account: string) => {
         serial += 1
         const refresh = `refresh-${serial}-${globalThis.crypto.randomUUID()}`
-        live.add(refresh)
+        live.set(refresh, account)
         return {
+          account,
           access_token: `access-${serial}-${globalThis.crypto.randomUUID()}`,
           refresh_token: refresh,
           expires_at: Date.now() + lifetime
@@ -71,17 +72,17 @@ export const make = (options: Options = {}): Effect.Effect<TokenServer, never, S
             let payload: unknown
             if (request.method === "POST" && request.url === "/login") {
               counters.logins += 1
-              payload = issue()
+              payload = issue(body)
             } else if (request.method === "POST" && request.url === "/refresh") {
-              const known = live.has(body)
-              if (!known) {
+              const known = live.get(body)
+              if (known === undefined) {
                 counters.refusedRefreshes += 1
                 status = 401
                 payload = { error: "invalid_grant" }
               } else {
                 if (options.singleUseRefreshToken) live.delete(body)
                 counters.refreshes += 1
-                payload = issue()
+                payload = issue(known)
               }
             } else {
               status = 404
@@ -124,6 +125,7 @@ export const make = (options: Options = {}): Effect.Effect<TokenServer, never, S
   ).pipe(Effect.map(({ tokens }) => tokens))
 
 export interface TokenSession {
+  readonly account: string
   readonly accessToken: Redacted.Redacted<string>
   readonly refreshToken: Redacted.Redacted<string>
   readonly accessExpiresAt: number
@@ -131,6 +133,7 @@ export interface TokenSession {
 
 /** Persisted and shared sessions keep their secrets in their encoding (`RedactedFromValue`, see docs/v4-notes.md). */
 export const TokenSession = Schema.Struct({
+  account: Schema.String,
   accessToken: Schema.RedactedFromValue(Schema.String),
   refreshToken: Schema.RedactedFromValue(Schema.String),
   accessExpiresAt: Schema.Number
@@ -153,8 +156,14 @@ const call = (url: string, body: string) =>
   }).pipe(
     Effect.flatMap(({ status, text }) => {
       if (status !== 200) return Effect.fail(new TokenError({ status }))
-      const read = JSON.parse(text) as { access_token: string; refresh_token: string; expires_at: number }
+      const read = JSON.parse(text) as {
+        account: string
+        access_token: string
+        refresh_token: string
+        expires_at: number
+      }
       return Effect.succeed<TokenSession>({
+        account: read.account,
         accessToken: Redacted.make(read.access_token),
         refreshToken: Redacted.make(read.refresh_token),
         accessExpiresAt: read.expires_at
@@ -163,8 +172,8 @@ const call = (url: string, body: string) =>
   )
 
 /** A provider on the token service: a refused refresh token falls back to a login. */
-export const provider = (url: string) => {
-  const login = call(`${url}/login`, "")
+export const provider = (url: string, account: string) => {
+  const login = call(`${url}/login`, account)
   return {
     acquire: login,
     refresh: (previous: TokenSession) =>
