@@ -8,8 +8,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
-import * as Coordination from "../../Coordination.js"
+import type * as Coordination from "../../Coordination.js"
+import { CoordinationError, LeaseLost } from "./errors.js"
 import type { Leases } from "./lease.js"
+import * as Metrics from "./metrics.js"
 import { codec } from "./record.js"
 import { newOwner, RENEW, type Settings } from "./settings.js"
 
@@ -21,9 +23,9 @@ export const session = (
 <S>(sessionOptions: Coordination.SessionOptions<S>): Coordination.Coordinated<S> => {
   const { key, provider } = sessionOptions
   const annotations = { "authfx.provider": provider, "authfx.coordination": backend.name }
-  const fallbackCounter = Metric.tagged(Coordination.fallbacks, "provider", provider)
-  const adoptionCounter = Metric.tagged(Coordination.adoptions, "provider", provider)
-  const repairCounter = Metric.tagged(Coordination.repairs, "provider", provider)
+  const fallbackCounter = Metric.tagged(Metrics.fallbacks, "provider", provider)
+  const adoptionCounter = Metric.tagged(Metrics.adoptions, "provider", provider)
+  const repairCounter = Metric.tagged(Metrics.repairs, "provider", provider)
   const { decode, encode, reportUnreadable } = codec(sessionOptions, cipher, annotations)
   let known = 0
 
@@ -33,7 +35,7 @@ export const session = (
   }
 
   const countError = (error: Coordination.CoordinationError) =>
-    Metric.increment(Metric.tagged(Metric.tagged(Coordination.errors, "provider", provider), "reason", error.reason))
+    Metric.increment(Metric.tagged(Metric.tagged(Metrics.errors, "provider", provider), "reason", error.reason))
 
   const fallback = <E, R>(
     error: Coordination.CoordinationError,
@@ -120,7 +122,7 @@ export const session = (
           const stalled = now - firstSeen
           if (elapsed >= maxWaitMillis || (urgent && stalled >= expiredWaitMillis)) {
             return yield* fallback(
-              new Coordination.CoordinationError({
+              new CoordinationError({
                 operation: "wait",
                 reason: "Timeout",
                 description: elapsed >= maxWaitMillis
@@ -153,7 +155,7 @@ export const session = (
           yield* releaseQuietly(key, RENEW, owner)
           const failure = exit.cause
           // The lease was lost mid-call: read again (somebody else may have renewed).
-          const lost = failure._tag === "Fail" && failure.error instanceof Coordination.LeaseLost
+          const lost = failure._tag === "Fail" && failure.error instanceof LeaseLost
           if (lost) continue
           return yield* Effect.failCause(failure as Cause.Cause<E>)
         }
