@@ -52,41 +52,21 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import { CoordinationError, LeaseLost } from "./internal/coordination/errors.js"
 import * as Lease from "./internal/coordination/lease.js"
 import * as Memory from "./internal/coordination/memory.js"
+import { adoptions, errors, fallbacks, repairs, unreadableRecords } from "./internal/coordination/metrics.js"
 import * as CoordinatedSession from "./internal/coordination/session.js"
 import * as Settings from "./internal/coordination/settings.js"
 
 /**
- * A backend command failed or timed out. Never carries a record.
- *
  * @since 1.0.0
  * @category errors
  */
-export class CoordinationError extends Schema.TaggedError<CoordinationError>("@authfx/core/CoordinationError")(
-  "CoordinationError",
-  {
-    operation: Schema.String,
-    /**
-     * `Authentication`: the backend refused the credentials it was given (a
-     * wrong password, an ACL user without the permissions it needs) — not an
-     * outage, a configuration to fix.
-     */
-    reason: Schema.Literals(["Timeout", "Unavailable", "Authentication", "Decode", "Crypto"]),
-    description: Schema.optional(Schema.String)
-  }
-) {
-  /**
-   * @since 1.0.0
-   */
-  override get message(): string {
-    return `coordination ${this.operation}: ${this.reason}${this.description ? ` (${this.description})` : ""}`
-  }
-}
+export { CoordinationError, LeaseLost }
 
 /**
  * A stored record: its generation (the fencing token) and its payload, the
@@ -315,23 +295,6 @@ export interface Ownership {
 }
 
 /**
- * The lease was lost while held.
- *
- * @since 1.0.0
- * @category errors
- */
-export class LeaseLost extends Schema.TaggedError<LeaseLost>("@authfx/core/LeaseLost")("LeaseLost", {
-  key: Schema.String
-}) {
-  /**
-   * @since 1.0.0
-   */
-  override get message(): string {
-    return `the lease of ${this.key} was lost`
-  }
-}
-
-/**
  * @since 1.0.0
  * @category models
  */
@@ -391,62 +354,10 @@ export const fingerprint = (secret: string): Effect.Effect<string | undefined> =
   Effect.promise(() => CoordinationRecord.fingerprint(secret))
 
 /**
- * Renewals run locally because the backend failed.
- *
  * @since 1.0.0
  * @category metrics
  */
-export const fallbacks: Metric.Counter<number> = Metric.counter("authfx_coordination_fallbacks_total", {
-  description: "Renewals run without fleet coordination because the coordination backend failed",
-  incremental: true
-})
-
-/**
- * Sessions adopted from another replica.
- *
- * @since 1.0.0
- * @category metrics
- */
-export const adoptions: Metric.Counter<number> = Metric.counter("authfx_coordination_adoptions_total", {
-  description: "Sessions adopted from another replica instead of renewed",
-  incremental: true
-})
-
-/**
- * Backend commands that failed, by reason (`Timeout`, `Unavailable`,
- * `Authentication`, …): a wrong password shows as what it is.
- *
- * @since 1.0.0
- * @category metrics
- */
-export const errors: Metric.Counter<number> = Metric.counter("authfx_coordination_errors_total", {
-  description: "Coordination backend commands that failed, by reason",
-  incremental: true
-})
-
-/**
- * Shared records that could not be used (garbage, another shape, a generation
- * that is not a number, a key of another type, another account's record, a
- * seal that does not open), by reason; each is replaced by the next commit.
- *
- * @since 1.0.0
- * @category metrics
- */
-export const unreadableRecords: Metric.Counter<number> = Metric.counter("authfx_coordination_unreadable_total", {
-  description: "Shared session records that could not be used and are replaced, by reason",
-  incremental: true
-})
-
-/**
- * Unreadable shared records replaced by a commit.
- *
- * @since 1.0.0
- * @category metrics
- */
-export const repairs: Metric.Counter<number> = Metric.counter("authfx_coordination_repairs_total", {
-  description: "Unreadable shared session records replaced by a renewal's commit",
-  incremental: true
-})
+export { adoptions, errors, fallbacks, repairs, unreadableRecords }
 
 /**
  * Makes the coordination service on a backend.

@@ -3,7 +3,8 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
-import * as Coordination from "../../Coordination.js"
+import type * as Coordination from "../../Coordination.js"
+import { LeaseLost } from "./errors.js"
 import { newOwner, type Settings } from "./settings.js"
 
 export interface Leases {
@@ -40,11 +41,11 @@ export const leases = (backend: Coordination.Backend, { leaseMillis }: Settings)
         const result = yield* Effect.result(backend.extend(key, lock, owner, lease))
         const now = yield* Clock.currentTimeMillis
         if (Result.isSuccess(result)) {
-          if (!result.success) return yield* new Coordination.LeaseLost({ key })
+          if (!result.success) return yield* new LeaseLost({ key })
           confirmed = now
         } else if (now - confirmed >= lease - lease / 3) {
           // Unconfirmed for two thirds of the lease: stop before it can lapse under us.
-          return yield* new Coordination.LeaseLost({ key })
+          return yield* new LeaseLost({ key })
         }
       }
     })

@@ -6,7 +6,9 @@ import * as CoordinationRecord from "@authfx/protocol/CoordinationRecord"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as Schema from "effect/Schema"
-import * as Coordination from "../../Coordination.js"
+import type * as Coordination from "../../Coordination.js"
+import { CoordinationError } from "./errors.js"
+import * as Metrics from "./metrics.js"
 
 export type Unreadable = CoordinationRecord.Unreadable
 
@@ -37,11 +39,13 @@ export const codec = <S>(
   // A decode error prints the value it failed on: never attached, a record holds tokens.
   const encode = (value: S): Effect.Effect<string, Coordination.CoordinationError> =>
     encodeJson({ v: CoordinationRecord.format, key, account, session: value }).pipe(
-      Effect.mapError(() => new Coordination.CoordinationError({ operation: "encode", reason: "Decode" })),
+      Effect.mapError(() => new CoordinationError({ operation: "encode", reason: "Decode" })),
       Effect.flatMap((plain) => cipher === undefined ? Effect.succeed(plain) : cipher.seal(plain, aad))
     )
   const decode = (record: Coordination.StoredRecord): Effect.Effect<S, Unreadable> => {
-    if (record.problem !== undefined || record.generation === Coordination.unreadable) return Effect.fail("backend")
+    if (record.problem !== undefined || record.generation === CoordinationRecord.unreadable) {
+      return Effect.fail("backend")
+    }
     return (cipher === undefined ? Effect.succeed(record.payload) : cipher.open(record.payload, aad)).pipe(
       Effect.mapError((): Unreadable => "sealed"),
       Effect.flatMap((plain) => Effect.mapError(decodeJson(plain), (): Unreadable => "garbage")),
@@ -61,7 +65,7 @@ export const codec = <S>(
     ).pipe(
       Effect.annotateLogs(annotations),
       Effect.andThen(
-        Metric.update(Metric.withAttributes(Coordination.unreadableRecords, { provider, reason }), 1)
+        Metric.update(Metric.withAttributes(Metrics.unreadableRecords, { provider, reason }), 1)
       )
     )
   return { encode, decode, reportUnreadable }

@@ -9,8 +9,10 @@ import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
-import * as Coordination from "../../Coordination.js"
+import type * as Coordination from "../../Coordination.js"
+import { CoordinationError, LeaseLost } from "./errors.js"
 import type { Leases } from "./lease.js"
+import * as Metrics from "./metrics.js"
 import { codec } from "./record.js"
 import { newOwner, RENEW, type Settings } from "./settings.js"
 
@@ -22,9 +24,9 @@ export const session = (
 <S>(sessionOptions: Coordination.SessionOptions<S>): Coordination.Coordinated<S> => {
   const { key, provider } = sessionOptions
   const annotations = { "authfx.provider": provider, "authfx.coordination": backend.name }
-  const fallbackCounter = Metric.withAttributes(Coordination.fallbacks, { provider })
-  const adoptionCounter = Metric.withAttributes(Coordination.adoptions, { provider })
-  const repairCounter = Metric.withAttributes(Coordination.repairs, { provider })
+  const fallbackCounter = Metric.withAttributes(Metrics.fallbacks, { provider })
+  const adoptionCounter = Metric.withAttributes(Metrics.adoptions, { provider })
+  const repairCounter = Metric.withAttributes(Metrics.repairs, { provider })
   const { decode, encode, reportUnreadable } = codec(sessionOptions, cipher, annotations)
   let known = 0
 
@@ -34,7 +36,7 @@ export const session = (
   }
 
   const countError = (error: Coordination.CoordinationError) =>
-    Metric.update(Metric.withAttributes(Coordination.errors, { provider, reason: error.reason }), 1)
+    Metric.update(Metric.withAttributes(Metrics.errors, { provider, reason: error.reason }), 1)
 
   const fallback = <E, R>(
     error: Coordination.CoordinationError,
@@ -121,7 +123,7 @@ export const session = (
           const stalled = now - firstSeen
           if (elapsed >= maxWaitMillis || (urgent && stalled >= expiredWaitMillis)) {
             return yield* fallback(
-              new Coordination.CoordinationError({
+              new CoordinationError({
                 operation: "wait",
                 reason: "Timeout",
                 description: elapsed >= maxWaitMillis
@@ -155,7 +157,7 @@ export const session = (
           const failure = exit.cause
           // The lease was lost mid-call: read again (somebody else may have renewed).
           const error = Cause.findErrorOption(failure)
-          const lost = Option.isSome(error) && error.value instanceof Coordination.LeaseLost
+          const lost = Option.isSome(error) && error.value instanceof LeaseLost
           if (lost) continue
           return yield* Effect.failCause(failure as Cause.Cause<E>)
         }
