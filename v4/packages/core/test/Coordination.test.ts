@@ -296,3 +296,55 @@ describe("Coordination records and ownership (in memory)", () => {
       assert.isFalse(yield* taking.isOwner)
     }))
 })
+
+describe("Coordination handles", () => {
+  const options = { provider: "test", key: Coordination.key("test", "account"), schema: TestSession }
+
+  it.effect("forSession: the Coordination in context, the service given, or none (false, or no service)", () =>
+    Effect.gen(function*() {
+      assert.isUndefined(yield* Coordination.forSession(options))
+      const service = Coordination.make(Coordination.memoryBackend())
+      assert.isDefined(yield* Coordination.forSession({ ...options, service }))
+      const fromContext = yield* Coordination.forSession(options).pipe(
+        Effect.provide(Coordination.layerMemory())
+      )
+      assert.isDefined(fromContext)
+      assert.strictEqual(fromContext!.generation(), 0)
+      assert.isUndefined(
+        yield* Coordination.forSession({ ...options, service: false }).pipe(Effect.provide(Coordination.layerMemory()))
+      )
+    }))
+
+  it.effect("fingerprint: 16 hex digits of SHA-256, never the secret; key joins provider and account", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* Coordination.fingerprint("abc"), "ba7816bf8f01cfea")
+      assert.strictEqual(Coordination.key("nabi", "EQ1"), "nabi/EQ1")
+    }))
+
+  it.effect("a renewal's generation rises with each commit; another replica's newer record is adopted", () =>
+    Effect.gen(function*() {
+      const service = Coordination.make(Coordination.memoryBackend())
+      const provider = makeProvider()
+      const withExpiry = { ...options, expiresAt: (s: TestSession) => s.expiresAt }
+      const a = service.session(withExpiry)
+      const b = service.session(withExpiry)
+      const first = yield* a.renew({ basis: undefined, run: () => provider.acquire })
+      assert.deepStrictEqual([first.source, first.generation, a.generation()], ["renewed", 1, 1])
+      const adopted = yield* b.renew({ basis: undefined, run: () => provider.acquire })
+      assert.deepStrictEqual([adopted.source, adopted.generation, adopted.session.token], ["adopted", 1, "t1"])
+      const second = yield* b.renew({ basis: adopted.session, run: (basis) => provider.refresh(basis!) })
+      assert.deepStrictEqual([second.source, second.generation], ["renewed", 2])
+      assert.deepStrictEqual(provider.counters, { logins: 1, refreshes: 1, refused: 0 })
+    }))
+
+  it.effect("a failing renewal fails with the provider's error, releases the lease, and shares nothing", () =>
+    Effect.gen(function*() {
+      const backend = Coordination.memoryBackend()
+      const service = Coordination.make(backend)
+      const handle = service.session(options)
+      const error = yield* Effect.flip(handle.renew({ basis: undefined, run: () => Effect.fail("refused" as const) }))
+      assert.strictEqual(error, "refused")
+      const next = yield* backend.tryLease(options.key, "lease", "next", 1_000)
+      assert.deepStrictEqual([next.held, next.record], [true, undefined])
+    }))
+})
