@@ -348,3 +348,51 @@ describe("Coordination handles", () => {
       assert.deepStrictEqual([next.held, next.record], [true, undefined])
     }))
 })
+
+describe("Coordination: the lease while the provider call runs", () => {
+  it.effect("kept alive while the call runs; lost mid-call: the call is interrupted, the record read again", () =>
+    Effect.gen(function*() {
+      const memory = Coordination.memoryBackend()
+      let extensions = 0
+      let lose = false
+      const backend: Coordination.Backend = {
+        ...memory,
+        extend: (...args) =>
+          Effect.suspend(() => {
+            extensions++
+            if (lose) {
+              lose = false
+              return Effect.succeed(false)
+            }
+            return memory.extend(...args)
+          })
+      }
+      const service = Coordination.make(backend, { lease: "3 seconds", expiredWait: "2 seconds" })
+      const handle = service.session({
+        provider: "test",
+        key: Coordination.key("test", "account"),
+        schema: TestSession
+      })
+      let started = 0
+      let interrupted = 0
+      const provider = makeProvider()
+      const run = () =>
+        Effect.suspend(() => {
+          started++
+          return Effect.andThen(Effect.sleep("2 seconds"), provider.acquire).pipe(
+            Effect.onInterrupt(() => Effect.sync(() => void interrupted++))
+          )
+        })
+      const fiber = yield* Effect.forkChild(handle.renew({ basis: undefined, run }))
+      // Kept alive every expiredWait / 4 = 500 ms while the 2-second call runs.
+      yield* TestClock.adjust("1200 millis")
+      assert.strictEqual(extensions, 2)
+      lose = true
+      yield* TestClock.adjust("500 millis")
+      assert.deepStrictEqual([started, interrupted], [2, 1])
+      yield* TestClock.adjust("2 seconds")
+      const renewal = yield* Fiber.join(fiber)
+      assert.deepStrictEqual([renewal.source, renewal.generation], ["renewed", 1])
+      assert.strictEqual(provider.counters.logins, 1)
+    }))
+})
