@@ -74,15 +74,7 @@ export { CoordinationError, LeaseLost }
  * @since 0.1.0
  * @category models
  */
-export interface StoredRecord {
-  readonly generation: number
-  readonly payload: string
-  /**
-   * Why the backend could not read the record (a key of another type, a
-   * generation that is not a number); its `generation` is then `unreadable`.
-   */
-  readonly problem?: string | undefined
-}
+export type StoredRecord = CoordinationRecord.StoredRecord
 
 /**
  * The generation of a record the backend cannot read. `tryLease` never hands
@@ -93,7 +85,7 @@ export interface StoredRecord {
  * @since 0.1.0
  * @category models
  */
-export const unreadable: -1 = CoordinationRecord.unreadable as -1
+export const unreadable: -1 = CoordinationRecord.unreadable
 
 /**
  * The answer to `tryLease`: whether the lease is now held by the caller, the
@@ -102,12 +94,7 @@ export const unreadable: -1 = CoordinationRecord.unreadable as -1
  * @since 0.1.0
  * @category models
  */
-export interface LeaseAttempt {
-  readonly held: boolean
-  readonly record: StoredRecord | undefined
-  /** The lease's remaining time in milliseconds (its full length when `held`). */
-  readonly ttlMillis: number
-}
+export type LeaseAttempt = CoordinationRecord.LeaseAttempt
 
 /**
  * The answer to `commit`.
@@ -115,9 +102,7 @@ export interface LeaseAttempt {
  * @since 0.1.0
  * @category models
  */
-export type CommitResult =
-  | { readonly committed: true; readonly generation: number }
-  | { readonly committed: false; readonly record: StoredRecord | undefined }
+export type CommitResult = CoordinationRecord.CommitResult
 
 /**
  * The storage primitives of the protocol. Each call is one round trip and is

@@ -101,7 +101,8 @@ export const fingerprint = async (secret: string): Promise<string | undefined> =
 }
 
 /**
- * A stored record: its generation (the fencing token) and its payload.
+ * A stored record: its generation (the fencing token) and its payload, the
+ * session's schema encoding as JSON, sealed by the cipher if there is one.
  *
  * @since 0.1.0
  * @category models
@@ -109,11 +110,16 @@ export const fingerprint = async (secret: string): Promise<string | undefined> =
 export interface StoredRecord {
   readonly generation: number
   readonly payload: string
+  /**
+   * Why the backend could not read the record (a key of another type, a
+   * generation that is not a number); its `generation` is then `unreadable`.
+   */
   readonly problem?: string | undefined
 }
 
 /**
- * The answer to a lease attempt.
+ * The answer to a lease attempt: whether the lease is now held by the caller,
+ * the record read in the same round trip, and how long the lease has left.
  *
  * @since 0.1.0
  * @category models
@@ -121,6 +127,7 @@ export interface StoredRecord {
 export interface LeaseAttempt {
   readonly held: boolean
   readonly record: StoredRecord | undefined
+  /** The lease's remaining time in milliseconds (its full length when `held`). */
   readonly ttlMillis: number
 }
 
