@@ -6,6 +6,7 @@ import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
 import { Redis } from "ioredis"
 import * as Encryption from "../src/Encryption.js"
+import * as RedisCoordination from "../src/RedisCoordination.js"
 import { freshPrefix, recordKey, redisUrl, replica } from "./utils/fleet.js"
 import * as Server from "./utils/server.js"
 import * as Tokens from "./utils/tokens.js"
@@ -86,6 +87,25 @@ describe.skipIf(redisUrl === undefined)("a Redis that fails", () => {
       })
       yield* Effect.addFinalizer(() => other.kill)
       assert.notStrictEqual(token(yield* other.auth.session), token(first))
+    }))
+
+  it.live("a Redis that is not there when the replicas start: they build, renew locally, bounded, counted", () =>
+    Effect.gen(function*() {
+      const fake = yield* Tokens.make({ accessLifetimeSeconds: 60 })
+      const url = `unix://${redisUrl!.slice("unix://".length)}.absent`
+      const before = (yield* Metric.value(fallbacks)).count
+      const started = Date.now()
+      const replicas = yield* Effect.forEach(
+        [0, 1],
+        () => replica({ fakeUrl: fake.url, prefix: freshPrefix(), url, coordination: { commandTimeout: "200 millis" } })
+      )
+      yield* Effect.addFinalizer(() => Effect.forEach(replicas, (r) => r.kill, { discard: true }))
+      for (const r of replicas) yield* r.auth.session
+      assert.isAtMost(Date.now() - started, 5_000)
+      assert.strictEqual(fake.counters.logins, 2)
+      assert.strictEqual((yield* Metric.value(fallbacks)).count - before, 2)
+      const error = yield* Effect.flip(RedisCoordination.check({ url }))
+      assert.strictEqual(error.reason, "Unavailable")
     }))
 
   it.effect("a key that is not 32 bytes is a typed error", () =>
