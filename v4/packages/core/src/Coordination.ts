@@ -45,6 +45,15 @@
  * replaced by the next commit (a compare-and-set that takes the unreadable
  * record as replaceable; `authfx_coordination_repairs_total`).
  *
+ * The effect 4 line: the same protocol, names and records as the v3 line (the
+ * record's envelope, the additional data and the in-memory table come from
+ * `@authfx/protocol`'s `CoordinationRecord`), so replicas of both lines share
+ * one fleet. What differs is effect 4's: `Coordination` is a
+ * `Context.Service` key, `layer` is built with `Layer.effect`, metric
+ * attributes are set with `Metric.withAttributes`, `SessionOptions.schema` is
+ * a `Schema.Codec` (a shared session keeps its secrets in its encoding with
+ * `Schema.RedactedFromValue`), and durations are `Duration.Input`.
+ *
  * @since 1.0.0
  */
 import * as CoordinationRecord from "@authfx/protocol/CoordinationRecord"

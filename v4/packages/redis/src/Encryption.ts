@@ -11,6 +11,9 @@
  * either: after an upgrade each credential's record is replaced once, by its
  * next renewal.
  *
+ * The effect 4 line: the same seal (`@authfx/protocol`'s `RecordCipher`), so
+ * records sealed by either line open in the other with the same key.
+ *
  * @since 1.0.0
  */
 import * as Coordination from "@authfx/core/Coordination"

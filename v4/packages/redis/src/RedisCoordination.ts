@@ -16,6 +16,12 @@
  * commands while disconnected, so a Redis that is down or stalled costs a
  * renewal at most that long before it runs locally (see `Coordination`).
  *
+ * The effect 4 line: the same keys, scripts (`@authfx/protocol`'s
+ * `RedisScripts`), options and behaviour as the v3 line; `layer` is built
+ * with `Layer.effect`, `layerConfig` with `Layer.unwrap` and
+ * `Config.Redacted("AUTHFX_REDIS_URL")` (its error is effect 4's
+ * `Config.ConfigError`).
+ *
  * @since 1.0.0
  */
 import * as Coordination from "@authfx/core/Coordination"
