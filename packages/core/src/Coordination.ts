@@ -47,46 +47,25 @@
  *
  * @since 0.1.0
  */
-import type * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
+import * as CoordinationRecord from "@authfx/protocol/CoordinationRecord"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
-import * as Metric from "effect/Metric"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import { CoordinationError, LeaseLost } from "./internal/coordination/errors.js"
+import * as Lease from "./internal/coordination/lease.js"
+import * as Memory from "./internal/coordination/memory.js"
+import { adoptions, errors, fallbacks, repairs, unreadableRecords } from "./internal/coordination/metrics.js"
+import * as CoordinatedSession from "./internal/coordination/session.js"
+import * as Settings from "./internal/coordination/settings.js"
 
 /**
- * A backend command failed or timed out. Never carries a record.
- *
  * @since 0.1.0
  * @category errors
  */
-export class CoordinationError extends Schema.TaggedError<CoordinationError>("@authfx/core/CoordinationError")(
-  "CoordinationError",
-  {
-    operation: Schema.String,
-    /**
-     * `Authentication`: the backend refused the credentials it was given (a
-     * wrong password, an ACL user without the permissions it needs) — not an
-     * outage, a configuration to fix.
-     */
-    reason: Schema.Literal("Timeout", "Unavailable", "Authentication", "Decode", "Crypto"),
-    description: Schema.optional(Schema.String)
-  }
-) {
-  /**
-   * @since 0.1.0
-   */
-  override get message(): string {
-    return `coordination ${this.operation}: ${this.reason}${this.description ? ` (${this.description})` : ""}`
-  }
-}
+export { CoordinationError, LeaseLost }
 
 /**
  * A stored record: its generation (the fencing token) and its payload, the
@@ -95,15 +74,7 @@ export class CoordinationError extends Schema.TaggedError<CoordinationError>("@a
  * @since 0.1.0
  * @category models
  */
-export interface StoredRecord {
-  readonly generation: number
-  readonly payload: string
-  /**
-   * Why the backend could not read the record (a key of another type, a
-   * generation that is not a number); its `generation` is then `unreadable`.
-   */
-  readonly problem?: string | undefined
-}
+export type StoredRecord = CoordinationRecord.StoredRecord
 
 /**
  * The generation of a record the backend cannot read. `tryLease` never hands
@@ -114,7 +85,7 @@ export interface StoredRecord {
  * @since 0.1.0
  * @category models
  */
-export const unreadable = -1
+export const unreadable: -1 = CoordinationRecord.unreadable
 
 /**
  * The answer to `tryLease`: whether the lease is now held by the caller, the
@@ -123,12 +94,7 @@ export const unreadable = -1
  * @since 0.1.0
  * @category models
  */
-export interface LeaseAttempt {
-  readonly held: boolean
-  readonly record: StoredRecord | undefined
-  /** The lease's remaining time in milliseconds (its full length when `held`). */
-  readonly ttlMillis: number
-}
+export type LeaseAttempt = CoordinationRecord.LeaseAttempt
 
 /**
  * The answer to `commit`.
@@ -136,9 +102,7 @@ export interface LeaseAttempt {
  * @since 0.1.0
  * @category models
  */
-export type CommitResult =
-  | { readonly committed: true; readonly generation: number }
-  | { readonly committed: false; readonly record: StoredRecord | undefined }
+export type CommitResult = CoordinationRecord.CommitResult
 
 /**
  * The storage primitives of the protocol. Each call is one round trip and is
@@ -315,23 +279,6 @@ export interface Ownership {
 }
 
 /**
- * The lease was lost while held.
- *
- * @since 0.1.0
- * @category errors
- */
-export class LeaseLost extends Schema.TaggedError<LeaseLost>("@authfx/core/LeaseLost")("LeaseLost", {
-  key: Schema.String
-}) {
-  /**
-   * @since 0.1.0
-   */
-  override get message(): string {
-    return `the lease of ${this.key} was lost`
-  }
-}
-
-/**
  * @since 0.1.0
  * @category models
  */
@@ -357,7 +304,7 @@ export class Coordination extends Context.Tag("@authfx/core/Coordination")<Coord
  * @since 0.1.0
  * @category constructors
  */
-export const key = (provider: string, account: string): string => `${provider}/${account}`
+export const key: (provider: string, account: string) => string = CoordinationRecord.key
 
 /**
  * The handle of a credential for a provider's engine: from `service`, or
@@ -388,83 +335,13 @@ export const forSession = <S>(
  * @category constructors
  */
 export const fingerprint = (secret: string): Effect.Effect<string | undefined> =>
-  Effect.tryPromise(() => globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret))).pipe(
-    Effect.map((digest) =>
-      [...new Uint8Array(digest).subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("")
-    ),
-    Effect.orElseSucceed(() => undefined)
-  )
+  Effect.promise(() => CoordinationRecord.fingerprint(secret))
 
 /**
- * Renewals run locally because the backend failed.
- *
  * @since 0.1.0
  * @category metrics
  */
-export const fallbacks = Metric.counter("authfx_coordination_fallbacks_total", {
-  description: "Renewals run without fleet coordination because the coordination backend failed",
-  incremental: true
-})
-
-/**
- * Sessions adopted from another replica.
- *
- * @since 0.1.0
- * @category metrics
- */
-export const adoptions = Metric.counter("authfx_coordination_adoptions_total", {
-  description: "Sessions adopted from another replica instead of renewed",
-  incremental: true
-})
-
-/**
- * Backend commands that failed, by reason (`Timeout`, `Unavailable`,
- * `Authentication`, …): a wrong password shows as what it is.
- *
- * @since 0.1.0
- * @category metrics
- */
-export const errors = Metric.counter("authfx_coordination_errors_total", {
-  description: "Coordination backend commands that failed, by reason",
-  incremental: true
-})
-
-/**
- * Shared records that could not be used (garbage, another shape, a generation
- * that is not a number, a key of another type, another account's record, a
- * seal that does not open), by reason; each is replaced by the next commit.
- *
- * @since 0.1.0
- * @category metrics
- */
-export const unreadableRecords = Metric.counter("authfx_coordination_unreadable_total", {
-  description: "Shared session records that could not be used and are replaced, by reason",
-  incremental: true
-})
-
-/**
- * Unreadable shared records replaced by a commit.
- *
- * @since 0.1.0
- * @category metrics
- */
-export const repairs = Metric.counter("authfx_coordination_repairs_total", {
-  description: "Unreadable shared session records replaced by a renewal's commit",
-  incremental: true
-})
-
-const RENEW = "lease"
-
-const newOwner = (): string => globalThis.crypto.randomUUID()
-
-/** The version of the record envelope: records of earlier versions are unreadable, and replaced. */
-const FORMAT = 2
-
-/** What a cipher binds a record to: its format, key and account. */
-const associatedData = (key: string, account: string) => `authfx/${FORMAT}\u0000${key}\u0000${account}`
-
-/** Why a record is not used: the backend's `problem`, or what reading it found. */
-type Unreadable = "garbage" | "account" | "sealed" | "backend"
+export { adoptions, errors, fallbacks, repairs, unreadableRecords }
 
 /**
  * Makes the coordination service on a backend.
@@ -473,326 +350,13 @@ type Unreadable = "garbage" | "account" | "sealed" | "backend"
  * @category constructors
  */
 export const make = (backend: Backend, options: Options = {}): Service => {
-  const leaseMillis = Math.max(30, Duration.toMillis(options.lease ?? Duration.seconds(10)))
-  const pollMillis = Math.max(5, Duration.toMillis(options.poll ?? Duration.seconds(1)))
-  const maxWaitMillis = Duration.toMillis(options.maxWait ?? Duration.seconds(60))
-  const expiredWaitMillis = Math.max(
-    10,
-    Math.min(leaseMillis, Duration.toMillis(options.expiredWait ?? Duration.seconds(2)))
-  )
-  // Often enough that a waiter sees a live holder's lease move within `expiredWait`.
-  const renewKeepAliveMillis = Math.min(leaseMillis / 3, expiredWaitMillis / 4)
-  const adoptMargin = Duration.toMillis(options.adoptMargin ?? Duration.seconds(1))
-  const cipher = options.cipher
-
-  /** Keeps `lock` alive every `period`; fails with `LeaseLost` once it cannot be sure it still holds it. */
-  const keepAlive = (key: string, lock: string, owner: string, lease: number, period = lease / 3) =>
-    Effect.gen(function*() {
-      let confirmed = yield* Clock.currentTimeMillis
-      while (true) {
-        yield* Effect.sleep(Duration.millis(period))
-        const result = yield* Effect.either(backend.extend(key, lock, owner, lease))
-        const now = yield* Clock.currentTimeMillis
-        if (Either.isRight(result)) {
-          if (!result.right) return yield* new LeaseLost({ key })
-          confirmed = now
-        } else if (now - confirmed >= lease - lease / 3) {
-          // Unconfirmed for two thirds of the lease: stop before it can lapse under us.
-          return yield* new LeaseLost({ key })
-        }
-      }
-    })
-
-  const releaseQuietly = (key: string, lock: string, owner: string) => Effect.ignore(backend.release(key, lock, owner))
-
-  /**
-   * A lease command the client gave up on may still run when a stalled backend resumes, leaving a lease whose owner
-   * is gone. Released (compare-and-delete on the owner token: a later holder's lease is never touched) until the
-   * backend answers, for at most the lease's length, after which it has lapsed anyway. On one connection the
-   * release runs after the command it follows.
-   */
-  const releaseOrphan = (key: string, lock: string, owner: string) =>
-    Effect.forkDaemon(Effect.gen(function*() {
-      const until = (yield* Clock.currentTimeMillis) + leaseMillis
-      while (true) {
-        const released = yield* Effect.either(backend.release(key, lock, owner))
-        if (Either.isRight(released) || (yield* Clock.currentTimeMillis) >= until) return
-        yield* Effect.sleep(Duration.millis(Math.max(10, leaseMillis / 8)))
-      }
-    }))
-
-  const session = <S>(sessionOptions: SessionOptions<S>): Coordinated<S> => {
-    const { key, provider } = sessionOptions
-    const account = sessionOptions.account ?? key
-    const aad = associatedData(key, account)
-    const envelope = Schema.parseJson(Schema.Struct({
-      v: Schema.Literal(FORMAT),
-      key: Schema.String,
-      account: Schema.String,
-      session: sessionOptions.schema
-    }))
-    const encodeJson = Schema.encode(envelope)
-    const decodeJson = Schema.decode(envelope)
-    const annotations = { "authfx.provider": provider, "authfx.coordination": backend.name }
-    const fallbackCounter = Metric.tagged(fallbacks, "provider", provider)
-    const adoptionCounter = Metric.tagged(adoptions, "provider", provider)
-    const repairCounter = Metric.tagged(repairs, "provider", provider)
-    let known = 0
-
-    // A decode error prints the value it failed on: never attached, a record holds tokens.
-    const encode = (value: S): Effect.Effect<string, CoordinationError> =>
-      encodeJson({ v: FORMAT, key, account, session: value }).pipe(
-        Effect.mapError(() => new CoordinationError({ operation: "encode", reason: "Decode" })),
-        Effect.flatMap((plain) => cipher === undefined ? Effect.succeed(plain) : cipher.seal(plain, aad))
-      )
-    const decode = (record: StoredRecord): Effect.Effect<S, Unreadable> => {
-      if (record.problem !== undefined || record.generation === unreadable) return Effect.fail("backend")
-      return (cipher === undefined ? Effect.succeed(record.payload) : cipher.open(record.payload, aad)).pipe(
-        Effect.mapError((): Unreadable => "sealed"),
-        Effect.flatMap((plain) => Effect.mapError(decodeJson(plain), (): Unreadable => "garbage")),
-        Effect.flatMap((read) =>
-          read.key === key && read.account === account &&
-            (sessionOptions.belongsTo === undefined || sessionOptions.belongsTo(read.session))
-            ? Effect.succeed(read.session)
-            : Effect.fail<Unreadable>("account")
-        )
-      )
-    }
-
-    /** Logs and counts a record that cannot be used; never its content. */
-    const reportUnreadable = (reason: Unreadable, record: StoredRecord) =>
-      Effect.logWarning(
-        `authfx: the shared ${provider} session record cannot be used (${
-          reason === "account"
-            ? "it belongs to another account or key"
-            : reason === "sealed"
-            ? "it does not open with this key, for this account and key"
-            : reason === "backend"
-            ? record.problem ?? "the backend cannot read it"
-            : "it is not a record of this format"
-        }); it is replaced by the next renewal`
-      ).pipe(
-        Effect.annotateLogs(annotations),
-        Effect.zipRight(
-          Metric.increment(Metric.tagged(Metric.tagged(unreadableRecords, "provider", provider), "reason", reason))
-        )
-      )
-
-    const usable = (value: S, now: number) => {
-      const expiry = sessionOptions.expiresAt?.(value)
-      return expiry === undefined || !Number.isFinite(expiry) || expiry - now > adoptMargin
-    }
-
-    const countError = (error: CoordinationError) =>
-      Metric.increment(Metric.tagged(Metric.tagged(errors, "provider", provider), "reason", error.reason))
-
-    const fallback = <E, R>(
-      error: CoordinationError,
-      run: Effect.Effect<S, E, R>
-    ): Effect.Effect<Renewal<S>, E, R> =>
-      Effect.logWarning(
-        error.reason === "Authentication"
-          ? `authfx: ${backend.name} coordination refused the credentials (${error.message}); renewing the ${provider} session locally`
-          : `authfx: ${backend.name} coordination unavailable (${error.message}); renewing the ${provider} session locally`
-      ).pipe(
-        Effect.annotateLogs({ ...annotations, "authfx.coordination.reason": error.reason }),
-        Effect.zipRight(Metric.increment(fallbackCounter)),
-        Effect.zipRight(error.operation === "wait" ? Effect.void : countError(error)),
-        Effect.zipRight(run),
-        Effect.map((value): Renewal<S> => ({ session: value, source: "local", generation: 0 }))
-      )
-
-    const adopt = (value: S, generation: number) =>
-      Effect.as(Metric.increment(adoptionCounter), { session: value, source: "adopted" as const, generation })
-
-    const renew = <E, R>(request: {
-      readonly basis: S | undefined
-      readonly run: (basis: S | undefined) => Effect.Effect<S, E, R>
-    }): Effect.Effect<Renewal<S>, E, R> =>
-      Effect.gen(function*() {
-        const start = yield* Clock.currentTimeMillis
-        const owner = newOwner()
-        const startedFrom = known
-        // Records up to this generation are not adopted by the backend in place of the lease: a newer one that
-        // cannot be used (expired, unreadable) raises it, and the next attempt takes the lease to replace it.
-        let takeOver = startedFrom
-        let reported = false
-        // The lease as last seen while waiting: its remaining time and when. A lease whose end moves later is kept
-        // alive by a live holder; one whose end does not is a dead holder's, or a command's the client gave up on.
-        let seen: { readonly ttl: number; readonly at: number } | undefined
-        let alive = false
-        let firstSeen: number | undefined
-        while (true) {
-          const attempt = yield* Effect.either(backend.tryLease(key, RENEW, owner, leaseMillis, takeOver))
-          if (Either.isLeft(attempt)) {
-            // The command may still run when the backend resumes (a timeout), or may have run before the connection
-            // dropped: release what it may have taken. (A refused credential ran nothing.)
-            if (attempt.left.reason === "Timeout" || attempt.left.reason === "Unavailable") {
-              yield* releaseOrphan(key, RENEW, owner)
-            }
-            return yield* fallback(attempt.left, request.run(request.basis))
-          }
-          const { held, record, ttlMillis } = attempt.right
-          let stored: S | undefined
-          let broken = false
-          if (record !== undefined) {
-            const decoded = yield* Effect.either(decode(record))
-            if (Either.isRight(decoded)) stored = decoded.right
-            else {
-              broken = true
-              if (!reported) {
-                reported = true
-                yield* reportUnreadable(decoded.left, record)
-              }
-            }
-          }
-          const now = yield* Clock.currentTimeMillis
-          // Somebody renewed (or logged in again after a rejection) since this replica's session: adopt theirs.
-          if (record !== undefined && stored !== undefined && record.generation > startedFrom && usable(stored, now)) {
-            if (held) yield* releaseQuietly(key, RENEW, owner)
-            known = record.generation
-            return yield* adopt(stored, record.generation)
-          }
-          if (!held) {
-            if (record !== undefined && record.generation > takeOver) {
-              takeOver = record.generation
-              continue
-            }
-            const elapsed = now - start
-            if (seen !== undefined && ttlMillis + (now - seen.at) > seen.ttl + Math.min(100, renewKeepAliveMillis)) {
-              alive = true
-            }
-            seen = { ttl: ttlMillis, at: now }
-            firstSeen ??= now
-            // A replica without a usable session of its own has callers waiting on it: a lease nobody is seen
-            // keeping alive holds it for `expiredWait` at most, counted from the first sight of it (a reply that
-            // came late says nothing about the holder).
-            const urgent = !alive && (request.basis === undefined || !usable(request.basis, now))
-            const stalled = now - firstSeen
-            if (elapsed >= maxWaitMillis || (urgent && stalled >= expiredWaitMillis)) {
-              return yield* fallback(
-                new CoordinationError({
-                  operation: "wait",
-                  reason: "Timeout",
-                  description: elapsed >= maxWaitMillis
-                    ? "the lease holder is slow"
-                    : `the lease was not kept alive by a holder within ${expiredWaitMillis} ms`
-                }),
-                request.run(request.basis)
-              )
-            }
-            // The publication, or the lease's lapse, or the poll interval, whichever comes first.
-            const wait = Math.max(
-              1,
-              Math.min(
-                ttlMillis + 5,
-                pollMillis,
-                maxWaitMillis - elapsed,
-                urgent ? expiredWaitMillis - stalled : Infinity
-              )
-            )
-            yield* backend.awaitPublish(key, Math.max(startedFrom, record?.generation ?? 0), wait)
-            continue
-          }
-          // Holding the lease: renew from the stored session, which carries the latest (rotated) refresh token.
-          const expected = record?.generation ?? 0
-          const basis = stored !== undefined && expected >= startedFrom ? stored : request.basis
-          const exit = yield* Effect.exit(
-            Effect.raceFirst(request.run(basis), keepAlive(key, RENEW, owner, leaseMillis, renewKeepAliveMillis))
-          )
-          if (Exit.isFailure(exit)) {
-            yield* releaseQuietly(key, RENEW, owner)
-            const failure = exit.cause
-            // The lease was lost mid-call: read again (somebody else may have renewed).
-            const lost = failure._tag === "Fail" && failure.error instanceof LeaseLost
-            if (lost) continue
-            return yield* Effect.failCause(failure as Cause.Cause<E>)
-          }
-          const renewed = exit.value as S
-          const committed = yield* Effect.either(
-            Effect.flatMap(encode(renewed), (payload) =>
-              backend.commit(key, RENEW, owner, expected, payload, startedFrom + 1))
-          )
-          if (Either.isLeft(committed)) {
-            // The provider answered; the backend did not take it. The session is good: keep it here.
-            yield* Effect.logWarning(
-              `authfx: the renewed ${provider} session could not be shared (${committed.left.message})`
-            ).pipe(
-              Effect.annotateLogs({ ...annotations, "authfx.coordination.reason": committed.left.reason }),
-              Effect.zipRight(Metric.increment(fallbackCounter)),
-              Effect.zipRight(countError(committed.left))
-            )
-            yield* releaseQuietly(key, RENEW, owner)
-            return { session: renewed, source: "local", generation: 0 } satisfies Renewal<S>
-          }
-          if (committed.right.committed) {
-            known = committed.right.generation
-            if (broken) {
-              yield* Effect.logInfo(`authfx: the unreadable shared ${provider} session record was replaced`).pipe(
-                Effect.annotateLogs(annotations),
-                Effect.zipRight(Metric.increment(repairCounter))
-              )
-            }
-            return { session: renewed, source: "renewed", generation: known } satisfies Renewal<S>
-          }
-          // The fencing token moved: another holder committed first. Its record wins.
-          const newer = committed.right.record
-          if (newer !== undefined) {
-            const decoded = yield* Effect.either(decode(newer))
-            const at = yield* Clock.currentTimeMillis
-            if (Either.isRight(decoded) && usable(decoded.right, at)) {
-              known = newer.generation
-              return yield* adopt(decoded.right, newer.generation)
-            }
-          }
-          return { session: renewed, source: "local", generation: 0 } satisfies Renewal<S>
-        }
-      }).pipe(
-        Effect.tap((renewal) =>
-          Effect.annotateCurrentSpan("authfx.coordination.source", renewal.source)
-        ),
-        Effect.withSpan(`${provider}.coordinate`, { attributes: annotations, captureStackTrace: false })
-      )
-
-    return { renew, generation: () => known }
+  const settings = Settings.settings(options)
+  const leases = Lease.leases(backend, settings)
+  return {
+    backend: backend.name,
+    session: CoordinatedSession.session(backend, leases, settings),
+    ownership: Lease.ownership(backend, leases, settings)
   }
-
-  const ownership = (ownershipOptions: {
-    readonly key: string
-    readonly lease?: Duration.DurationInput | undefined
-  }): Ownership => {
-    const { key } = ownershipOptions
-    const lease = Math.max(30, Duration.toMillis(ownershipOptions.lease ?? Duration.millis(leaseMillis)))
-    const owner = newOwner()
-    let owning = false
-    const hold = <A, E, R>(use: Effect.Effect<A, E, R>): Effect.Effect<A, E | LeaseLost, R> =>
-      Effect.gen(function*() {
-        // Standby: try every third of the lease (or sooner on a release), never giving up.
-        let warned = false
-        while (true) {
-          const attempt = yield* Effect.either(backend.tryLease(key, "owner", owner, lease))
-          if (Either.isRight(attempt) && attempt.right.held) break
-          if (Either.isLeft(attempt) && !warned) {
-            warned = true
-            yield* Effect.logWarning(
-              `authfx: ${backend.name} coordination unavailable (${attempt.left.message}); ${key} stays in standby`
-            )
-          }
-          const wait = Either.isRight(attempt) ? Math.min(attempt.right.ttlMillis + 5, lease / 3) : lease / 3
-          yield* Effect.sleep(Duration.millis(Math.max(1, wait)))
-        }
-        owning = true
-        return yield* Effect.raceFirst(use, keepAlive(key, "owner", owner, lease)).pipe(
-          Effect.ensuring(Effect.suspend(() => {
-            owning = false
-            return releaseQuietly(key, "owner", owner)
-          }))
-        )
-      })
-    return { hold, isOwner: Effect.sync(() => owning) }
-  }
-
-  return { backend: backend.name, session, ownership }
 }
 
 /**
@@ -814,87 +378,7 @@ export const layer = <E, R>(
  * @since 0.1.0
  * @category constructors
  */
-export const memoryBackend = (): Backend => {
-  const records = new Map<string, StoredRecord>()
-  const locks = new Map<string, { owner: string; until: number }>()
-  const waiters = new Map<string, Set<Deferred.Deferred<void>>>()
-  const lockOf = (key: string, lock: string, now: number) => {
-    const held = locks.get(`${key}\u0000${lock}`)
-    return held !== undefined && held.until > now ? held : undefined
-  }
-  /** The record as the protocol sees it: one whose generation is not a count is unreadable. */
-  const recordOf = (key: string): StoredRecord | undefined => {
-    const record = records.get(key)
-    if (record === undefined || (Number.isSafeInteger(record.generation) && record.generation >= 0)) return record
-    return { generation: unreadable, payload: "", problem: "its generation is not a number" }
-  }
-  const wake = (key: string) => {
-    const set = waiters.get(key)
-    if (set === undefined) return
-    waiters.delete(key)
-    for (const deferred of set) Deferred.unsafeDone(deferred, Exit.void)
-  }
-  return {
-    name: "memory",
-    tryLease: (key, lock, owner, leaseMillis, known) =>
-      Clock.clockWith((clock) =>
-        Effect.sync((): LeaseAttempt => {
-          const now = clock.unsafeCurrentTimeMillis()
-          const record = recordOf(key)
-          if (known !== undefined && record !== undefined && record.generation > known) {
-            return { held: false, record, ttlMillis: 0 }
-          }
-          const current = lockOf(key, lock, now)
-          if (current === undefined) locks.set(`${key}\u0000${lock}`, { owner, until: now + leaseMillis })
-          return {
-            held: current === undefined || current.owner === owner,
-            record,
-            ttlMillis: current === undefined ? leaseMillis : current.until - now
-          }
-        })
-      ),
-    extend: (key, lock, owner, leaseMillis) =>
-      Clock.clockWith((clock) =>
-        Effect.sync(() => {
-          const now = clock.unsafeCurrentTimeMillis()
-          const current = lockOf(key, lock, now)
-          if (current?.owner !== owner) return false
-          current.until = now + leaseMillis
-          return true
-        })
-      ),
-    release: (key, lock, owner) =>
-      Effect.sync(() => {
-        if (locks.get(`${key}\u0000${lock}`)?.owner === owner) locks.delete(`${key}\u0000${lock}`)
-      }),
-    commit: (key, lock, owner, expected, payload, atLeast) =>
-      Effect.sync((): CommitResult => {
-        const current = recordOf(key)
-        const replaceable = expected === unreadable
-          ? current === undefined || current.generation === unreadable
-          : (current?.generation ?? 0) === expected
-        if (!replaceable) return { committed: false, record: current }
-        const generation = Math.max(Math.max(expected, 0) + 1, atLeast)
-        records.set(key, { generation, payload })
-        if (locks.get(`${key}\u0000${lock}`)?.owner === owner) locks.delete(`${key}\u0000${lock}`)
-        wake(key)
-        return { committed: true, generation }
-      }),
-    awaitPublish: (key, after, millis) =>
-      Effect.suspend(() => {
-        if ((recordOf(key)?.generation ?? 0) > after) return Effect.void
-        const deferred = Deferred.unsafeMake<void>(FiberId.none)
-        let set = waiters.get(key)
-        if (set === undefined) waiters.set(key, set = new Set())
-        set.add(deferred)
-        return Deferred.await(deferred).pipe(
-          Effect.timeout(Duration.millis(millis)),
-          Effect.ignore,
-          Effect.ensuring(Effect.sync(() => waiters.get(key)?.delete(deferred)))
-        )
-      })
-  }
-}
+export const memoryBackend: () => Backend = Memory.memoryBackend
 
 /**
  * Coordination in memory: the engines of one process that are given this

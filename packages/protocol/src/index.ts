@@ -87,3 +87,18 @@ export * as Timers from "./Timers.js"
  * @since 0.1.0
  */
 export * as JsonBody from "./JsonBody.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as CoordinationRecord from "./CoordinationRecord.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RecordCipher from "./RecordCipher.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RedisScripts from "./RedisScripts.js"

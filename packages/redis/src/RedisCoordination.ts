@@ -20,6 +20,7 @@
  */
 import * as Coordination from "@authfx/core/Coordination"
 import * as Redaction from "@authfx/protocol/Redaction"
+import * as Scripts from "@authfx/protocol/RedisScripts"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Deferred from "effect/Deferred"
@@ -32,7 +33,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { Redis, type RedisOptions } from "ioredis"
-import * as Scripts from "./internal/scripts.js"
 
 /**
  * @since 0.1.0
@@ -95,23 +95,7 @@ interface ScriptedRedis extends Redis {
   ): Promise<[number, string, string?, string?]>
 }
 
-/** The part of an error that is safe to show: ioredis messages never carry command arguments, but be sure. */
-const describe = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message.slice(0, 120)}` : "unknown error"
-
-/**
- * Whether Redis refused the client's credentials or permissions: `NOAUTH`
- * (a password is required), `WRONGPASS` (a wrong password or user), `NOPERM`
- * (an ACL user without the commands or keys it needs), and the replies of
- * servers before ACLs.
- */
-const isAuthenticationError = (error: unknown): boolean =>
-  error instanceof Error &&
-  /^(NOAUTH|WRONGPASS|NOPERM)\b|^ERR (invalid password|invalid username-password|AUTH <password> called without|Client sent AUTH)/i
-    .test(error.message)
-
-/** Braces end a hash tag early: keep them out of the tag. */
-const tag = (key: string) => key.replace(/[{}]/g, "_")
+const { describe, isAuthenticationError } = Scripts
 
 const connectionOptions = (options: Options): { url: string; redis: RedisOptions } => {
   const url = options.url === undefined
@@ -209,11 +193,10 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
     const wakeAll = () => {
       for (const set of waiters.values()) for (const w of set) Deferred.unsafeDone(w.deferred, Exit.void)
     }
-    const channelPrefix = `${prefix}:{`
-    const channelSuffix = "}:generation"
+    const channels = Scripts.channels(prefix)
     subscriber.on("pmessage", (_pattern: string, channel: string, message: string) => {
-      if (!channel.startsWith(channelPrefix) || !channel.endsWith(channelSuffix)) return
-      const key = channel.slice(channelPrefix.length, channel.length - channelSuffix.length)
+      const key = channels.keyOf(channel)
+      if (key === undefined) return
       const generation = Number(message)
       if (!Number.isFinite(generation)) return
       if (generation > (heard.get(key) ?? 0)) heard.set(key, generation)
@@ -223,13 +206,10 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
     })
     // A (re)subscription may have missed publications: everybody waiting reads again.
     subscriber.on("ready", wakeAll)
-    yield* Effect.tryPromise(() => subscriber.connect().then(() => subscriber.psubscribe(`${prefix}:{*}:generation`)))
+    yield* Effect.tryPromise(() => subscriber.connect().then(() => subscriber.psubscribe(channels.pattern)))
       .pipe(Effect.timeout(Duration.millis(Math.max(timeout, 1000))), Effect.ignore)
 
-    const names = (key: string, lock: string) => {
-      const base = `${prefix}:{${tag(key)}}`
-      return { lock: `${base}:${lock}`, record: `${base}:session`, channel: `${base}:generation` }
-    }
+    const names = (key: string, lock: string) => Scripts.names(prefix, key, lock)
 
     /** A failed command, by what it says, or by why the connection failed when it says only that it is down. */
     const failure = (operation: string, error: unknown) =>
@@ -241,7 +221,7 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
           reason: "Authentication",
           description: describe(connectionError)
         })
-        : error instanceof Error && /^Command timed out/.test(error.message)
+        : Scripts.isCommandTimeout(error)
         // ioredis's own `commandTimeout`: the command was sent and may still run.
         ? new Coordination.CoordinationError({ operation, reason: "Timeout" })
         : new Coordination.CoordinationError({ operation, reason: "Unavailable", description: describe(error) })
@@ -262,23 +242,6 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
         )
       })
 
-    const recordOf = (
-      generation: string | undefined,
-      payload: string | undefined,
-      problem: string | undefined
-    ): Coordination.StoredRecord | undefined => {
-      if (problem !== undefined && problem !== "") {
-        return { generation: Coordination.unreadable, payload: "", problem }
-      }
-      if (generation === undefined || generation === "") return undefined
-      const g = Number(generation)
-      // The script checked it; a number the client reads differently is unreadable all the same.
-      if (!Number.isSafeInteger(g) || g < 0) {
-        return { generation: Coordination.unreadable, payload: "", problem: "its generation is not a number" }
-      }
-      return { generation: g, payload: payload ?? "" }
-    }
-
     const backend: RedisBackend = {
       name: "redis",
       stats,
@@ -287,14 +250,7 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
         return command(
           "tryLease",
           () => client.authfxTryLease(n.lock, n.record, owner, Math.ceil(leaseMillis), known ?? -1)
-        ).pipe(
-          Effect.map(([held, ttl, generation, payload, problem]) => ({
-            held: held === 1,
-            record: recordOf(generation, payload, problem),
-            // -2: the lock vanished between SET and PTTL (it expired); -1 cannot happen (always set with PX).
-            ttlMillis: ttl < 0 ? 0 : ttl
-          }))
-        )
+        ).pipe(Effect.map(Scripts.leaseAttemptOf))
       },
       extend: (key, lock, owner, leaseMillis) =>
         command("extend", () => client.authfxExtend(names(key, lock).lock, owner, Math.ceil(leaseMillis))).pipe(
@@ -307,17 +263,11 @@ export const makeBackend = (options: Options = {}): Effect.Effect<RedisBackend, 
         return command(
           "commit",
           () => client.authfxCommit(n.lock, n.record, owner, expected, payload, n.channel, atLeast)
-        ).pipe(
-          Effect.map(([ok, generation, stored, problem]): Coordination.CommitResult =>
-            ok === 1
-              ? { committed: true, generation: Number(generation) }
-              : { committed: false, record: recordOf(generation, stored, problem) }
-          )
-        )
+        ).pipe(Effect.map(Scripts.commitResultOf))
       },
       awaitPublish: (key, after, millis) =>
         Effect.suspend(() => {
-          const tagged = tag(key)
+          const tagged = Scripts.tag(key)
           if ((heard.get(tagged) ?? 0) > after) return Effect.void
           const waiter: Waiter = { after, deferred: Deferred.unsafeMake<void>(FiberId.none) }
           let set = waiters.get(tagged)

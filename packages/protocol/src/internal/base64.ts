@@ -28,3 +28,23 @@ export const decodeUrl = (text: string): Uint8Array | undefined => {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
   return bytes
 }
+
+const base64 = /^[+/A-Za-z0-9]*={0,2}$/
+
+/**
+ * The bytes of a standard base64 string (RFC 4648 §4, padded; line breaks ignored), or `undefined` if it is not
+ * one: a length that is not a multiple of 4, a `=` before the end or a character outside the alphabet is refused.
+ */
+export const decode = (text: string): Uint8Array | undefined => {
+  const stripped = text.replace(/[\r\n]/g, "")
+  if (stripped.length % 4 !== 0 || !base64.test(stripped)) return undefined
+  let binary: string
+  try {
+    binary = atob(stripped)
+  } catch {
+    return undefined
+  }
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
+}

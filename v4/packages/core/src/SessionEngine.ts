@@ -39,6 +39,7 @@ import type { Authenticated, Lease } from "./Authenticated.js"
 import { CredentialsRejected, ProtocolError } from "./AuthError.js"
 import * as AuthEvent from "./AuthEvent.js"
 import * as AuthMetrics from "./AuthMetrics.js"
+import type * as Coordination from "./Coordination.js"
 import { CurrentAccount } from "./CurrentAccount.js"
 import { Flight } from "./internal/flight.js"
 import { isLive } from "./internal/liveClock.js"
@@ -164,6 +165,12 @@ export interface Options<P extends Provider.Any, R = never> {
    */
   readonly failureBackoff?: Duration.Input | undefined
   readonly persistence?: Persistence<Provider.Session<P>> | undefined
+  /**
+   * Shares logins and renewals with the other replicas of the fleet (see
+   * `Coordination`): a session another replica obtained is adopted instead of
+   * renewed again. Without it, the engine works alone.
+   */
+  readonly coordination?: Coordination.Coordinated<Provider.Session<P>> | undefined
 }
 
 /**
@@ -274,6 +281,8 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
   floorError: unknown = undefined
   /** The last failure of a flight (tag and message, no secret) and when, for `state`. */
   lastFailure: { readonly error: string; readonly at: number } | undefined = undefined
+  /** What the running flight turned out to be: another replica's session installs as "store". */
+  operated: Operation | "store" = "acquire"
   /** The latest save to the store, awaited (bounded) when the scope closes. */
   pendingSave: Fiber.Fiber<void> | undefined = undefined
   /** Created on first subscription: an engine nobody watches publishes nothing. */
@@ -608,6 +617,26 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
     ).pipe(Effect.annotateLogs(this.attributes()))
   }
 
+  /** A login or renewal, through the fleet's coordination if any: another replica's session installs as "store". */
+  obtain(operation: Operation): Effect.Effect<Provider.Session<P>, Provider.Error<P>> {
+    const coordinated = this.options.coordination
+    if (coordinated === undefined) return this.effectFor(operation)
+    return Effect.map(
+      coordinated.renew({
+        basis: this.basis,
+        run: (from) =>
+          this.effectFor(
+            this.operated = from !== undefined && this.options.refresh !== undefined ? "refresh" : "acquire",
+            from
+          )
+      }),
+      (renewal) => {
+        if (renewal.source === "adopted") this.operated = "store"
+        return renewal.session
+      }
+    )
+  }
+
   install(session: Provider.Session<P>, operation: Operation | "store", now: number) {
     return Effect.gen({ self: this }, function*() {
       const options = this.options
@@ -806,12 +835,13 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
     return Effect.gen({ self: this }, function*() {
       const metrics = this.metrics
       const start = yield* Clock.currentTimeMillis
-      const exit = yield* Effect.exit(this.effectFor(operation))
+      this.operated = operation
+      const exit = yield* Effect.exit(this.obtain(operation))
       const now = yield* Clock.currentTimeMillis
       yield* Metric.update(metrics.acquireLatency, now - start)
       if (Exit.isSuccess(exit)) {
         const previous = this.entry
-        const next = yield* this.install(exit.value, operation, now)
+        const next = yield* this.install(exit.value, this.operated, now)
         if (next.staleAt <= now) {
           // Unusable on arrival. Handed once to the callers that asked for it; while they keep arriving unusable,
           // renewals are spaced by a doubling floor and the next one fails typed instead of starting a loop.

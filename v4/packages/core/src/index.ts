@@ -77,3 +77,10 @@ export * as AuthRequest from "./AuthRequest.js"
  * @since 1.0.0
  */
 export * as AuthResponse from "./AuthResponse.js"
+
+/**
+ * Coordination of logins and renewals across the replicas of an application.
+ *
+ * @since 1.0.0
+ */
+export * as Coordination from "./Coordination.js"
