@@ -23,8 +23,11 @@ interface Buffered<A> {
   readonly size: number
 }
 
+/** Put behind a subscriber's frames when the connection closes: its stream ends once it has read them. */
+const End: unique symbol = Symbol("authfx/nandbox/inbound/End")
+
 interface Subscriber<A> {
-  readonly queue: Queue.Queue<Buffered<A>>
+  readonly queue: Queue.Queue<Buffered<A> | typeof End>
   frames: number
   bytes: number
   /** Frames dropped for this subscriber since it last kept up. */
@@ -49,7 +52,7 @@ export interface Inbound<A> {
   readonly dropped: () => number
   /** Frames buffered now, over every subscriber. */
   readonly buffered: () => { readonly frames: number; readonly bytes: number }
-  /** Ends every subscription. */
+  /** Ends every subscription once its subscriber has read the frames already buffered for it. */
   readonly shutdown: Effect.Effect<void>
 }
 
@@ -80,7 +83,7 @@ export const make = <A>(maxFrames: number, maxBytes: number, hooks: Hooks): Inbo
     Effect.gen(function*() {
       if (closed) return Stream.empty
       // Unbounded as a queue: the bound is the subscriber's counts, checked before each offer.
-      const queue = yield* Queue.unbounded<Buffered<A>>()
+      const queue = yield* Queue.unbounded<Buffered<A> | typeof End>()
       const subscriber: Subscriber<A> = { queue, frames: 0, bytes: 0, dropping: 0 }
       subscribers.add(subscriber)
       yield* Effect.addFinalizer(() =>
@@ -91,6 +94,7 @@ export const make = <A>(maxFrames: number, maxBytes: number, hooks: Hooks): Inbo
       )
       // One frame at a time out of the buffer, so that what a slow reader holds beyond it is one frame.
       return Stream.fromQueue(queue, { maxChunkSize: 1 }).pipe(
+        Stream.takeWhile((buffered): buffered is Buffered<A> => buffered !== End),
         Stream.map((buffered) => {
           subscriber.frames--
           subscriber.bytes -= buffered.size
@@ -117,7 +121,9 @@ export const make = <A>(maxFrames: number, maxBytes: number, hooks: Hooks): Inbo
       closed = true
       const all = [...subscribers]
       subscribers.clear()
-      return Effect.forEach(all, (subscriber) => Queue.shutdown(subscriber.queue), { discard: true })
+      // The frames already buffered are handed over first (nothing received is lost); the subscription's own
+      // finalizer shuts its queue down.
+      return Effect.forEach(all, (subscriber) => Queue.offer(subscriber.queue, End), { discard: true })
     })
   }
 }
