@@ -28,7 +28,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
@@ -47,6 +46,8 @@ import * as AuthMetrics from "./AuthMetrics.js"
 import type * as Coordination from "./Coordination.js"
 import { CurrentAccount } from "./CurrentAccount.js"
 import { Flight } from "./internal/flight.js"
+import { isLive } from "./internal/liveClock.js"
+import { keptRefs } from "./internal/sharedRefs.js"
 import type * as Provider from "./Provider.js"
 import * as SessionState from "./SessionState.js"
 import { Entry, entryFormat, type SessionStore } from "./SessionStore.js"
@@ -1030,47 +1031,6 @@ class Engine<P extends Provider.Any, R> implements Authenticated<P>, Timers.Time
 
 const storeTimeout = (persistence: Persistence<any>): number => millisOr(persistence.timeout, 3_000)
 
-/** The fiber refs an engine kept last: shared by the next engines whose builders' refs differ only in context. */
-let sharedRefs: WeakRef<FiberRefs.FiberRefs> | undefined
-
-/**
- * The builder's fiber refs without its context (the engine keeps that apart,
- * and a fiber run from them gets the engine's). Engines built one after the
- * other by one fiber, or by fibers forked from one, differ only there: they
- * share one copy instead of keeping each its own, which holds the context and
- * scope of every caller up the stack (several hundred bytes per engine).
- */
-const keptRefs = (refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
-  const last = sharedRefs?.deref()
-  if (last !== undefined && sameOutsideContext(last, refs)) return last
-  const kept = FiberRefs.delete(refs, FiberRef.currentContext)
-  sharedRefs = new WeakRef(kept)
-  return kept
-}
-
-type Locals = ReadonlyMap<FiberRef.FiberRef<unknown>, ReadonlyArray<readonly [unknown, unknown]>>
-
-/** `FiberRefs`' stacks of values (effect 3's representation; without it, nothing is shared). */
-const localsOf = (refs: FiberRefs.FiberRefs): Locals | undefined => {
-  const locals = (refs as { readonly locals?: unknown }).locals
-  return locals instanceof Map ? locals as Locals : undefined
-}
-
-/** Whether every ref but the context holds the very same value in both. */
-const sameOutsideContext = (kept: FiberRefs.FiberRefs, refs: FiberRefs.FiberRefs): boolean => {
-  const a = localsOf(kept)
-  const b = localsOf(refs)
-  if (a === undefined || b === undefined) return false
-  let size = 0
-  for (const [ref, stack] of b) {
-    if (ref === FiberRef.currentContext) continue
-    size += 1
-    const other = a.get(ref)
-    if (other === undefined || other.length === 0 || stack.length === 0 || other[0]![1] !== stack[0]![1]) return false
-  }
-  return size === a.size
-}
-
 const clockOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Clock.Clock =>
   Context.get(fiber.currentDefaultServices, Clock.Clock)
 
@@ -1107,38 +1067,6 @@ export const make = <P extends Provider.Any, R = never>(
     )
     return Effect.as(built, engine as Authenticated<P>)
   })
-
-/** Clocks known to be Effect's live clock (whose scheduler is the platform's timers), or known not to be. */
-const liveClocks = new WeakMap<Clock.Clock, boolean>()
-let platformScheduler: unknown
-
-/**
- * Whether `clock` is Effect's live clock: its scheduler is the platform's
- * timers. `false` for any other (a `TestClock`, a user's clock). Worked out
- * once per clock.
- */
-/** `Clock.scheduler`, a method of Effect's clocks that the `Clock` interface does not declare. */
-const schedulerOf = (clock: Clock.Clock): Effect.Effect<unknown> => {
-  const scheduler = (clock as { readonly scheduler?: unknown }).scheduler
-  return typeof scheduler === "function" ? scheduler.call(clock) as Effect.Effect<unknown> : Effect.void
-}
-
-const isLive = (clock: Clock.Clock): boolean => {
-  let live = liveClocks.get(clock)
-  if (live === undefined) {
-    live = false
-    if (!("adjust" in clock)) {
-      try {
-        platformScheduler ??= Effect.runSync(Effect.flatMap(Effect.clock, schedulerOf))
-        live = platformScheduler !== undefined && Effect.runSync(schedulerOf(clock)) === platformScheduler
-      } catch {
-        live = false
-      }
-    }
-    liveClocks.set(clock, live)
-  }
-  return live
-}
 
 const describe = (cause: Cause.Cause<unknown>): string => {
   const failure = Option.getOrUndefined(Cause.failureOption(cause))
