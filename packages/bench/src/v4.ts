@@ -122,7 +122,9 @@ export const table = (v3: V3, v4: Figures): Array<string> => {
       "the same with the fiber-refs sharing compared through public API only (v3's fallback when effect's `FiberRefs` representation changes; v4 reads no internal)",
       v3.buildPublicRefsUs === undefined
         ? "—"
-        : `${micro(v3.buildPublicRefsUs)} (warm process; the read of \`locals\` measured alike: ${
+        : `${
+          micro(v3.buildPublicRefsUs)
+        } (warm process, best of 3 alternating rounds; the read of \`locals\` measured alike: ${
           micro(v3.buildWarmUs)
         })`,
       "—"
