@@ -313,21 +313,32 @@ const program = Effect.gen(function*() {
   }
   if (fleet !== undefined) rows.push(Fleet.row(fleet, alone))
   rows.sort((a, b) => Number(a.id) - Number(b.id))
-  const v4Table = v4 === undefined ? undefined : V4.table({
-    hitNs: hit?.authfx,
-    heapBytes: heap,
-    heapOwnClockBytes: heapOwnClock,
-    buildUs: build?.buildUs,
-    buildWarmUs: build?.buildWarmUs,
-    buildPublicRefsUs: build?.buildPublicRefsUs,
-    growthBytes: growth,
-    addedUs: ablation?.addedUs,
-    accountBytes: accountHeap,
-    keyedMedianUs: keyedHit?.promise.keyed.medianUs,
-    directMedianUs: keyedHit?.promise.direct.medianUs,
-    nandboxUs: nandbox?.authfx,
-    sdkUs: nandbox?.sdk
-  }, v4)
+  const v4Table = v4 === undefined ? undefined : V4.table(
+    {
+      hitNs: hit?.authfx,
+      heapBytes: heap,
+      heapOwnClockBytes: heapOwnClock,
+      buildUs: build?.buildUs,
+      buildWarmUs: build?.buildWarmUs,
+      buildPublicRefsUs: build?.buildPublicRefsUs,
+      growthBytes: growth,
+      addedUs: ablation?.addedUs,
+      accountBytes: accountHeap,
+      keyedMedianUs: keyedHit?.promise.keyed.medianUs,
+      directMedianUs: keyedHit?.promise.direct.medianUs,
+      nandboxUs: nandbox?.authfx,
+      sdkUs: nandbox?.sdk
+    },
+    v4,
+    {
+      heap: lightest === undefined ? undefined : { name: lightest.name, bytes: lightest.heapBytes },
+      build: peers.length === 0
+        ? undefined
+        : ((fastest) => ({ name: fastest.name, us: fastest.buildUs }))(
+          peers.reduce((a, b) => a.buildUs <= b.buildUs ? a : b)
+        )
+    }
+  )
   const summary = `\n${rows.map((r) => `${r.id.padEnd(3)} ${r.measured}  [${Report.mark(r.met)}]`).join("\n")}\n`
   if (only !== undefined) {
     yield* log(summary)

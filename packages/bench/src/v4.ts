@@ -99,8 +99,16 @@ const micro = (n: number | undefined) => n === undefined ? "—" : Report.us(n)
 const ratio = (v4: number | undefined, v3: number | undefined) =>
   v4 === undefined || v3 === undefined || v3 <= 0 ? "—" : `${(v4 / v3).toFixed(2)}×`
 
-/** The table: one row per figure, the v3 line's, the v4 line's, and v4 divided by v3. */
-export const table = (v3: V3, v4: Figures): Array<string> => {
+/** The peers' figures of this run beside rows 2 and 3, as the targets table and the peers table state them. */
+export interface Peers {
+  /** The lightest peer's heap per instance (its own object only). */
+  readonly heap?: { readonly name: string; readonly bytes: number } | undefined
+  /** The fastest peer's build + first token + close (fresh process). */
+  readonly build?: { readonly name: string; readonly us: number } | undefined
+}
+
+/** The table: one row per figure, the v3 line's, the v4 line's, v4 divided by v3, and the peers where measured. */
+export const table = (v3: V3, v4: Figures, peers: Peers = {}): Array<string> => {
   const nandbox = v4.nandbox.status === "measured" ? v4.nandbox.authfxUs : undefined
   const nandboxCell = v4.nandbox.status === "measured"
     ? `${micro(nandbox)}${v3.sdkUs === undefined ? "" : ` (${ratio(nandbox, v3.sdkUs)} the SDK)`}`
@@ -170,10 +178,16 @@ export const table = (v3: V3, v4: Figures): Array<string> => {
     "11": v3.accountBytes,
     "15": v3.keyedMedianUs
   }
+  const peerCell: Record<string, string> = {
+    "2": peers.heap === undefined ? "—" : `${kib(peers.heap.bytes)} (${peers.heap.name}, lightest)`,
+    "3": peers.build === undefined ? "—" : `${micro(peers.build.us)} (${peers.build.name}, fastest)`
+  }
   return [
-    "| # | what | v3 line | v4 line | v4 / v3 |",
-    "| --- | --- | --- | --- | --- |",
-    ...rows.map(([id, what, a, b]) => `| ${id} | ${what} | ${a} | ${b} | ${ratio(v4Number[id], v3Number[id])} |`)
+    "| # | what | v3 line | v4 line | v4 / v3 | peers (this run) |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...rows.map(([id, what, a, b]) =>
+      `| ${id} | ${what} | ${a} | ${b} | ${ratio(v4Number[id], v3Number[id])} | ${peerCell[id] ?? "—"} |`
+    )
   ]
 }
 
