@@ -38,10 +38,11 @@ const pnpm = (args) =>
 const steps = {
   install: () => pnpm(["install", "--frozen-lockfile", "--reporter=append-only"]),
   check: () => run(node, ["node_modules/typescript/bin/tsc", "-b", "tsconfig.json"]),
-  // The packages compiled (`dist/`, as npm users run them; the effect-free @authfx/protocol is the v3 workspace's,
-  // built by the v3 `pnpm bench` first), then the bench under Node 22 with `--expose-gc`.
+  // The packages compiled (`dist/`, as npm users run them; the effect-free @authfx/protocol too, from the v3
+  // workspace's sources), then the bench under Node 22 with `--expose-gc`.
   bench: () => {
     steps.install()
+    run(node, ["node_modules/typescript/bin/tsc", "-p", "../packages/protocol/tsconfig.build.json"])
     const filters = ["@authfx/bench..."]
     if (existsSync(join(v4, "packages", "nandbox", "package.json"))) filters.push("@authfx/nandbox...")
     pnpm([...filters.flatMap((f) => ["--filter", f]), "run", "build"])
