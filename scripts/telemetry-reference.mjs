@@ -13,7 +13,7 @@
 // - logs: `Effect.log`, `logDebug`, `logInfo`, `logWarning`, `logError`, `logFatal`, `logTrace`, with the message
 //   (template holes shown as `<name>`) and the keys of the `annotateLogs` that follows.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { join, relative } from "node:path"
+import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..")
@@ -314,6 +314,10 @@ export const collect = () => {
       const source = readFileSync(file, "utf8")
       const text = withoutComments(source)
       const where = relative(root, file)
+      // Names a call refers to may be defined in a module beside it (the engine's parts under internal/engine).
+      const context = [text, ...[...text.matchAll(/from "\.\/([\w-]+)\.js"/g)].map((m) =>
+        withoutComments(readFileSync(join(dirname(file), `${m[1]}.ts`), "utf8"))
+      )].join("\n")
       for (const m of text.matchAll(/spanPrefix:\s*"([^"]+)"/g)) values.spanPrefix.add(m[1])
       for (const m of text.matchAll(/\bprovider\s*[:=]\s*"([a-z]+)"/g)) values.provider.add(m[1])
 
@@ -344,11 +348,11 @@ export const collect = () => {
         const call = text.slice(open - m[1].length, closing(text, open))
         const [nameArg, rest] = firstArgument(call)
         if (!/^\s*["`]/.test(nameArg)) continue
-        const names = expand(literalText(nameArg), text)
+        const names = expand(literalText(nameArg), context)
         const attributes = /attributes:\s*/.exec(rest)
         const attributeKeys = attributes === null
           ? []
-          : keysOf(rest.slice(attributes.index + attributes[0].length).split(/,\s*(?:kind|captureStackTrace)|\}\s*\)?\s*$/)[0], text)
+          : keysOf(rest.slice(attributes.index + attributes[0].length).split(/,\s*(?:kind|captureStackTrace)|\}\s*\)?\s*$/)[0], context)
         // `annotateCurrentSpan` in the pipeline just before the span (the same statement).
         const statementStart = Math.max(0, m.index - 600)
         const annotated = [...text.slice(statementStart, m.index).matchAll(/annotateCurrentSpan\(([\s\S]*?)\)\s*\n/g)]
@@ -377,7 +381,7 @@ export const collect = () => {
             const spread = part.trim().replace(/^\{|\}$/g, "").trim()
             return spread.split(/,\s*/).flatMap((p) => {
               const s = p.trim().replace(/^\.\.\./, "")
-              return /^"/.test(s) ? quotedKeys(`${s}`).concat(/^"([^"]+)"\s*:/.test(s) ? [] : []) : keysOf(s, text)
+              return /^"/.test(s) ? quotedKeys(`${s}`).concat(/^"([^"]+)"\s*:/.test(s) ? [] : []) : keysOf(s, context)
             })
           })
         }

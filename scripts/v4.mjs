@@ -2,9 +2,12 @@
 // effect 4 supports (scripts/node22.mjs fetches one from the npm registry when this machine's is older):
 //
 //   node scripts/v4.mjs [install|check|test|all] [vitest arguments…]     (default: all = install, check, test)
+//   node scripts/v4.mjs bench [all|engine-build|keyed-hit]     (the v4 line's figures as one line of JSON on stdout;
+//                                                              the v3 line's `pnpm bench` runs it, see packages/bench)
 //
 // `test` writes vitest's JSON report to $AUTHFX_V4_REPORT when it is set (.ci/run adds its counts to the v3 line's).
 import { spawnSync } from "node:child_process"
+import { existsSync } from "node:fs"
 import { delimiter, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { node22 } from "./node22.mjs"
@@ -16,9 +19,11 @@ const [step = "all", ...rest] = process.argv.slice(2)
 const node = node22()
 const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` }
 
-const run = (command, args) => {
+const run = (command, args, cwd = v4) => {
   process.stderr.write(`v4> ${[command === node ? "node" : command, ...args].join(" ")}\n`)
-  const result = spawnSync(command, args, { cwd: v4, env, stdio: "inherit" })
+  // stdout stays this process's only for the bench's JSON line: the other steps' output goes to stderr then.
+  const stdio = step === "bench" && cwd === v4 ? ["inherit", 2, "inherit"] : "inherit"
+  const result = spawnSync(command, args, { cwd, env, stdio })
   if (result.error !== undefined) throw result.error
   if (result.status !== 0) process.exit(result.status ?? 1)
 }
@@ -33,6 +38,16 @@ const pnpm = (args) =>
 const steps = {
   install: () => pnpm(["install", "--frozen-lockfile", "--reporter=append-only"]),
   check: () => run(node, ["node_modules/typescript/bin/tsc", "-b", "tsconfig.json"]),
+  // The packages compiled (`dist/`, as npm users run them; the effect-free @authfx/protocol too, from the v3
+  // workspace's sources), then the bench under Node 22 with `--expose-gc`.
+  bench: () => {
+    steps.install()
+    run(node, ["node_modules/typescript/bin/tsc", "-p", "../packages/protocol/tsconfig.build.json"])
+    const filters = ["@authfx/bench..."]
+    if (existsSync(join(v4, "packages", "nandbox", "package.json"))) filters.push("@authfx/nandbox...")
+    pnpm([...filters.flatMap((f) => ["--filter", f]), "run", "build"])
+    run(node, ["--expose-gc", "--import", "./compiled.mjs", "dist/main.js", ...rest], join(v4, "packages", "bench"))
+  },
   test: () => {
     const report = process.env.AUTHFX_V4_REPORT
     run(node, [

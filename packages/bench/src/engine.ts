@@ -2,6 +2,7 @@
  * The engine's own figures: a cached hit inside an Effect loop, heap per idle
  * instance, build + first token + close, and heap growth over open/close cycles.
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -62,6 +63,37 @@ export const heapPerEngine = (count: number) =>
     gc()
     return per
   })
+
+/**
+ * A clock of the user's own: the live clock's time and sleeps, but another object, so that the engines built on it
+ * keep a fiber sleeping until each renewal instead of a slot in the live clock's shared timer.
+ */
+const ownClock = (live: Clock.Clock): Clock.Clock => ({
+  [Clock.ClockTypeId]: Clock.ClockTypeId,
+  unsafeCurrentTimeMillis: () => live.unsafeCurrentTimeMillis(),
+  unsafeCurrentTimeNanos: () => live.unsafeCurrentTimeNanos(),
+  currentTimeMillis: live.currentTimeMillis,
+  currentTimeNanos: live.currentTimeNanos,
+  sleep: (duration) => live.sleep(duration)
+})
+
+/** `heapPerEngine` on a clock of the user's own (the engine's own timing, when its clock is not the live one). */
+export const heapPerEngineOwnClock = (count: number) =>
+  Effect.flatMap(Effect.clock, (live) => Effect.withClock(heapPerEngine(count), ownClock(live)))
+
+/**
+ * Runs `effect` with the engine's fiber-refs sharing compared through public API only (its fallback should effect's
+ * `FiberRefs` representation change): an internal switch of the compiled core, reached by its file.
+ */
+export const withPublicRefs = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+  const file = new URL("../../core/dist/internal/sharedRefs.js", import.meta.url).href
+  type Switch = { readonly setPublicOnly: (value: boolean) => void }
+  return Effect.acquireUseRelease(
+    Effect.promise(() => import(file) as Promise<Switch>),
+    (module) => Effect.zipRight(Effect.sync(() => module.setPublicOnly(true)), effect),
+    (module) => Effect.sync(() => module.setPublicOnly(false))
+  )
+}
 
 const cycle = Effect.scoped(Effect.flatMap(memoryEngine, (auth) => auth.session))
 

@@ -17,6 +17,7 @@ import * as Http from "./http.js"
 import * as Keyed from "./keyed.js"
 import * as Nandbox from "./nandbox.js"
 import * as Report from "./report.js"
+import * as V4 from "./v4.js"
 
 const version = (name: string) => {
   try {
@@ -68,7 +69,7 @@ const limits = (rows: ReadonlyArray<Report.Row>): Array<string> => {
 }
 
 /** The sections of a run; `pnpm bench --only <section>[,<section>…]` runs those alone and writes no BENCHMARKS.md. */
-const sections = ["hit", "engine", "http", "nandbox", "peers", "keyed", "cli", "bundles", "fleet"] as const
+const sections = ["hit", "engine", "http", "nandbox", "peers", "keyed", "cli", "bundles", "fleet", "v4"] as const
 type Section = typeof sections[number]
 
 const only = ((): ReadonlyArray<Section> | undefined => {
@@ -107,10 +108,13 @@ const program = Effect.gen(function*() {
           readonly buildAfterGcUs: number
           readonly plainUs: number
           readonly plainAfterGcUs: number
+          readonly buildWarmUs: number
+          readonly buildPublicRefsUs: number
         }
       >
     )
   )
+  const heapOwnClock = yield* when("engine", Engine.heapPerEngineOwnClock(100_000))
   const growth = yield* when("engine", Engine.cycleGrowth)
   yield* step("http", "CPU added per authenticated request (canned response); throughput, server in a child process")
   const ablation = yield* when("http", Http.ablation)
@@ -135,6 +139,18 @@ const program = Effect.gen(function*() {
   yield* step("fleet", "a fleet at expiry: 8 replicas x 1,000 callers through a real Redis, and alone")
   const fleet = yield* when("fleet", Fleet.measure())
   const alone = fleet === undefined ? undefined : yield* Fleet.measure({ coordinated: false })
+  yield* step("v4", "the v4 line's figures: node scripts/v4.mjs bench (v4/packages/bench under Node 22)")
+  // A v4 line that cannot run here (no Node 22 to be had, a failing build) costs its column, not the run.
+  let v4Failure: string | undefined
+  const v4 = yield* when(
+    "v4",
+    Effect.promise(() =>
+      V4.measure().catch((error: unknown) => {
+        v4Failure = String(error)
+        return undefined
+      })
+    )
+  )
   const minutes = (performance.now() - started) / 60_000
 
   const authfx = contest?.[0]
@@ -297,6 +313,32 @@ const program = Effect.gen(function*() {
   }
   if (fleet !== undefined) rows.push(Fleet.row(fleet, alone))
   rows.sort((a, b) => Number(a.id) - Number(b.id))
+  const v4Table = v4 === undefined ? undefined : V4.table(
+    {
+      hitNs: hit?.authfx,
+      heapBytes: heap,
+      heapOwnClockBytes: heapOwnClock,
+      buildUs: build?.buildUs,
+      buildWarmUs: build?.buildWarmUs,
+      buildPublicRefsUs: build?.buildPublicRefsUs,
+      growthBytes: growth,
+      addedUs: ablation?.addedUs,
+      accountBytes: accountHeap,
+      keyedMedianUs: keyedHit?.promise.keyed.medianUs,
+      directMedianUs: keyedHit?.promise.direct.medianUs,
+      nandboxUs: nandbox?.authfx,
+      sdkUs: nandbox?.sdk
+    },
+    v4,
+    {
+      heap: lightest === undefined ? undefined : { name: lightest.name, bytes: lightest.heapBytes },
+      build: peers.length === 0
+        ? undefined
+        : ((fastest) => ({ name: fastest.name, us: fastest.buildUs }))(
+          peers.reduce((a, b) => a.buildUs <= b.buildUs ? a : b)
+        )
+    }
+  )
   const summary = `\n${rows.map((r) => `${r.id.padEnd(3)} ${r.measured}  [${Report.mark(r.met)}]`).join("\n")}\n`
   if (only !== undefined) {
     yield* log(summary)
@@ -306,6 +348,8 @@ const program = Effect.gen(function*() {
       )
     }
     if (bundles !== undefined) yield* log(BrowserReport.sizesTable(bundles).join("\n"))
+    if (v4Table !== undefined) yield* log(["", ...v4Table].join("\n"))
+    if (v4Failure !== undefined) yield* log(`the v4 bench did not run: ${v4Failure}`)
     yield* log(`\n--only ${only.join(",")}: ${minutes.toFixed(1)} min; BENCHMARKS.md not written`)
     return
   }
@@ -337,6 +381,14 @@ const program = Effect.gen(function*() {
     "Setup of each contender, what changed from earlier reports and why, and the figures of the other setups measured in this run:",
     "",
     ...Report.peerNotes(contest!, Contest.contenders),
+    "",
+    "## The v4 line beside the v3 line",
+    "",
+    "The same figures for the Effect v4 line (`v4/packages`, effect 4) in the same run, each measured as the v3 line's figure of that number; the peers' figures for these rows are in the table above. 2b and 3b measure the engine's public-API fallbacks (issue 29): without the live clock's shared timer (2b) and with the fiber-refs sharing compared through public API only (3b).",
+    "",
+    ...(v4Table ?? [`The v4 bench did not run: ${v4Failure ?? "unknown reason"}.`]),
+    "",
+    ...(v4 === undefined ? [] : [V4.howMeasured(v4)]),
     "",
     "## Browser bundle sizes",
     "",

@@ -1,0 +1,60 @@
+/**
+ * The CPU `AuthHttpClient` adds per request on the v4 line, measured as the v3
+ * line's bench does (packages/bench/src/http.ts, `ablation`): a client that
+ * answers a canned web `Response` from memory, bare with a constant
+ * `Authorization` header, and authenticated; CPU time per request.
+ */
+import * as Authenticated from "@authfx/core/Authenticated"
+import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
+import * as Effect from "effect/Effect"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Redacted from "effect/Redacted"
+import { memoryEngine } from "./engine.js"
+
+/** µs of CPU per request on a client that answers at once from memory, bare and authenticated. */
+export const ablation = Effect.scoped(Effect.gen(function*() {
+  const canned = HttpClient.make((request) =>
+    Effect.sync(() =>
+      HttpClientResponse.fromWeb(
+        request,
+        new Response("{\"ok\":true}", {
+          status: 200,
+          headers: { "content-type": "application/json", "content-length": "11" }
+        })
+      )
+    )
+  )
+  const auth = yield* memoryEngine
+  const authed = AuthHttpClient.make(canned, {
+    auth,
+    sign: (request, session) => HttpClientRequest.bearerToken(request, Redacted.value(session.token)),
+    classify: (response) =>
+      response.status === 401 ? Effect.fail(new Authenticated.SessionRejected({ status: 401 })) : Effect.void
+  })
+  const bare = HttpClient.mapRequest(canned, HttpClientRequest.bearerToken("bench-token"))
+  const cpu = () => {
+    const usage = process.cpuUsage()
+    return usage.user + usage.system
+  }
+  const n = 30_000
+  const round = (client: HttpClient.HttpClient.With<any>) =>
+    Effect.gen(function*() {
+      const start = cpu()
+      for (let i = 0; i < n; i++) yield* Effect.flatMap(client.get("http://canned.invalid/ok"), (r) => r.text)
+      return (cpu() - start) / n
+    })
+  yield* round(canned)
+  yield* round(bare)
+  yield* round(authed)
+  let noHeaderUs = Infinity
+  let bareUs = Infinity
+  let authUs = Infinity
+  for (let r = 0; r < 7; r++) {
+    noHeaderUs = Math.min(noHeaderUs, yield* round(canned))
+    bareUs = Math.min(bareUs, yield* round(bare))
+    authUs = Math.min(authUs, yield* round(authed))
+  }
+  return { noHeaderUs, bareUs, authUs, addedUs: authUs - bareUs }
+}))
