@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { json } from "./Server.js"
 
 /**
  * A fault the next requests meet. `Drop` destroys the connection before an answer, `Truncate` sends half a body
@@ -87,8 +86,12 @@ export interface Queue {
    * the next pending fault on `response`; `false` when there is none and the request is to be handled normally.
    */
   readonly next: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>
-  /** Waits the configured delay, then takes the next pending fault (for a handler that writes its own answers). */
+  /** Waits the configured delay (real time), then takes the next pending fault. */
   readonly take: () => Promise<Fault | undefined>
+  /** The delay every request waits now, in milliseconds (for a handler that waits on its own clock). */
+  readonly delay: () => number
+  /** Takes the next pending fault now, without waiting (for a handler that waited the delay on its own). */
+  readonly shift: () => Fault | undefined
   /** Writes `fault` on `response`, counting the bytes of an `Oversize` body. */
   readonly write: (fault: Fault, response: ServerResponse) => void
   /** Gives `dropConnections` the server to act on. */
@@ -143,6 +146,8 @@ export const make = (): Queue => {
   return {
     controls,
     take,
+    delay: () => delay,
+    shift: () => queue.shift(),
     write,
     next: async (_request, response) => {
       const fault = await take()
@@ -151,6 +156,55 @@ export const make = (): Queue => {
       return true
     },
     attach: (server) => void (started = server)
+  }
+}
+
+/**
+ * The answer a fault gives when it is a plain HTTP answer (a status with a body, a body the client cannot use, a
+ * redirect); `undefined` for the faults that act on the connection (`Drop`, `StallBody`, `Oversize`, `Truncate`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Answer {
+  readonly status: number
+  /** The `Content-Type`, when there is a body. */
+  readonly contentType: string | undefined
+  /** Other headers (lower-case names). */
+  readonly headers: Readonly<Record<string, string>>
+  /** The body; `""` for none. */
+  readonly body: string
+}
+
+/**
+ * What a fault answers when it is a plain HTTP answer (see `Answer`).
+ *
+ * @since 0.1.0
+ * @category answers
+ */
+export const answerOf = (fault: Fault): Answer | undefined => {
+  switch (fault._tag) {
+    case "Status":
+      return {
+        status: fault.status,
+        contentType: "application/json",
+        headers: fault.retryAfter !== undefined ? { "retry-after": fault.retryAfter } : {},
+        body: JSON.stringify(fault.body ?? { message: "fault injected by the fake" })
+      }
+    case "InvalidJson":
+      // A gateway's HTML error page, under a 200 that says JSON.
+      return { status: 200, contentType: "application/json", headers: {}, body: "<html>502 Bad Gateway</html>{" }
+    case "WrongShape":
+      return {
+        status: 200,
+        contentType: "application/json",
+        headers: {},
+        body: JSON.stringify({ unexpected: [1, 2, 3] })
+      }
+    case "Redirect":
+      return { status: fault.status, contentType: undefined, headers: { location: fault.location }, body: "" }
+    default:
+      return undefined
   }
 }
 
@@ -166,28 +220,19 @@ export const writeFault = (
   response: ServerResponse,
   onOversizeWritten: (bytes: number) => void = () => {}
 ): void => {
+  const answer = answerOf(fault)
+  if (answer !== undefined) {
+    response.writeHead(answer.status, {
+      ...(answer.contentType !== undefined ? { "content-type": answer.contentType } : {}),
+      "content-length": String(Buffer.byteLength(answer.body)),
+      ...answer.headers
+    })
+    response.end(answer.body)
+    return
+  }
   switch (fault._tag) {
-    case "Status":
-      return json(
-        response,
-        fault.status,
-        fault.body ?? { message: "fault injected by the fake" },
-        fault.retryAfter !== undefined ? { "retry-after": fault.retryAfter } : {}
-      )
-    case "InvalidJson": {
-      const text = "<html>502 Bad Gateway</html>{"
-      response.writeHead(200, { "content-type": "application/json", "content-length": String(text.length) })
-      response.end(text)
-      return
-    }
-    case "WrongShape":
-      return json(response, 200, { unexpected: [1, 2, 3] })
     case "Drop":
       response.socket?.destroy()
-      return
-    case "Redirect":
-      response.writeHead(fault.status, { location: fault.location, "content-length": "0" })
-      response.end()
       return
     case "StallBody":
       response.writeHead(200, { "content-type": "application/json", "content-length": "4096" })

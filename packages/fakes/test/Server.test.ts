@@ -126,4 +126,38 @@ describe("Faults", () => {
     faults.controls.clearFaults()
     assert.strictEqual((await fetch(server.url)).status, 200)
   })
+
+  it("a delay holds every request for real time; dropConnections ends open keep-alive connections", async () => {
+    const faults = Faults.make()
+    const server = await started(async (request, response) => {
+      if (await faults.next(request, response)) return
+      Server.json(response, 200, { ok: true })
+    })
+    faults.attach(server)
+    faults.controls.setDelay(60)
+    const before = Date.now()
+    assert.strictEqual((await fetch(server.url)).status, 200)
+    assert.isAtLeast(Date.now() - before, 55)
+    faults.controls.setDelay(0)
+    faults.controls.stallBodyNext(1)
+    const stalled = await fetch(server.url)
+    const body = stalled.text().then(() => "ended", () => "dropped")
+    faults.controls.dropConnections()
+    assert.strictEqual(await body, "dropped")
+  })
+
+  it("answerOf: the plain answers a fault gives, none for those that act on the connection", () => {
+    assert.deepStrictEqual(Faults.answerOf({ _tag: "Status", status: 503, retryAfter: "1" }), {
+      status: 503,
+      contentType: "application/json",
+      headers: { "retry-after": "1" },
+      body: "{\"message\":\"fault injected by the fake\"}"
+    })
+    assert.deepStrictEqual(Faults.answerOf({ _tag: "Redirect", status: 302, location: "http://x.test/" })?.headers, {
+      location: "http://x.test/"
+    })
+    for (const fault of [{ _tag: "Drop" }, { _tag: "Truncate" }, { _tag: "StallBody" }] as const) {
+      assert.isUndefined(Faults.answerOf(fault))
+    }
+  })
 })
