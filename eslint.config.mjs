@@ -49,6 +49,17 @@ export default tseslint.config(
     }
   },
   {
+    // The fakes both Effect lines' testkits wrap: Node only, no Effect (either line).
+    files: ["packages/fakes/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["effect", "effect/*", "@effect/*"], message: "@authfx/fakes is effect-free: both testkits wrap it" }
+        ]
+      }]
+    }
+  },
+  {
     // The effect 4 line: its own effect, never the v3 line's packages or @effect/platform (folded into effect 4).
     files: ["v4/**/*.ts"],
     rules: {

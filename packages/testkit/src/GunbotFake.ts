@@ -14,49 +14,24 @@
  * BadRequest/Unauthorized examples) and gunbot.com/support/docs/rest-api
  * (api-auth, api-balances-assets-pairs, api-trading-orders).
  *
+ * The fake itself is `@authfx/fakes`' `Gunbot` (on `node:http`, shared with
+ * the effect 4 line's testkit); this module runs it for the life of a scope,
+ * with the `FakeServer.Cors` setting in effect.
+ *
  * @since 0.1.0
  */
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Effect from "effect/Effect"
+import * as Gunbot from "@authfx/fakes/Gunbot"
+import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { createCipheriv } from "node:crypto"
-import * as FakeServer from "./FakeServer.js"
-import { type Faults, makeFaults } from "./internal/faults.js"
-import { makeJwt } from "./internal/jwt.js"
-import { randomToken } from "./internal/random.js"
+import { scoped } from "./internal/scoped.js"
 
 /**
+ * The password, the wallet, token lifetimes, the balances, and the switches for undocumented behaviour.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** The plain password (random by default). */
-  readonly password?: string | undefined
-  /** `config.bot.gunthy_wallet` (random, 34 characters, by default). */
-  readonly gunthyWallet?: string | undefined
-  /** Token lifetime in seconds (default 3600). */
-  readonly tokenLifetimeSeconds?: number | undefined
-  /** Whether tokens carry `exp` (default true). */
-  readonly includeExp?: boolean | undefined
-  /**
-   * Status of a wrong password: undocumented, so switchable (default 401). `200` answers with the
-   * specification's ErrorResponse body (`"status": "error"`) under a 200, which some Gunbot builds do.
-   */
-  readonly wrongPasswordStatus?: 200 | 400 | 401 | undefined
-  /** The fake's clock, in epoch milliseconds (default `Date.now`). */
-  readonly now?: (() => number) | undefined
-  /**
-   * What an unknown route answers: undocumented, so switchable. `"html"` (default): 404 with Express's default
-   * `Cannot POST /path` page; `"json"`: 404 with an ErrorResponse; `"spa"`: 200 with the web app's HTML page.
-   */
-  readonly unknownRoute?: "html" | "json" | "spa" | undefined
-  /** Whether an order sent at the top level (without `data`) is accepted (default false). */
-  readonly acceptTopLevelOrder?: boolean | undefined
-  /** The balances `POST /api/v1/balances` answers (default: USDT and BTC on binance). */
-  readonly balances?: ReadonlyArray<Balance> | undefined
-}
+export interface Options extends Gunbot.Options {}
 
 /**
  * A row of the balances answer, with Gunbot's keys.
@@ -64,12 +39,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export interface Balance {
-  readonly Asset: string
-  readonly Exchange: string
-  readonly "Available Qty": string
-  readonly "On Order": string
-}
+export interface Balance extends Gunbot.Balance {}
 
 /**
  * An order the fake accepted.
@@ -77,66 +47,31 @@ export interface Balance {
  * @since 0.1.0
  * @category models
  */
-export interface Order {
-  /** `/api/v1/trade/buy`, `/api/v1/trade/sell/market`, … */
-  readonly route: string
-  readonly exch: string
-  readonly pair: string
-  readonly amt: number
-  readonly price: number | undefined
-}
+export interface Order extends Gunbot.Order {}
 
 /**
+ * Requests, logins (and failed ones), 401 answers, accepted protected requests, unknown routes.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Counters {
-  requests: number
-  logins: number
-  failedLogins: number
-  /** 401 answers on protected routes. */
-  rejected: number
-  /** Protected requests that were accepted. */
-  authorized: number
-  /** Requests to routes the fake does not know. */
-  notFound: number
-}
+export interface Counters extends Gunbot.Counters {}
 
 /**
+ * The running fake: its URL, credentials, counters, controls and fault controls.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface GunbotFake extends Faults {
-  readonly url: string
-  readonly password: () => string
-  readonly gunthyWallet: string
-  /** The password as the login expects it: `ENC:` + base64. */
-  readonly encryptedPassword: () => string
-  readonly env: () => Readonly<Record<string, string>>
-  readonly counters: Counters
-  /** Every token issued so far is refused from now on (as after a restart with a new secret). */
-  readonly revokeTokens: () => void
-  /** Every token issued so far expires now. */
-  readonly expireTokens: () => void
-  readonly changePassword: (password: string) => void
-  readonly setTokenLifetime: (seconds: number) => void
-  /** The token secret, to check the fake's own signatures in its tests. */
-  readonly jwtSecret: string
-  /** The orders accepted so far, in order. */
-  readonly orders: () => ReadonlyArray<Order>
-  /** The headers of the last request the fake received (lower-case names), to check what a client sent. */
-  readonly lastHeaders: () => Readonly<Record<string, string>>
-}
+export interface GunbotFake extends Gunbot.GunbotFake {}
 
-const errorResponse = (status: number, message: string, code?: number) =>
-  HttpServerResponse.unsafeJson({ status: "error", message, ...(code !== undefined ? { code } : {}) }, { status })
-
-/** The fake's own encryption, from the Gunbot docs' Node.js helper. */
-export const encryptPassword = (password: string, wallet: string): string => {
-  const key = Buffer.from(wallet, "utf8").subarray(0, 16)
-  const cipher = createCipheriv("aes-128-cbc", key, key)
-  return "ENC:" + Buffer.concat([cipher.update(password, "utf8"), cipher.final()]).toString("base64")
-}
+/**
+ * The fake's own encryption, from the Gunbot docs' Node.js helper.
+ *
+ * @since 0.1.0
+ * @category encryption
+ */
+export const encryptPassword: (password: string, wallet: string) => string = Gunbot.encryptPassword
 
 /**
  * Starts the fake for the life of the scope.
@@ -145,196 +80,4 @@ export const encryptPassword = (password: string, wallet: string): string => {
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    let password = options.password ?? randomToken("gb-pass")
-    const wallet = options.gunthyWallet ?? randomToken("0x").slice(0, 34)
-    let lifetime = options.tokenLifetimeSeconds ?? 3600
-    const includeExp = options.includeExp ?? true
-    const wrongStatus = options.wrongPasswordStatus ?? 401
-    const now = options.now ?? Date.now
-    const secret = randomToken("jwt-secret")
-    const counters: Counters = { requests: 0, logins: 0, failedLogins: 0, rejected: 0, authorized: 0, notFound: 0 }
-    const unknownRoute = options.unknownRoute ?? "html"
-    const acceptTopLevelOrder = options.acceptTopLevelOrder ?? false
-    const balances: ReadonlyArray<Balance> = options.balances ?? [
-      { Asset: "USDT", Exchange: "binance", "Available Qty": "1000.00000000", "On Order": "0.00000000" },
-      { Asset: "BTC", Exchange: "binance", "Available Qty": "0.01000000", "On Order": "0.00000000" }
-    ]
-    const orders: Array<Order> = []
-    let lastHeaders: Readonly<Record<string, string>> = {}
-    const faults = makeFaults()
-    let serial = 0
-    /** Tokens with `jti` at or below this are refused. */
-    let revokedUpTo = 0
-    /** Tokens with `jti` at or below this are expired, whatever their `exp`. */
-    let expiredUpTo = 0
-
-    const jwt = makeJwt(secret)
-    const sign = jwt.sign
-
-    const verify = (token: string): boolean => {
-      const claims = jwt.verify(token)
-      if (claims === undefined || typeof claims["jti"] !== "number") return false
-      if (claims["jti"] <= revokedUpTo || claims["jti"] <= expiredUpTo) return false
-      return claims["exp"] === undefined || claims["exp"] * 1000 > now()
-    }
-
-    const protectedRoute = (
-      handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
-    ) =>
-      Effect.gen(function*() {
-        counters.requests += 1
-        const fault = yield* faults.next
-        if (fault !== undefined) return fault
-        const request = yield* HttpServerRequest.HttpServerRequest
-        lastHeaders = { ...request.headers }
-        const header = request.headers["authorization"] ?? ""
-        const token = header.startsWith("Bearer ") ? header.slice(7).trim() : ""
-        if (!verify(token)) {
-          counters.rejected += 1
-          return errorResponse(401, "Authentication required", 401)
-        }
-        counters.authorized += 1
-        return yield* handler
-      })
-
-    const login = Effect.gen(function*() {
-      counters.requests += 1
-      const fault = yield* faults.next
-      if (fault !== undefined) return fault
-      const request = yield* HttpServerRequest.HttpServerRequest
-      lastHeaders = { ...request.headers }
-      // An Authorization header on login (the documentation's examples send one; the SDK sends one only when a
-      // token is configured) is ignored.
-      const body = yield* request.json.pipe(Effect.orElseSucceed(() => undefined))
-      const given = typeof body === "object" && body !== null
-        ? (body as Record<string, unknown>)["password"]
-        : undefined
-      if (typeof given !== "string" || given.length === 0) return errorResponse(400, "Invalid input")
-      if (given !== encryptPassword(password, wallet)) {
-        counters.failedLogins += 1
-        return errorResponse(wrongStatus, "Invalid password", wrongStatus)
-      }
-      counters.logins += 1
-      serial += 1
-      const iat = Math.floor(now() / 1000)
-      const claims: Record<string, unknown> = { iat, jti: serial, sub: "gunbot-user" }
-      if (includeExp) claims["exp"] = iat + lifetime
-      return HttpServerResponse.unsafeJson({ status: "success", token: sign(claims) })
-    })
-
-    const order = (kind: "limit" | "market") =>
-      Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const body = yield* request.json.pipe(Effect.orElseSucceed(() => ({})))
-        const record = typeof body === "object" && body !== null ? body as Record<string, unknown> : {}
-        const data = record["data"]
-        const input = typeof data === "object" && data !== null
-          ? data as Record<string, unknown>
-          : acceptTopLevelOrder
-          ? record
-          : {}
-        const price = input["price"]
-        const priceOk = kind === "limit"
-          ? typeof price === "number"
-          : price === undefined || price === null || typeof price === "number"
-        if (
-          typeof input["exch"] !== "string" || typeof input["pair"] !== "string" ||
-          typeof input["amt"] !== "number" || !priceOk
-        ) {
-          return errorResponse(400, "Invalid input")
-        }
-        orders.push({
-          route: new URL(request.url, "http://fake").pathname,
-          exch: input["exch"],
-          pair: input["pair"],
-          amt: input["amt"],
-          price: typeof price === "number" ? price : undefined
-        })
-        // The specification's TradeResponse example.
-        return HttpServerResponse.unsafeJson({ status: "success", message: "Order sent" })
-      })
-
-    const notFound = Effect.gen(function*() {
-      counters.requests += 1
-      counters.notFound += 1
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const path = new URL(request.url, "http://fake").pathname
-      switch (unknownRoute) {
-        case "json":
-          return errorResponse(404, "Not found", 404)
-        case "spa":
-          // A server that hands its web app's page to every unknown path.
-          return HttpServerResponse.text(
-            "<!DOCTYPE html><html><head><title>Gunbot</title></head><body><div id=\"root\"></div></body></html>",
-            { contentType: "text/html; charset=utf-8" }
-          )
-        default:
-          // The default page of Express's final handler: 404, text/html, `Cannot <METHOD> <path>`.
-          return HttpServerResponse.text(
-            `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n` +
-              `<body>\n<pre>Cannot ${request.method} ${path}</pre>\n</body>\n</html>\n`,
-            { status: 404, contentType: "text/html; charset=utf-8" }
-          )
-      }
-    })
-
-    const router = HttpRouter.empty.pipe(
-      HttpRouter.post("/api/v1/auth/login", login),
-      HttpRouter.get(
-        "/api/v1/auth/status",
-        protectedRoute(Effect.succeed(HttpServerResponse.unsafeJson({
-          code: 200,
-          isDemo: false,
-          isRegistered: true,
-          isTwoFA: false,
-          metamask: false,
-          status: "success",
-          message: "Authenticated"
-        })))
-      ),
-      // Balances: `POST /api/v1/balances`, no request body (the documentation: "This endpoint does not require any
-      // parameters in the request body"; the official SDK sends none). The answer is an array whose keys are
-      // `Asset`, `Exchange`, `Available Qty` and `On Order`, quantities as strings: the OpenAPI specification's
-      // BalancesResponse/BalanceItem and the documentation's example answer. There is no `GET /balances`: like any
-      // unknown route, it meets the not-found answer below.
-      HttpRouter.post(
-        "/api/v1/balances",
-        protectedRoute(Effect.succeed(HttpServerResponse.unsafeJson(balances)))
-      ),
-      // Trade routes take their order under `data` (the specification's TradeLimitOrderRequest /
-      // TradeMarketOrderRequest, whose `data` is required, and every example on the documentation's trading page).
-      // A limit order needs exch, pair, amt and price; a market order's price is optional and nullable. An order
-      // sent at the top level is refused with the specification's BadRequest ("Invalid input"), unless
-      // `acceptTopLevelOrder` (the SDK's README shows top-level examples; what a real Gunbot does with them is
-      // unknown).
-      HttpRouter.post("/api/v1/trade/buy", protectedRoute(order("limit"))),
-      HttpRouter.post("/api/v1/trade/sell", protectedRoute(order("limit"))),
-      HttpRouter.post("/api/v1/trade/buy/market", protectedRoute(order("market"))),
-      HttpRouter.post("/api/v1/trade/sell/market", protectedRoute(order("market"))),
-      // Any other route. What a real Gunbot answers is not documented: switchable (see `unknownRoute`).
-      HttpRouter.all("*", notFound)
-    )
-
-    const started = yield* FakeServer.serve(router)
-    faults.attach(started)
-    return {
-      ...faults.controls,
-      url: started.url,
-      password: () => password,
-      gunthyWallet: wallet,
-      encryptedPassword: () => encryptPassword(password, wallet),
-      env: () => ({ GUNBOT_URL: started.url, GUNBOT_PASSWORD: password, GUNBOT_WALLET: wallet }),
-      counters,
-      revokeTokens: () => void (revokedUpTo = serial),
-      expireTokens: () => void (expiredUpTo = serial),
-      changePassword: (next) => {
-        password = next
-        revokedUpTo = serial
-      },
-      setTokenLifetime: (seconds) => void (lifetime = seconds),
-      jwtSecret: secret,
-      orders: () => [...orders],
-      lastHeaders: () => lastHeaders
-    }
-  })
+  scoped((cors) => Gunbot.start(options, { cors }))

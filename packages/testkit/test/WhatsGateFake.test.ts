@@ -3,6 +3,8 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as FakeServer from "../src/FakeServer.js"
+import * as GunbotFake from "../src/GunbotFake.js"
 import * as WhatsGateFake from "../src/WhatsGateFake.js"
 
 const call = (request: HttpClientRequest.HttpClientRequest) =>
@@ -119,5 +121,53 @@ describe("WhatsGateFake", () => {
       const lenient = yield* WhatsGateFake.make({ token: "t", contentTypeCheck: "off" })
       assert.strictEqual((yield* post(lenient, "text/plain")).status, 200)
       assert.deepStrictEqual(lenient.requests().map((r) => r.contentType), ["text/plain"])
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scoped("FakeServer.Cors reaches the shared fakes: a browser's preflight, then headers on every answer", () =>
+    Effect.gen(function*() {
+      const page = "http://127.0.0.1:5173"
+      const preflight = (url: string) =>
+        call(
+          HttpClientRequest.make("OPTIONS")(url).pipe(
+            HttpClientRequest.setHeaders({
+              origin: page,
+              "access-control-request-method": "POST",
+              "access-control-request-headers": "access-token,content-type"
+            })
+          )
+        )
+      const closed = yield* WhatsGateFake.make({ token: "t" })
+      const refused = yield* preflight(`${closed.url}/send/text`)
+      assert.isUndefined(refused.headers["access-control-allow-origin"])
+
+      const [whatsgate, gunbot] = yield* Effect.all([
+        WhatsGateFake.make({ token: "t" }),
+        GunbotFake.make()
+      ]).pipe(Effect.provideService(FakeServer.Cors, [page]))
+      const allowed = yield* preflight(`${whatsgate.url}/send/text`)
+      assert.deepStrictEqual(
+        [
+          allowed.status,
+          allowed.headers["access-control-allow-origin"],
+          allowed.headers["access-control-allow-headers"]
+        ],
+        [204, page, "access-token,content-type"]
+      )
+      assert.strictEqual(whatsgate.counters.requests, 0)
+      const status = yield* call(
+        HttpClientRequest.get(`${whatsgate.url}/status/${whatsgate.device}`).pipe(
+          HttpClientRequest.setHeaders({ origin: page, "access-token": "t" })
+        )
+      )
+      assert.deepStrictEqual([status.status, status.headers["access-control-allow-origin"]], [200, page])
+      whatsgate.failNext(1, 503)
+      const failed = yield* call(
+        HttpClientRequest.get(`${whatsgate.url}/status/${whatsgate.device}`).pipe(
+          HttpClientRequest.setHeaders({ origin: page, "access-token": "t" })
+        )
+      )
+      assert.deepStrictEqual([failed.status, failed.headers["access-control-allow-origin"]], [503, page])
+      const login = yield* preflight(`${gunbot.url}/api/v1/auth/login`)
+      assert.deepStrictEqual([login.status, login.headers["access-control-allow-origin"]], [204, page])
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto"
+import * as Random from "@authfx/fakes/Random"
 
-/** A token no test guesses: a prefix and 24 random hex characters. */
-export const randomToken = (prefix: string): string => `${prefix}_${randomBytes(12).toString("hex")}`
+/** A token no test guesses: a prefix and 24 random hex characters (`@authfx/fakes`' `Random.token`). */
+export const randomToken: (prefix: string) => string = Random.token

@@ -1,0 +1,29 @@
+/**
+ * @since 0.1.0
+ */
+export * as Faults from "./Faults.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Gunbot from "./Gunbot.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Jwt from "./Jwt.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Random from "./Random.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Server from "./Server.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WhatsGate from "./WhatsGate.js"
