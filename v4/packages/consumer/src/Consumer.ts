@@ -45,16 +45,23 @@ const read = (dir: string): Package | undefined => {
 }
 
 /**
- * Every publishable package of the v4 line: each `v4/packages/*` that is not private, and `@authfx/protocol`
- * (`packages/protocol`), which they depend on by `^0.1.0` and which is published from the v3 workspace.
+ * Every publishable package of the v4 line: each `v4/packages/*` that is not private, and the effect-free packages
+ * it shares with the v3 line (`@authfx/protocol`, `@authfx/fakes`, …: those `v4/pnpm-workspace.yaml` links to
+ * `packages/*`), which v4 packages depend on by `^0.1.0` and which are published from the v3 workspace.
  */
 export const packages = (): ReadonlyArray<Package> => {
   const found = readdirSync(join(v4, "packages"), { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(v4, "packages", entry.name, "package.json")))
     .map((entry) => read(join(v4, "packages", entry.name)))
     .filter((pkg): pkg is Package => pkg !== undefined)
-  return [read(join(root, "packages", "protocol"))!, ...found]
+  const shared = [...readFileSync(join(v4, "pnpm-workspace.yaml"), "utf8").matchAll(/link:\.\.\/packages\/([\w-]+)/g)]
+    .map((link) => read(join(root, "packages", link[1]!)))
+    .filter((pkg): pkg is Package => pkg !== undefined)
+  return [...shared, ...found]
 }
+
+/** A package both lines share (built in `packages/`, effect-free), not one of the v4 line's own. */
+export const isShared = (pkg: Package): boolean => !resolve(pkg.dir).startsWith(resolve(v4) + "/")
 
 /**
  * Runs a command and resolves with its standard output; rejects with its output when it fails. Asynchronous, so

@@ -100,9 +100,9 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
     else rmSync(packed.base, { recursive: true, force: true })
   })
 
-  it("every publishable v4 package and @authfx/protocol is packed, with versions for workspace ranges", async () => {
+  it("every publishable v4 package and the effect-free ones it shares are packed, with versions for workspace ranges", async () => {
     const names = packed.packages.map((pkg) => pkg.name)
-    for (const name of ["@authfx/protocol", "@authfx/core", "@authfx/testkit", "@authfx/whatsgate"]) {
+    for (const name of ["@authfx/protocol", "@authfx/fakes", "@authfx/core", "@authfx/testkit", "@authfx/whatsgate"]) {
       assert.include(names, name)
     }
     assert.notInclude(names, "@authfx/consumer")
@@ -127,7 +127,14 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
       assert.strictEqual(manifest.version, pkg.version)
       assert.notMatch(JSON.stringify(manifest.dependencies ?? {}), /workspace:|link:/, pkg.name)
       assert.deepStrictEqual(manifest.exports["."], { types: "./dist/index.d.ts", default: "./dist/index.js" })
-      if (pkg.name !== "@authfx/protocol") {
+      if (Consumer.isShared(pkg)) {
+        // Shared by both lines: no Effect at all.
+        assert.notMatch(
+          JSON.stringify([manifest.dependencies, manifest.peerDependencies]),
+          /"effect"|@effect\//,
+          pkg.name
+        )
+      } else {
         assert.strictEqual(manifest.peerDependencies?.["effect"], "~4.1.5", pkg.name)
         assert.match(pkg.version, /^1\./, pkg.name)
       }
