@@ -85,5 +85,9 @@ describe("GunbotAuth: coordination", () => {
       const after = yield* second.session
       assert.notStrictEqual(Redacted.value(after.token), Redacted.value(before.token))
       assert.strictEqual(fake.counters.logins, 2)
+      // While one with the new password adopts it: the record under that key is now the new password's.
+      const third = yield* replica(fake, { coordination })
+      assert.strictEqual(Redacted.value((yield* third.session).token), Redacted.value(after.token))
+      assert.strictEqual(fake.counters.logins, 2)
     }))
 })

@@ -83,5 +83,9 @@ describe("NabiAuth: coordination", () => {
       assert.notStrictEqual(Redacted.value(sa.accessToken), Redacted.value(sb.accessToken))
       // `account` is part of the key: the keyed replica does not share the plain one's record.
       assert.strictEqual(fake.counters.logins, 3)
+      // Another replica of wallet B adopts B's session.
+      const b3 = yield* replica(fake, { coordination, address: walletB })
+      assert.strictEqual(Redacted.value((yield* b3.session).accessToken), Redacted.value(sb.accessToken))
+      assert.strictEqual(fake.counters.logins, 3)
     }))
 })

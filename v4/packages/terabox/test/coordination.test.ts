@@ -69,5 +69,9 @@ describe("TeraboxClient: coordination", () => {
       const session = yield* b.session
       assert.strictEqual(Redacted.value(session.jsToken), other.jsToken())
       assert.strictEqual(other.counters.pages, 1)
+      // A replica with the same cookie adopts the record: it is now that cookie's.
+      const c = yield* replica(other, { coordination, account: "shared" })
+      assert.strictEqual(Redacted.value((yield* c.session).jsToken), other.jsToken())
+      assert.strictEqual(other.counters.pages, 1)
     }))
 })
