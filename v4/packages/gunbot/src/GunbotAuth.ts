@@ -7,10 +7,10 @@
  * `CredentialsRejected` (`WrongPassword`), never retried in a loop.
  *
  * Differences from the effect 3 line: `GunbotAuth` is a `Context.Service` key
- * and `layer` is built with `Layer.effect`; `Options` has no `coordination`
- * (the v4 core has no `Coordination` yet: each process logs in on its own) and
- * so no `account` either (it only named the shared session's key); `config`
- * reads with effect 4's `Config.String` / `Config.Redacted`.
+ * and `layer` is built with `Layer.effect`; `config` reads with effect 4's
+ * `Config.String` / `Config.Redacted`. The fleet options are the v3 line's:
+ * `coordination` (one session per Gunbot instance across the replicas, on the
+ * `Coordination` in the context by default) and `account` (added to its key).
  *
  * @since 1.0.0
  */
@@ -18,6 +18,7 @@ import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import * as Coordination from "@authfx/core/Coordination"
 import * as Jwt from "@authfx/core/Jwt"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
@@ -33,7 +34,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { type Gunbot, type GunbotAuthError, type GunbotSession, LoginResponse } from "./Gunbot.js"
+import { type Gunbot, type GunbotAuthError, type GunbotSession, GunbotSessionSchema, LoginResponse } from "./Gunbot.js"
 import * as GunbotPassword from "./GunbotPassword.js"
 import { type ConfigKeys, environmentKeys, keysOf, optionKeys } from "./internal/config.js"
 import { mapPlatformError, provider, readJson } from "./internal/http.js"
@@ -63,6 +64,15 @@ export interface Options {
   readonly timeout?: Duration.Input | undefined
   /** Options of the engine (refresh fraction, margins). */
   readonly engine?: Partial<Omit<SessionEngine.Options<Gunbot>, "provider" | "acquire">> | undefined
+  /**
+   * One session per Gunbot instance across the fleet: the `Coordination` to
+   * use (default: the one in the context, if any); `false` to work alone. A
+   * new Gunbot login may revoke older tokens, so replicas that log in on
+   * their own can log each other out.
+   */
+  readonly coordination?: Coordination.Service | false | undefined
+  /** The account's key in a keyed service, added to the coordination key (the instance's origin always is). */
+  readonly account?: string | undefined
   /**
    * How errors name `url`, `password` and `gunthyWallet`: by default the options themselves; `fromConfig` (and so
    * `layerConfig`) sets the environment variables it read them from, so that a message names a variable only when
@@ -180,8 +190,19 @@ export const make = (
       Policy.timeout(provider, options.timeout ?? "30 seconds")
     )
     const acquire = options.retry === false ? once : once.pipe(Policy.retryTransient(options.retry))
+    const origin = new URL(url).origin
+    const coordination = yield* Coordination.forSession({
+      service: options.coordination,
+      provider,
+      key: Coordination.key(provider, options.account === undefined ? origin : `${options.account}/${origin}`),
+      schema: GunbotSessionSchema,
+      expiresAt: (session) => session.claims === undefined ? undefined : Jwt.expiresAtMillis(session.claims),
+      // The session belongs to this password on this instance: a record of another is never adopted.
+      account: (yield* Coordination.fingerprint(`${origin}\u0000${Redacted.value(encrypted)}`)) ?? origin
+    })
     return yield* SessionEngine.make<Gunbot>({
       spanPrefix: "GunbotAuth",
+      coordination,
       ...options.engine,
       provider,
       acquire,

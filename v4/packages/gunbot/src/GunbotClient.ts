@@ -6,8 +6,8 @@
  * `get` and `post` take a `Schema.Codec`; `Service.http`'s error type is
  * `AuthHttpClientError<Gunbot>` (what the authenticated client fails with:
  * effect 4's `HttpClient.With` is invariant in its error, so it is not widened
- * to `GunbotError`); `keyed` builds one layer per account without a
- * coordination key (the v4 core has no `Coordination` yet).
+ * to `GunbotError`). `keyed` passes each account's key as `account`, as the
+ * v3 line does.
  *
  * @since 1.0.0
  */
@@ -258,4 +258,4 @@ export const layerConfig = (
  * @category constructors
  */
 export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<GunbotAuth.Options & Options, E, R>) =>
-  Keyed.fromLayer(GunbotClient, (config) => layer(config), options)
+  Keyed.fromLayer(GunbotClient, (config, account) => layer({ account, ...config }), options)

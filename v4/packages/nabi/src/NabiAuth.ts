@@ -13,9 +13,8 @@
  *   refresh token's 7 days needs no signature at all.
  *
  * effect 4: `NabiAuth` is a `Context.Service` key and `layer` is built with
- * `Layer.effect`. The v3 line's `coordination` option (one session per wallet
- * across a fleet) is not here yet: the v4 `@authfx/core` has no `Coordination`
- * so far, and each process holds its own session.
+ * `Layer.effect`. The fleet options are the v3 line's: `coordination` (one
+ * session per wallet across the replicas) and `account` (added to its key).
  *
  * @since 1.0.0
  */
@@ -23,6 +22,7 @@ import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import * as Coordination from "@authfx/core/Coordination"
 import * as Jwt from "@authfx/core/Jwt"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
@@ -113,9 +113,11 @@ export interface Options {
   /** Options of the engine (refresh fraction, margins). */
   readonly engine?: Partial<Omit<SessionEngine.Options<Nabi>, "provider" | "acquire" | "refresh">> | undefined
   /**
-   * The account's key in a keyed service (`NabiClient.keyed` sets it). The v3 line adds it to the coordination
-   * key; the v4 line has no `Coordination` yet, and keeps it for the same options.
+   * One session per wallet across the fleet: the `Coordination` to use
+   * (default: the one in the context, if any); `false` to work alone.
    */
+  readonly coordination?: Coordination.Service | false | undefined
+  /** The account's key in a keyed service, added to the coordination key (the wallet address always is). */
   readonly account?: string | undefined
   /**
    * How errors name `url`, `signatureMode` and `signatureEncoding`: the options by default;
@@ -383,8 +385,23 @@ export const make = (
       }).pipe(Effect.withSpan("NabiAuth.refreshToken", { attributes: { "authfx.provider": provider } }))
 
     const belongsTo = (session: NabiSession): boolean => session.address === signer.address
+    const coordination = yield* Coordination.forSession({
+      service: options.coordination,
+      provider,
+      key: Coordination.key(
+        provider,
+        options.account === undefined ? signer.address : `${options.account}/${signer.address}`
+      ),
+      schema: NabiSession,
+      expiresAt: (session) => session.accessExpiresAt,
+      // A session belongs to its wallet: a record of another one is never adopted, wherever it is found.
+      account: signer.address,
+      belongsTo
+    })
+
     return yield* SessionEngine.make<Nabi>({
       spanPrefix: "NabiAuth",
+      coordination,
       ...options.engine,
       provider,
       acquire: login,

@@ -32,15 +32,16 @@
  *   `Socket.layerWebSocketConstructorGlobal` on Node 22 or a browser).
  * - `state` is effect 4's `SubscriptionRef`: its changes are
  *   `SubscriptionRef.changes(state)` (v3: `state.changes`).
- * - No `coordination` and `ownerLease` options yet: v4 core has no
- *   `Coordination`; every replica connects (the `Standby` state and the
- *   `NotOwner` send error stay in the types and are never produced).
+ * - The fleet options are the v3 line's: `coordination` (the owner lease of
+ *   one connection per bot across the replicas; a standby replica is in
+ *   `Standby` and its `send` fails with `NotOwner`) and `ownerLease`.
  * - Durations are effect 4's `Duration.Input`.
  *
  * @since 1.0.0
  */
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
+import type * as Coordination from "@authfx/core/Coordination"
 import * as Keyed from "@authfx/core/Keyed"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -135,7 +136,18 @@ export interface Options {
    * `TooLarge`) fails the authentication it interrupted, or shows as the `cause` of the `Reconnecting` state.
    */
   readonly maxFrameSize?: number | undefined
-  /** The account's key in a keyed service: the inbound-dropped metric carries it. */
+  /**
+   * One connection for the whole fleet: the `Coordination` whose owner lease
+   * decides which replica connects (default: the one in the context, if any);
+   * `false` to always connect. A replica that does not own the lease is in
+   * `Standby`: it never connects or authenticates, and its `send` fails at
+   * once with `NandboxSendError` `NotOwner`. When the owner dies, a standby
+   * takes over within the lease.
+   */
+  readonly coordination?: Coordination.Service | false | undefined
+  /** The owner lease (default 5 s), renewed every third of it while connected. */
+  readonly ownerLease?: Duration.Input | undefined
+  /** The account's key in a keyed service, added to the owner lease's key (the bot id always is). */
   readonly account?: string | undefined
   /**
    * How errors name `url` and `token`: the options by default; `layerConfig` sets the variables it read them from

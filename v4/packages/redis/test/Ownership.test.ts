@@ -1,6 +1,6 @@
 /**
- * v3's nandbox fleet test, its point kept without nandbox (not on the v4 line
- * yet): `Coordination.ownership` on a real Redis gives a resource (nandbox's
+ * v3's nandbox fleet test, its point kept without nandbox (`Nandbox.test.ts`
+ * has it with nandbox): `Coordination.ownership` on a real Redis gives a resource (nandbox's
  * one WebSocket) exactly one owner in the fleet at any time, and a standby
  * takes over within the lease when the owner dies without releasing.
  */

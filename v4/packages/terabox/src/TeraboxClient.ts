@@ -16,15 +16,15 @@
  * - errno `31034` (too frequent): retried with the transient schedule;
  * - any other errno: `TeraboxApiError` with its reason.
  *
- * effect 4 differences: no `coordination` and `account` options (the v4 line's core has no `Coordination` yet:
- * each process keeps its own session); `http`'s error type names what this client fails with, since effect 4's
- * `HttpClient.With` is invariant in its error; `timeout` takes a `Duration.Input`.
+ * effect 4 differences: `http`'s error type names what this client fails with, since effect 4's
+ * `HttpClient.With` is invariant in its error; `timeout` takes a `Duration.Input`. The fleet options `coordination` and `account` are the v3 line's.
  *
  * @since 1.0.0
  */
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import type * as Coordination from "@authfx/core/Coordination"
 import * as Keyed from "@authfx/core/Keyed"
 import * as SessionRules from "@authfx/protocol/TeraboxSession"
 import * as Config from "effect/Config"
@@ -179,6 +179,21 @@ export interface Options {
    * @since 1.0.0
    */
   readonly timeout?: Duration.Input | undefined
+  /**
+   * One session (jsToken, bdstoken) per account across the fleet: the
+   * `Coordination` to use (default: the one in the context, if any); `false`
+   * to work alone.
+   *
+   * @since 1.0.0
+   */
+  readonly coordination?: Coordination.Service | false | undefined
+  /**
+   * The account's key in the coordination (default: a fingerprint of the
+   * `ndus` cookie, never the cookie itself); a keyed service passes its key.
+   *
+   * @since 1.0.0
+   */
+  readonly account?: string | undefined
   /**
    * How errors name `url`, `ndus` and `jsToken`: the options by default; `layerConfig` sets the variables it read
    * them from (`TERABOX_URL`, `TERABOX_NDUS`, `TERABOX_JS_TOKEN`), so that a message names a variable only when the
@@ -390,4 +405,4 @@ export const layerConfig = (
  * @category constructors
  */
 export const keyed = <E = never, R = never>(options: Keyed.AccountsOptions<Options, E, R>) =>
-  Keyed.fromLayer(TeraboxClient, (config) => layer(config), options)
+  Keyed.fromLayer(TeraboxClient, (config, account) => layer({ account, ...config }), options)

@@ -1,10 +1,11 @@
 /**
  * The connection: one authenticated socket kept by a supervisor (reconnecting with backoff), the session engine
- * around it, the inbound fan-out and the outbound queue. The effect 4 line's port of the v3 module, without the
- * fleet-wide owner (v4 core has no `Coordination` yet).
+ * around it, the inbound fan-out and the outbound queue, and with a `Coordination` the fleet-wide owner lease (only
+ * the owner connects). The effect 4 line's port of the v3 module.
  */
 import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
+import * as Coordination from "@authfx/core/Coordination"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as NandboxFrames from "@authfx/protocol/NandboxFrames"
 import * as Cause from "effect/Cause"
@@ -68,7 +69,7 @@ export type State =
     readonly cause?: NandboxAuthError | undefined
   }
   | { readonly _tag: "Failed"; readonly error: NandboxAuthError }
-  /** Another replica of the fleet owns the connection: the v3 line's `coordination`; never entered in v4 yet. */
+  /** Another replica of the fleet owns the connection (see the `coordination` option). */
   | { readonly _tag: "Standby" }
 
 export interface Connection {
@@ -96,6 +97,9 @@ export const make = (
     const request = `WS ${displayUrl(url)}`
     const context = yield* Effect.context<Socket.WebSocketConstructor>()
     const makeSocket = Context.get(context, Socket.WebSocketConstructor)
+    const coordination = options.coordination === false
+      ? undefined
+      : options.coordination ?? Option.getOrUndefined(Context.getOption(context, Coordination.Coordination))
     const clock = yield* Clock.Clock
     const openTimeout = Duration.toMillis(options.openTimeout ?? Duration.seconds(10))
     const authTimeout = Duration.toMillis(options.authTimeout ?? Duration.seconds(10))
@@ -176,14 +180,37 @@ export const make = (
       })
     )
     // The socket first: with a token given as a value, the connection starts before the engine and its fibers are
-    // built, and the first acquisition adopts it.
+    // built, and the first acquisition adopts it. Not in a fleet: there, only the replica that owns the lease may
+    // connect, and it is not known yet.
     let early: NandboxSocket.Attempt | undefined
-    if (Redacted.isRedacted(options.token) && Result.isSuccess(checkToken(options.token, keys.token))) {
+    if (
+      coordination === undefined && Redacted.isRedacted(options.token) &&
+      Result.isSuccess(checkToken(options.token, keys.token))
+    ) {
       early = start(options.token)
       yield* Timers.afterConnectStarts
     }
     const state = yield* SubscriptionRef.make<State>({ _tag: "Connecting" })
     const { send } = outbound = Outbound.make({ capacity: options.queueCapacity ?? 1_000, state, lives, write, fork })
+
+    // A fleet-wide single owner of the one connection, when there is a coordination.
+    const botId = Redacted.isRedacted(options.token) ? NandboxFrames.botIdOf(Redacted.value(options.token)) : undefined
+    const ownerKey = Coordination.key(
+      provider,
+      [options.account, botId]
+        .filter((part) => part !== undefined).join("/") || "default"
+    )
+    const lease = options.ownerLease ?? Duration.seconds(5)
+    const ownership = coordination?.ownership({ key: ownerKey, lease })
+    /** Whether this replica may connect: always without a coordination, only while owning with one. */
+    let owning = ownership === undefined
+    const standby = () =>
+      new AuthError.TransportError({
+        provider,
+        reason: "Closed",
+        request,
+        description: "standby: another replica of the fleet owns the nandbox connection"
+      })
 
     const acquireSocket = (token: Redacted.Redacted<string>): Effect.Effect<NandboxSession, NandboxAuthError> =>
       Effect.suspend(() => {
@@ -206,10 +233,19 @@ export const make = (
       return Once.wait(live.closed).pipe(Effect.timeout("1 second"), Effect.ignore)
     }
 
+    /** Only the owner connects; a socket that authenticated after the lease was lost is closed at once. */
+    const owned = (effect: Effect.Effect<NandboxSession, NandboxAuthError>) =>
+      Effect.suspend(() =>
+        owning
+          ? Effect.flatMap(effect, (session) =>
+            owning ? Effect.succeed(session) : Effect.andThen(closeLive(session), Effect.fail(standby())))
+          : Effect.fail(standby())
+      )
+
     const auth = yield* SessionEngine.make<Nandbox>({
       provider,
       spanPrefix: "NandboxAuth",
-      acquire: Effect.flatMap(readToken(options.token, keys.token), acquireSocket),
+      acquire: owned(Effect.flatMap(readToken(options.token, keys.token), acquireSocket)),
       // After a close: re-read the token (it may have been rotated). After a
       // 100099: re-read it once, and stop if it is the refused one.
       refresh: (previous, { rejected }) =>
@@ -224,7 +260,7 @@ export const make = (
                 description: `the token was regenerated and its source still holds the old value: update ${keys.token}`
               })
             )
-            : Effect.andThen(closeLive(previous), acquireSocket(token))
+            : Effect.andThen(closeLive(previous), owned(acquireSocket(token)))
         })
     })
 
@@ -236,7 +272,8 @@ export const make = (
         Effect.suspend(() =>
           step !== undefined
             ? step(input)
-            : Effect.flatMap(Schedule.toStepWithSleep(reconnect), (made) => (step = made)(input))
+            : Effect.flatMap(Schedule.toStepWithSleep(reconnect), (made) =>
+              (step = made)(input))
         )
       const reset = Effect.sync(() => {
         step = undefined
@@ -298,7 +335,28 @@ export const make = (
       }
     })
 
-    yield* fork(supervise)
+    /**
+     * With a coordination: standby until this replica owns the lease, then supervise the connection while the
+     * lease holds; a lost lease closes the socket and goes back to standby. A permanent failure stops for good.
+     */
+    const superviseOwned = ownership === undefined ? supervise : Effect.gen(function*() {
+      while (true) {
+        yield* SubscriptionRef.set(state, { _tag: "Standby" })
+        const exit = yield* Effect.exit(ownership.hold(Effect.suspend(() => {
+          owning = true
+          return Effect.andThen(SubscriptionRef.set(state, { _tag: "Connecting" }), supervise)
+        })))
+        owning = false
+        const current = yield* auth.current
+        if (Option.isSome(current)) {
+          yield* closeLive(current.value)
+          yield* auth.invalidate(current.value, { rejected: false })
+        }
+        if (Exit.isSuccess(exit)) return
+      }
+    })
+
+    yield* fork(superviseOwned)
 
     return {
       auth,

@@ -8,8 +8,9 @@
  * do (docs/providers/nabi.md). The provider built on it (`provider`) falls
  * back to a login when its refresh token is refused, as v3's Nabi does.
  *
- * The v3 redis tests ran against the Nabi fake; Nabi is not on the v4 line
- * yet, and these tests are about Redis, not Nabi's protocol.
+ * The v3 redis tests ran against the Nabi fake; these tests are about Redis,
+ * not Nabi's protocol. The Nabi-specific ones (wallet addresses, two wallets)
+ * are in `Nabi.test.ts`, on the v4 Nabi and its fake.
  */
 import type * as Provider from "@authfx/core/Provider"
 import * as Effect from "effect/Effect"

@@ -3,6 +3,7 @@ import type * as Authenticated from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthHttpClient from "@authfx/core/AuthHttpClient"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import * as Coordination from "@authfx/core/Coordination"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
@@ -22,7 +23,8 @@ import {
   TemplateVariable,
   type Terabox,
   type TeraboxAuthError,
-  type TeraboxSession
+  type TeraboxSession,
+  TeraboxSessionSchema
 } from "../Terabox.js"
 import { CookieJar } from "./cookies.js"
 
@@ -303,9 +305,21 @@ export const make = (
         })
       })
 
+    // The session belongs to this cookie: a record of another one is never adopted, whatever key it is under.
+    const identity = yield* Coordination.fingerprint(Redacted.value(jar.get("ndus")!))
+    const account = options.account ?? identity
+    const coordination = account === undefined ? undefined : yield* Coordination.forSession({
+      service: options.coordination,
+      provider,
+      key: Coordination.key(provider, account),
+      schema: TeraboxSessionSchema,
+      account: identity
+    })
+
     const auth = yield* SessionEngine.make<Terabox>({
       provider,
       spanPrefix: "TeraboxAuth",
+      coordination,
       acquire: establish(startOrigin, { jsToken: options.jsToken, bdstoken: options.bdstoken }),
       // A rejected jsToken: read the page again. A region move: the same, at the new origin.
       refresh: (previous) =>
