@@ -22,6 +22,8 @@ export interface Program {
    * the environment; returns what the example returns, or one line per example run (an array).
    */
   readonly readme?: Effect.Effect<unknown, unknown, Scope.Scope> | undefined
+  /** What the fake `fake` started has seen, as JSON, for the test to check (`fakes.ts` prints it when asked). */
+  readonly seen?: (() => unknown) | undefined
 }
 
 declare const Bun: { readonly version: string } | undefined

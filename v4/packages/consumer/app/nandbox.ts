@@ -36,6 +36,9 @@ export const program: Program["program"] = Effect.gen(function*() {
   )
 }).pipe(Effect.provide(connection()))
 
+/** The text of each frame the fake received (on an authenticated socket: it answers any other with 100099). */
+export const seen: Program["seen"] = () => started?.received().map((frame) => frame["text"]) ?? []
+
 /** Polls `done` every 5 ms, for at most a second. */
 const waitFor = (done: () => boolean) =>
   Effect.gen(function*() {

@@ -12,6 +12,9 @@ import * as Runtimes from "../src/Runtimes.js"
  */
 const programs: ReadonlyArray<{
   readonly name: string
+  /** Its `authenticated: …` and `call: …` lines, the same under every runtime. */
+  readonly authenticated: RegExp
+  readonly call: RegExp
   /** The typed error the program provokes (a wrong credential). */
   readonly typedError: RegExp
   /** What its package's README examples (every file) print against the fakes, line by line, in order. */
@@ -21,18 +24,24 @@ const programs: ReadonlyArray<{
 }> = [
   {
     name: "whatsgate",
+    authenticated: /^authenticated: device is connected$/m,
+    call: /^call: balance \{.+\}$/m,
     typedError: /^typed error: CredentialsRejected \(InvalidToken\)$/m,
     readme: [/^readme whatsgate: Message sent successfully$/],
     secrets: ["WHATSGATE_ACCESS_TOKEN"]
   },
   {
     name: "gunbot",
+    authenticated: /^authenticated: Authenticated$/m,
+    call: /^call: 2 balances$/m,
     typedError: /^typed error: CredentialsRejected \(WrongPassword\)$/m,
     readme: [/^readme gunbot: Authenticated; assets: .+ on .+$/],
     secrets: ["GUNBOT_PASSWORD", "GUNBOT_WALLET"]
   },
   {
     name: "nabi",
+    authenticated: /^authenticated: wallet 0:0a9ce5e9d87571757f526dd832161955ae5ebd453412c344ba3dbcd96bc0c134$/m,
+    call: /^call: profiles p-demo$/m,
     // A wallet at an address whose contract holds another key: Nabi refuses the signature.
     typedError: /^typed error: CredentialsRejected \(BadSignature\)$/m,
     readme: [
@@ -46,12 +55,17 @@ const programs: ReadonlyArray<{
   },
   {
     name: "nandbox",
+    authenticated: /^authenticated: bot authfx test bot$/m,
+    call: /^call: sendMessage written on the authenticated socket$/m,
     typedError: /^typed error: CredentialsRejected \(InvalidToken\)$/m,
     readme: [/^readme nandbox: echoed 2: echo: one, echo: two$/],
     secrets: ["NANDBOX_TOKEN"]
   },
   {
     name: "terabox",
+    // The fake's account id: 4,398,000,000,000 plus a random million.
+    authenticated: /^authenticated: account 4398\d{9}$/m,
+    call: /^call: user alice$/m,
     typedError: /^typed error: CredentialsRejected \(CookieExpired\)$/m,
     readme: [
       // No /archive folder on the fake: the move is refused with a typed errno.
@@ -193,13 +207,13 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
     assert.deepStrictEqual(await Consumer.installedVersions(app.dir, "@effect/platform-node"), ["4.1.5"])
   })
 
-  for (const { name, typedError } of programs) {
+  for (const { authenticated, call, name, typedError } of programs) {
     it(`${name}: authenticates, makes a call and catches a typed error under Node 22 (undici)`, async () => {
       await compiled
       const out = await app.exec(process.execPath, [join("out", "node.js"), name])
       assert.match(out, /^runtime: node 2[2-9]\./m)
-      assert.match(out, /^authenticated: /m)
-      assert.match(out, /^call: /m)
+      assert.match(out, authenticated)
+      assert.match(out, call)
       assert.match(out, typedError)
     })
   }
@@ -255,19 +269,19 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
     }
 
     describeRuntime(bun, "Bun", (command) => {
-      for (const { name, typedError } of programs) {
+      for (const { authenticated, call, name, typedError } of programs) {
         it(`${name}: authenticates, makes a call and catches a typed error`, async () => {
           const out = await runProgram(command, [join("out", "portable.js"), name])
           assert.match(out, /^runtime: bun \d/m)
-          assert.match(out, /^authenticated: /m)
-          assert.match(out, /^call: /m)
+          assert.match(out, authenticated)
+          assert.match(out, call)
           assert.match(out, typedError)
         })
       }
     })
 
     describeRuntime(deno, "Deno", (command) => {
-      for (const { name, typedError } of programs) {
+      for (const { authenticated, call, name, typedError } of programs) {
         it(`${name}: authenticates, makes a call and catches a typed error`, async () => {
           // Only what the programs need: loopback sockets and the environment.
           const out = await runProgram(command, [
@@ -278,11 +292,25 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
             name
           ])
           assert.match(out, /^runtime: deno \d/m)
-          assert.match(out, /^authenticated: /m)
-          assert.match(out, /^call: /m)
+          assert.match(out, authenticated)
+          assert.match(out, call)
           assert.match(out, typedError)
         })
       }
+    })
+
+    it("the nandbox frame each runtime sent reached the fake on an authenticated socket", async () => {
+      const found = [bun, deno].filter((runtime) => runtime._tag === "Found").map((runtime) => runtime.name)
+      const sent = (texts: ReadonlyArray<string>, name: string) =>
+        texts.some((t) => t.startsWith(`hello from ${name} `))
+      // The programs have exited; a frame still on its way gets up to a second.
+      let texts: ReadonlyArray<string> = []
+      for (let i = 0; i < 20; i++) {
+        texts = ((await fakes.seen())["nandbox"] ?? []) as ReadonlyArray<string>
+        if (found.every((name) => sent(texts, name))) break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      for (const name of found) assert.isTrue(sent(texts, name), `${name}: ${texts.join("; ")}`)
     })
   })
 })
