@@ -1,23 +1,29 @@
 // What every program of the app shares. A provider's program file (`<provider>.ts`, e.g. `whatsgate.ts`) exports
 // a `Program`; the runners pick one by name: `node.ts` (Node, its fake in the same process, @effect/platform-node's
 // undici client), `portable.ts` (Bun and Deno: the runtime's fetch, the fakes in a Node process, `fakes.ts`) and
-// `readme.ts` (the package's README example, with the environment `authfx fakes` prints).
+// `readme.ts` (the package's README examples, with the environment `authfx fakes` prints).
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import type * as HttpClient from "effect/http/HttpClient"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import type * as Socket from "effect/socket/Socket"
 
 export interface Program {
   /** Starts the provider's testkit fake for the life of the scope and returns the variables a program reads. */
   readonly fake: Effect.Effect<Readonly<Record<string, string>>, never, Scope.Scope>
   /**
    * Authenticates, prints `authenticated: …` and `call: …`, then provokes a typed error and returns it (`none`
-   * when there was none). Its configuration is the environment; the HTTP client is the runtime's.
+   * when there was none). Its configuration is the environment; the HTTP client and the WebSocket are the runtime's.
    */
-  readonly program: Effect.Effect<string, unknown, HttpClient.HttpClient>
-  /** The package's README example (`readme/<provider>/`), run as a user runs it; returns what it returns. */
-  readonly readme?: Effect.Effect<unknown, unknown> | undefined
+  readonly program: Effect.Effect<string, unknown, HttpClient.HttpClient | Socket.WebSocketConstructor>
+  /**
+   * The package's README examples (`readme/<provider>/`, every file), run as a user runs them, after `fake` has set
+   * the environment; returns what the example returns, or one line per example run (an array).
+   */
+  readonly readme?: Effect.Effect<unknown, unknown, Scope.Scope> | undefined
+  /** What the fake `fake` started has seen, as JSON, for the test to check (`fakes.ts` prints it when asked). */
+  readonly seen?: (() => unknown) | undefined
 }
 
 declare const Bun: { readonly version: string } | undefined

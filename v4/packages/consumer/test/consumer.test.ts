@@ -1,5 +1,5 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { copyFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Consumer from "../src/Consumer.js"
@@ -12,24 +12,68 @@ import * as Runtimes from "../src/Runtimes.js"
  */
 const programs: ReadonlyArray<{
   readonly name: string
+  /** Its `authenticated: …` and `call: …` lines, the same under every runtime. */
+  readonly authenticated: RegExp
+  readonly call: RegExp
   /** The typed error the program provokes (a wrong credential). */
   readonly typedError: RegExp
-  /** What its package's README example returns against the fake. */
-  readonly readme: RegExp
+  /** What its package's README examples (every file) print against the fakes, line by line, in order. */
+  readonly readme: ReadonlyArray<RegExp>
   /** The variables of the fake's environment that hold a secret: their values never appear in the output. */
   readonly secrets: ReadonlyArray<string>
 }> = [
   {
     name: "whatsgate",
+    authenticated: /^authenticated: device is connected$/m,
+    call: /^call: balance \{.+\}$/m,
     typedError: /^typed error: CredentialsRejected \(InvalidToken\)$/m,
-    readme: /^readme whatsgate: Message sent successfully$/m,
+    readme: [/^readme whatsgate: Message sent successfully$/],
     secrets: ["WHATSGATE_ACCESS_TOKEN"]
   },
   {
     name: "gunbot",
+    authenticated: /^authenticated: Authenticated$/m,
+    call: /^call: 2 balances$/m,
     typedError: /^typed error: CredentialsRejected \(WrongPassword\)$/m,
-    readme: /^readme gunbot: Authenticated; assets: .+ on .+$/m,
+    readme: [/^readme gunbot: Authenticated; assets: .+ on .+$/],
     secrets: ["GUNBOT_PASSWORD", "GUNBOT_WALLET"]
+  },
+  {
+    name: "nabi",
+    authenticated: /^authenticated: wallet 0:0a9ce5e9d87571757f526dd832161955ae5ebd453412c344ba3dbcd96bc0c134$/m,
+    call: /^call: profiles p-demo$/m,
+    // A wallet at an address whose contract holds another key: Nabi refuses the signature.
+    typedError: /^typed error: CredentialsRejected \(BadSignature\)$/m,
+    readme: [
+      /^readme nabi: renamed p-demo to mine$/,
+      // The fake's wallet (NabiFake.demoAccount.address, its NABI_ADDRESS) does not own p-other.
+      /^readme nabi: 0:0a9ce5e9d87571757f526dd832161955ae5ebd453412c344ba3dbcd96bc0c134 does not own p-other$/,
+      /^readme nabi: signer: 1 signature, 1 login$/,
+      /^readme nabi: tonConnect: 1 signData, 1 login$/
+    ],
+    secrets: ["NABI_MNEMONIC"]
+  },
+  {
+    name: "nandbox",
+    authenticated: /^authenticated: bot authfx test bot$/m,
+    call: /^call: sendMessage written on the authenticated socket$/m,
+    typedError: /^typed error: CredentialsRejected \(InvalidToken\)$/m,
+    readme: [/^readme nandbox: echoed 2: echo: one, echo: two$/],
+    secrets: ["NANDBOX_TOKEN"]
+  },
+  {
+    name: "terabox",
+    // The fake's account id: 4,398,000,000,000 plus a random million.
+    authenticated: /^authenticated: account 4398\d{9}$/m,
+    call: /^call: user alice$/m,
+    typedError: /^typed error: CredentialsRejected \(CookieExpired\)$/m,
+    readme: [
+      // No /archive folder on the fake: the move is refused with a typed errno.
+      /^readme terabox: not done: NotFound$/,
+      // app/terabox.ts's fake holds 1,005 files of 1,024 + i bytes in /big: two pages of the listing.
+      new RegExp(`^readme terabox: usage /big: 1005 files, ${1005 * 1024 + (1004 * 1005) / 2} bytes$`)
+    ],
+    secrets: ["TERABOX_NDUS"]
   }
 ]
 
@@ -43,6 +87,22 @@ const latest: ReadonlyArray<
     name: "gunbot",
     with: ["@authfx/testkit"],
     prints: /^authenticated: Authenticated; logins 1, authorized calls 1$/m
+  },
+  {
+    name: "nabi",
+    with: ["@authfx/testkit"],
+    prints: /^authenticated: profiles p-demo; logins 1, nonces 1$/m
+  },
+  {
+    name: "nandbox",
+    with: ["@authfx/testkit"],
+    prints: /^authenticated: bot authfx test bot; authentications 1, frames received 1$/m
+  },
+  {
+    name: "terabox",
+    with: ["@authfx/testkit"],
+    // The homepage (its jsToken), then check/login and the user's info.
+    prints: /^authenticated: alice; homepage loads 1, requests 3$/m
   }
 ]
 
@@ -154,25 +214,35 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
     assert.deepStrictEqual(await Consumer.installedVersions(app.dir, "@effect/platform-node"), ["4.1.5"])
   })
 
-  for (const { name, typedError } of programs) {
+  for (const { authenticated, call, name, typedError } of programs) {
     it(`${name}: authenticates, makes a call and catches a typed error under Node 22 (undici)`, async () => {
       await compiled
       const out = await app.exec(process.execPath, [join("out", "node.js"), name])
       assert.match(out, /^runtime: node 2[2-9]\./m)
-      assert.match(out, /^authenticated: /m)
-      assert.match(out, /^call: /m)
+      assert.match(out, authenticated)
+      assert.match(out, call)
       assert.match(out, typedError)
     })
   }
 
   it("each README example (examples/*.ts of each package) type-checks (above) and runs against the fakes", async () => {
     await compiled
-    for (const pkg of packed.packages.filter((p) => p.examples)) {
-      const name = pkg.name.replace("@authfx/", "")
-      const entry = programs.find((p) => p.name === name)
-      assert.isDefined(entry, `${pkg.name} has README examples: app/${name}.ts runs them (its readme export)`)
-      assert.match(await app.exec(process.execPath, [join("out", "readme.js"), name]), entry!.readme)
-    }
+    await Promise.all(
+      packed.packages.filter((p) => p.examples).map(async (pkg) => {
+        const name = pkg.name.replace("@authfx/", "")
+        const entry = programs.find((p) => p.name === name)
+        assert.isDefined(entry, `${pkg.name} has README examples: app/${name}.ts runs them (its readme export)`)
+        // Every example file, not a sample: the program imports each one.
+        const source = readFileSync(fileURLToPath(new URL(`../app/${name}.ts`, import.meta.url)), "utf8")
+        for (const file of readdirSync(join(pkg.dir, "examples")).filter((f) => f.endsWith(".ts"))) {
+          assert.include(source, `"./readme/${name}/${file.replace(/\.ts$/, ".js")}"`, `app/${name}.ts runs ${file}`)
+        }
+        const out = await app.exec(process.execPath, [join("out", "readme.js"), name])
+        const lines = out.split("\n").filter((line) => line.startsWith("readme "))
+        assert.strictEqual(lines.length, entry!.readme.length, `${name}'s README lines:\n${out}`)
+        entry!.readme.forEach((expected, i) => assert.match(lines[i]!, expected, name))
+      })
+    )
   })
 
   for (const { name, prints } of latest) {
@@ -206,19 +276,19 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
     }
 
     describeRuntime(bun, "Bun", (command) => {
-      for (const { name, typedError } of programs) {
+      for (const { authenticated, call, name, typedError } of programs) {
         it(`${name}: authenticates, makes a call and catches a typed error`, async () => {
           const out = await runProgram(command, [join("out", "portable.js"), name])
           assert.match(out, /^runtime: bun \d/m)
-          assert.match(out, /^authenticated: /m)
-          assert.match(out, /^call: /m)
+          assert.match(out, authenticated)
+          assert.match(out, call)
           assert.match(out, typedError)
         })
       }
     })
 
     describeRuntime(deno, "Deno", (command) => {
-      for (const { name, typedError } of programs) {
+      for (const { authenticated, call, name, typedError } of programs) {
         it(`${name}: authenticates, makes a call and catches a typed error`, async () => {
           // Only what the programs need: loopback sockets and the environment.
           const out = await runProgram(command, [
@@ -229,11 +299,25 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
             name
           ])
           assert.match(out, /^runtime: deno \d/m)
-          assert.match(out, /^authenticated: /m)
-          assert.match(out, /^call: /m)
+          assert.match(out, authenticated)
+          assert.match(out, call)
           assert.match(out, typedError)
         })
       }
+    })
+
+    it("the nandbox frame each runtime sent reached the fake on an authenticated socket", async () => {
+      const found = [bun, deno].filter((runtime) => runtime._tag === "Found").map((runtime) => runtime.name)
+      const sent = (texts: ReadonlyArray<string>, name: string) =>
+        texts.some((t) => t.startsWith(`hello from ${name} `))
+      // The programs have exited; a frame still on its way gets up to a second.
+      let texts: ReadonlyArray<string> = []
+      for (let i = 0; i < 20; i++) {
+        texts = ((await fakes.seen())["nandbox"] ?? []) as ReadonlyArray<string>
+        if (found.every((name) => sent(texts, name))) break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      for (const name of found) assert.isTrue(sent(texts, name), `${name}: ${texts.join("; ")}`)
     })
   })
 })
