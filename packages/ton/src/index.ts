@@ -1,0 +1,9 @@
+/**
+ * @since 0.1.0
+ */
+export * as TonConnect from "./TonConnect.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Wallets from "./Wallets.js"
