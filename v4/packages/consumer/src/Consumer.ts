@@ -45,15 +45,16 @@ const read = (dir: string): Package | undefined => {
 }
 
 /**
- * Every publishable package of the v4 line: each `v4/packages/*` that is not private, and `@authfx/protocol`
- * (`packages/protocol`), which they depend on by `^0.1.0` and which is published from the v3 workspace.
+ * Every publishable package of the v4 line: each `v4/packages/*` that is not private, `@authfx/protocol`
+ * (`packages/protocol`) and `@authfx/ton` (`packages/ton`), which they depend on by `^0.1.0` and which are
+ * published from the v3 workspace.
  */
 export const packages = (): ReadonlyArray<Package> => {
   const found = readdirSync(join(v4, "packages"), { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(v4, "packages", entry.name, "package.json")))
     .map((entry) => read(join(v4, "packages", entry.name)))
     .filter((pkg): pkg is Package => pkg !== undefined)
-  return [read(join(root, "packages", "protocol"))!, ...found]
+  return [read(join(root, "packages", "protocol"))!, read(join(root, "packages", "ton"))!, ...found]
 }
 
 /**

@@ -100,9 +100,9 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
     else rmSync(packed.base, { recursive: true, force: true })
   })
 
-  it("every publishable v4 package and @authfx/protocol is packed, with versions for workspace ranges", async () => {
+  it("every publishable v4 package, @authfx/protocol and @authfx/ton are packed, with versions for workspace ranges", async () => {
     const names = packed.packages.map((pkg) => pkg.name)
-    for (const name of ["@authfx/protocol", "@authfx/core", "@authfx/testkit", "@authfx/whatsgate"]) {
+    for (const name of ["@authfx/protocol", "@authfx/ton", "@authfx/core", "@authfx/testkit", "@authfx/whatsgate"]) {
       assert.include(names, name)
     }
     assert.notInclude(names, "@authfx/consumer")
@@ -127,7 +127,7 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
       assert.strictEqual(manifest.version, pkg.version)
       assert.notMatch(JSON.stringify(manifest.dependencies ?? {}), /workspace:|link:/, pkg.name)
       assert.deepStrictEqual(manifest.exports["."], { types: "./dist/index.d.ts", default: "./dist/index.js" })
-      if (pkg.name !== "@authfx/protocol") {
+      if (pkg.name !== "@authfx/protocol" && pkg.name !== "@authfx/ton") {
         assert.strictEqual(manifest.peerDependencies?.["effect"], "~4.1.5", pkg.name)
         assert.match(pkg.version, /^1\./, pkg.name)
       }
