@@ -18,6 +18,7 @@
  */
 import { ConfigurationError, CredentialsRejected, TransportError } from "@authfx/core/AuthError"
 import type * as AuthError from "@authfx/core/AuthError"
+import * as ConfigKeys from "@authfx/protocol/ConfigKeys"
 import * as Addresses from "@authfx/ton/Addresses"
 import { domainLength, signDataTextDigest, tonProofDigest } from "@authfx/ton/TonConnect"
 import { find, isStateInitOf, wallet, type WalletVersion, walletVersions } from "@authfx/ton/Wallets"
@@ -234,11 +235,7 @@ const addressChecks: ReadonlyArray<AddressCheck> = ["warn", "off", "strict"]
  */
 export const fromMnemonic = (options: MnemonicOptions): Effect.Effect<Service, ConfigurationError> =>
   Effect.gen(function*() {
-    const keys = {
-      mnemonic: options.configKeys?.mnemonic ?? "mnemonic",
-      address: options.configKeys?.address ?? "address",
-      walletVersion: options.configKeys?.walletVersion ?? "walletVersion"
-    }
+    const keys = ConfigKeys.resolve(["mnemonic", "address", "walletVersion"], options.configKeys)
     const configured = options.address === undefined || options.address.trim() === ""
       ? undefined
       : yield* normalizeAddress(options.address, keys.address)

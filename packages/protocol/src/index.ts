@@ -6,6 +6,11 @@ export * as AuthErrorText from "./AuthErrorText.js"
 /**
  * @since 0.1.0
  */
+export * as ConfigKeys from "./ConfigKeys.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as ErrorText from "./ErrorText.js"
 
 /**
