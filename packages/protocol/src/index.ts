@@ -92,3 +92,8 @@ export * as Timers from "./Timers.js"
  * @since 0.1.0
  */
 export * as JsonBody from "./JsonBody.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WhatsGateAnswer from "./WhatsGateAnswer.js"
