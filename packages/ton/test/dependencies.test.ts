@@ -33,4 +33,10 @@ describe("@authfx/ton", () => {
     ])
     assert.isUndefined(manifest.peerDependencies)
   })
+
+  it("the index exports every module as a namespace", async () => {
+    const index = await import("../src/index.js")
+    const modules = files.filter((f) => !f.includes("/") && f !== "index.ts").map((f) => f.replace(/\.ts$/, ""))
+    assert.deepStrictEqual(Object.keys(index).sort(), modules.sort())
+  })
 })
