@@ -60,6 +60,18 @@ export default tseslint.config(
     }
   },
   {
+    // The TON code both Effect lines share: no Effect (either line), no Node builtin; @ton/* and @authfx/protocol.
+    files: ["packages/ton/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["effect", "effect/*", "@effect/*"], message: "@authfx/ton is effect-free: both lines import it" },
+          { group: ["node:*"], message: "@authfx/ton runs in browsers too: no Node builtin" }
+        ]
+      }]
+    }
+  },
+  {
     // The effect 4 line: its own effect, never the v3 line's packages or @effect/platform (folded into effect 4).
     files: ["v4/**/*.ts"],
     rules: {

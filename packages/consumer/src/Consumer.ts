@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url"
 /** The publishable packages, in dependency order. */
 export const packages = [
   "protocol",
+  "ton",
   "core",
   "whatsgate",
   "gunbot",

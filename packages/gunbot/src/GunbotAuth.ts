@@ -17,6 +17,7 @@ import * as Jwt from "@authfx/core/Jwt"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
+import * as ConfigKeys from "@authfx/protocol/ConfigKeys"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Config from "effect/Config"
@@ -30,7 +31,6 @@ import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { type Gunbot, type GunbotAuthError, type GunbotSession, GunbotSessionSchema, LoginResponse } from "./Gunbot.js"
 import * as GunbotPassword from "./GunbotPassword.js"
-import { type ConfigKeys, environmentKeys, keysOf, optionKeys } from "./internal/config.js"
 import { mapPlatformError, provider, readJson } from "./internal/http.js"
 
 /**
@@ -73,7 +73,7 @@ export interface Options {
    * `layerConfig`) sets the environment variables it read them from, so that a message names a variable only when
    * the value came from it.
    */
-  readonly configKeys?: Partial<ConfigKeys> | undefined
+  readonly configKeys?: ConfigKeys.Given<ConfigKeys.GunbotSetting> | undefined
 }
 
 /**
@@ -82,7 +82,7 @@ export interface Options {
  * @since 0.1.0
  * @category constructors
  */
-export const validateUrl = (url: string, key = optionKeys.url): Effect.Effect<string, AuthError.ConfigurationError> =>
+export const validateUrl = (url: string, key = "url"): Effect.Effect<string, AuthError.ConfigurationError> =>
   Effect.map(
     Url.validate({ provider, key, url, example: "http://localhost:3000" }),
     // The official SDK's base path convention ends in `/api/v1`; routes are appended to the host's root here,
@@ -100,9 +100,9 @@ export const login = (
   client: HttpClient.HttpClient,
   url: string,
   encrypted: Redacted.Redacted<string>,
-  configKeys: Partial<ConfigKeys> = {}
+  configKeys: ConfigKeys.Given<ConfigKeys.GunbotSetting> = {}
 ): Effect.Effect<GunbotSession, GunbotAuthError> => {
-  const keys = keysOf({ configKeys })
+  const keys = ConfigKeys.resolve(ConfigKeys.gunbotSettings, configKeys)
   const refused = `Gunbot refused the password: check ${keys.password} and ${keys.gunthyWallet}`
   return HttpClientRequest.post(`${url}/api/v1/auth/login`).pipe(
     // The one place the encrypted password leaves Redacted: the login body.
@@ -175,7 +175,7 @@ export const make = (
   HttpClient.HttpClient | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const keys = keysOf(options)
+    const keys = ConfigKeys.resolve(ConfigKeys.gunbotSettings, options.configKeys)
     const url = yield* validateUrl(options.url, keys.url)
     // Encrypted once per layer; a short wallet fails here, before any request.
     const encrypted = yield* GunbotPassword.encrypt(options.password, options.gunthyWallet, keys)
@@ -247,7 +247,7 @@ export const fromConfig = (
           description: "set GUNBOT_URL and GUNBOT_PASSWORD (and GUNBOT_WALLET for a plain password)"
         }),
       // Read from these variables: errors about them name them.
-      onSuccess: (options) => ({ ...options, configKeys: environmentKeys })
+      onSuccess: (options) => ({ ...options, configKeys: ConfigKeys.gunbotEnvironment })
     })
     // A configuration of the application's own: its names are not known here, so errors name the options.
     : Effect.mapError(source, () =>

@@ -24,6 +24,7 @@ import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as SessionStore from "@authfx/core/SessionStore"
 import * as Url from "@authfx/core/Url"
+import * as ConfigKeys from "@authfx/protocol/ConfigKeys"
 import * as NabiGraphQL from "@authfx/protocol/NabiGraphQL"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -213,11 +214,7 @@ export const make = (
   HttpClient.HttpClient | TonSigner.TonSigner | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const keys = {
-      url: options.configKeys?.url ?? "url",
-      signatureMode: options.configKeys?.signatureMode ?? "signatureMode",
-      signatureEncoding: options.configKeys?.signatureEncoding ?? "signatureEncoding"
-    }
+    const keys = ConfigKeys.resolve(["url", "signatureMode", "signatureEncoding"], options.configKeys)
     const url = yield* validateUrl(options.url, keys.url)
     const signer = yield* TonSigner.TonSigner
     // Answers are read within the timeout of each exchange and bounded in size.

@@ -6,6 +6,11 @@ export * as AuthErrorText from "./AuthErrorText.js"
 /**
  * @since 0.1.0
  */
+export * as ConfigKeys from "./ConfigKeys.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as ErrorText from "./ErrorText.js"
 
 /**
@@ -102,3 +107,8 @@ export * as RecordCipher from "./RecordCipher.js"
  * @since 0.1.0
  */
 export * as RedisScripts from "./RedisScripts.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WhatsGateAnswer from "./WhatsGateAnswer.js"

@@ -7,6 +7,7 @@ import * as Coordination from "@authfx/core/Coordination"
 import * as Policy from "@authfx/core/Policy"
 import * as SessionEngine from "@authfx/core/SessionEngine"
 import * as Url from "@authfx/core/Url"
+import * as ConfigKeys from "@authfx/protocol/ConfigKeys"
 import { pageTokens } from "@authfx/protocol/TeraboxPage"
 import * as SessionRules from "@authfx/protocol/TeraboxSession"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -59,11 +60,8 @@ export interface Internals {
 }
 
 /** How errors name the URL and the cookie: the options, or the variables `layerConfig` read them from. */
-export const keysOf = (options: Pick<Options, "configKeys">) => ({
-  url: options.configKeys?.url ?? "url",
-  ndus: options.configKeys?.ndus ?? "ndus",
-  jsToken: options.configKeys?.jsToken ?? "jsToken"
-})
+export const keysOf = (options: Pick<Options, "configKeys">) =>
+  ConfigKeys.resolve(["url", "ndus", "jsToken"], options.configKeys)
 
 const cookieExpiredAs = (ndusKey: string) => (status?: number) =>
   new AuthError.CredentialsRejected({

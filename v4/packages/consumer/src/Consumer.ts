@@ -46,7 +46,7 @@ const read = (dir: string): Package | undefined => {
 
 /**
  * Every publishable package of the v4 line: each `v4/packages/*` that is not private, and the effect-free packages
- * it shares with the v3 line (`@authfx/protocol`, `@authfx/fakes`, …: those `v4/pnpm-workspace.yaml` links to
+ * it shares with the v3 line (`@authfx/protocol`, `@authfx/ton`, `@authfx/fakes`: those `v4/pnpm-workspace.yaml` links to
  * `packages/*`), which v4 packages depend on by `^0.1.0` and which are published from the v3 workspace.
  */
 export const packages = (): ReadonlyArray<Package> => {

@@ -162,7 +162,7 @@ describe("the packed v4 packages, installed with npm and effect 4 into an app ou
 
   it("every publishable v4 package and the effect-free ones it shares are packed, with versions for workspace ranges", async () => {
     const names = packed.packages.map((pkg) => pkg.name)
-    for (const name of ["@authfx/protocol", "@authfx/fakes", "@authfx/core", "@authfx/testkit", "@authfx/whatsgate"]) {
+    for (const name of ["@authfx/protocol", "@authfx/ton", "@authfx/fakes", "@authfx/core", "@authfx/testkit", "@authfx/whatsgate"]) {
       assert.include(names, name)
     }
     assert.notInclude(names, "@authfx/consumer")

@@ -8,10 +8,10 @@
  * @since 1.0.0
  */
 import { ConfigurationError } from "@authfx/core/AuthError"
+import * as ConfigKeys from "@authfx/protocol/ConfigKeys"
 import * as Enc from "@authfx/protocol/GunbotPassword"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { type ConfigKeys, keysOf } from "./internal/config.js"
 
 /**
  * The prefix of an encrypted password.
@@ -45,10 +45,10 @@ export const isEncrypted = (password: string | Redacted.Redacted<string>): boole
 export const encrypt = (
   password: string | Redacted.Redacted<string>,
   gunthyWallet: string | Redacted.Redacted<string> | undefined,
-  configKeys: Partial<ConfigKeys> = {}
+  configKeys: ConfigKeys.Given<ConfigKeys.GunbotSetting> = {}
 ): Effect.Effect<Redacted.Redacted<string>, ConfigurationError> =>
   Effect.suspend(() => {
-    const keys = keysOf({ configKeys })
+    const keys = ConfigKeys.resolve(ConfigKeys.gunbotSettings, configKeys)
     const plain = reveal(password)
     if (Enc.isEncrypted(plain)) return Effect.succeed(Redacted.make(plain))
     if (plain.length === 0) {

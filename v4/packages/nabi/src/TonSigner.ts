@@ -24,7 +24,10 @@
  */
 import { ConfigurationError, CredentialsRejected, TransportError } from "@authfx/core/AuthError"
 import type * as AuthError from "@authfx/core/AuthError"
-import { Address, Cell, contractAddress, loadStateInit } from "@ton/core"
+import * as ConfigKeys from "@authfx/protocol/ConfigKeys"
+import * as Addresses from "@authfx/ton/Addresses"
+import { domainLength, signDataTextDigest, tonProofDigest } from "@authfx/ton/TonConnect"
+import { find, isStateInitOf, wallet, type WalletVersion, walletVersions } from "@authfx/ton/Wallets"
 import { mnemonicToPrivateKey, mnemonicValidate, sign } from "@ton/crypto"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -37,8 +40,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import { domainLength, signDataTextDigest, tonProofDigest } from "./internal/tonConnect.js"
-import { wallet, type WalletVersion, walletVersions } from "./internal/wallets.js"
 
 /**
  * The wallet contract versions a key's address is derived for.
@@ -46,7 +47,7 @@ import { wallet, type WalletVersion, walletVersions } from "./internal/wallets.j
  * @since 1.0.0
  * @category models
  */
-export type { WalletVersion } from "./internal/wallets.js"
+export type { WalletVersion } from "@authfx/ton/Wallets"
 
 /**
  * What a signer can fail with: the wallet (or its user) refused, or it did not
@@ -148,15 +149,18 @@ const provider = "nabi"
  * @category constructors
  */
 export const normalizeAddress = (address: string, key = "address"): Effect.Effect<string, ConfigurationError> =>
-  Effect.try({
-    try: () => Address.parse(address.trim()).toRawString(),
-    catch: () =>
-      new ConfigurationError({
-        provider,
-        reason: "Invalid",
-        key,
-        description: "expected a TON address, raw (0:<64 hex>) or friendly (EQ…/UQ…)"
-      })
+  Effect.suspend(() => {
+    const raw = Addresses.raw(address)
+    return raw !== undefined
+      ? Effect.succeed(raw)
+      : Effect.fail(
+        new ConfigurationError({
+          provider,
+          reason: "Invalid",
+          key,
+          description: "expected a TON address, raw (0:<64 hex>) or friendly (EQ…/UQ…)"
+        })
+      )
   })
 
 /**
@@ -239,11 +243,7 @@ const addressChecks: ReadonlyArray<AddressCheck> = ["warn", "off", "strict"]
  */
 export const fromMnemonic = (options: MnemonicOptions): Effect.Effect<Service, ConfigurationError> =>
   Effect.gen(function*() {
-    const keys = {
-      mnemonic: options.configKeys?.mnemonic ?? "mnemonic",
-      address: options.configKeys?.address ?? "address",
-      walletVersion: options.configKeys?.walletVersion ?? "walletVersion"
-    }
+    const keys = ConfigKeys.resolve(["mnemonic", "address", "walletVersion"], options.configKeys)
     const configured = options.address === undefined || options.address.trim() === ""
       ? undefined
       : yield* normalizeAddress(options.address, keys.address)
@@ -263,9 +263,7 @@ export const fromMnemonic = (options: MnemonicOptions): Effect.Effect<Service, C
 
     const chosen = configured === undefined
       ? wallet(options.walletVersion ?? "v4r2", publicKey)
-      : walletVersions
-        .map((version) => wallet(version, publicKey, Address.parse(configured).workChain))
-        .find((candidate) => candidate.address === configured)
+      : find(publicKey, configured)
     if (chosen === undefined) {
       const reason = `${configured} is not the wallet address of ${keys.mnemonic}'s key for ${
         walletVersions.join(", ")
@@ -399,12 +397,7 @@ export const fromWallet = (options: WalletOptions): Effect.Effect<Service, Confi
     }
     if (options.walletStateInit !== undefined) {
       const stateInit = options.walletStateInit
-      const bound = yield* Effect.try({
-        try: () =>
-          contractAddress(Address.parse(address).workChain, loadStateInit(Cell.fromBase64(stateInit).beginParse()))
-            .toRawString() === address,
-        catch: () => false
-      }).pipe(Effect.orElseSucceed(() => false))
+      const bound = isStateInitOf(stateInit, address)
       if (!bound) {
         return yield* new ConfigurationError({
           provider,

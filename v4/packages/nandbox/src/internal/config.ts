@@ -3,6 +3,7 @@
  */
 import * as AuthError from "@authfx/core/AuthError"
 import * as Url from "@authfx/core/Url"
+import * as ConfigKeys from "@authfx/protocol/ConfigKeys"
 import * as NandboxFrames from "@authfx/protocol/NandboxFrames"
 import * as ProtocolUrl from "@authfx/protocol/Url"
 import * as Duration from "effect/Duration"
@@ -59,10 +60,7 @@ export const validateUrl = (url: string, key = "url"): Effect.Effect<string, Aut
 export const displayUrl: (url: string) => string = ProtocolUrl.sanitize
 
 /** How errors name the URL and the token: the options, or the variables `layerConfig` read them from. */
-export const keysOf = (options: Pick<Options, "configKeys">) => ({
-  url: options.configKeys?.url ?? "url",
-  token: options.configKeys?.token ?? "token"
-})
+export const keysOf = (options: Pick<Options, "configKeys">) => ConfigKeys.resolve(["url", "token"], options.configKeys)
 
 export const checkToken = (
   token: Redacted.Redacted<string>,

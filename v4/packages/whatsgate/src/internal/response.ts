@@ -1,6 +1,7 @@
 import { SessionRejected } from "@authfx/core/Authenticated"
 import * as AuthError from "@authfx/core/AuthError"
 import * as AuthResponse from "@authfx/core/AuthResponse"
+import * as WhatsGateAnswer from "@authfx/protocol/WhatsGateAnswer"
 import * as Effect from "effect/Effect"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Result from "effect/Result"
@@ -30,28 +31,29 @@ export const classify = (
       (json): Effect.Effect<void, SessionRejected | AuthError.CredentialsMissing | AuthError.ProtocolError> => {
         const body = decodeErrorBody(json)
         const message = Result.isSuccess(body) ? body.success.message : undefined
-        if (message === "invalid Access-Token") {
-          return Effect.fail(new SessionRejected({ status: 403, description: "invalid Access-Token" }))
+        switch (WhatsGateAnswer.forbidden(message)) {
+          case "InvalidToken":
+            return Effect.fail(new SessionRejected({ status: 403, description: WhatsGateAnswer.invalidToken }))
+          case "TokenRequired":
+            return Effect.fail(
+              new AuthError.CredentialsMissing({
+                provider,
+                reason: "NotSent",
+                status: 403,
+                description: WhatsGateAnswer.tokenRequired
+              })
+            )
+          case "Undocumented":
+            return Effect.fail(
+              new AuthError.ProtocolError({
+                provider,
+                reason: "UnexpectedStatus",
+                status: 403,
+                request: AuthError.describeRequest(response.request),
+                description: "a 403 without a documented message"
+              })
+            )
         }
-        if (message === "an Access-Token is required") {
-          return Effect.fail(
-            new AuthError.CredentialsMissing({
-              provider,
-              reason: "NotSent",
-              status: 403,
-              description: "an Access-Token is required"
-            })
-          )
-        }
-        return Effect.fail(
-          new AuthError.ProtocolError({
-            provider,
-            reason: "UnexpectedStatus",
-            status: 403,
-            request: AuthError.describeRequest(response.request),
-            description: "a 403 without a documented message"
-          })
-        )
       }
     )
   )
@@ -69,30 +71,10 @@ export const decode = <A, I>(schema: Schema.Codec<A, I>) =>
   Effect.flatMap(readJson(response), (json): Effect.Effect<A, WhatsGateError> => {
     const request = AuthError.describeRequest(response.request)
     const errorBody = decodeErrorBody(json)
-    if (Result.isSuccess(errorBody)) {
-      const body = errorBody.success
-      if (response.status === 422) {
-        return Effect.fail(
-          new WhatsGateApiError({
-            provider,
-            reason: "Validation",
-            status: 422,
-            description: body.message ?? "The given data was invalid.",
-            ...(body.errors !== undefined ? { fields: body.errors } : {})
-          })
-        )
-      }
-      if (body.success === false) {
-        return Effect.fail(
-          new WhatsGateApiError({
-            provider,
-            reason: response.status === 404 ? "NotFound" : "Business",
-            status: response.status,
-            description: body.message ?? "request refused"
-          })
-        )
-      }
-    }
+    const refusal = Result.isSuccess(errorBody)
+      ? WhatsGateAnswer.refusal(response.status, errorBody.success)
+      : undefined
+    if (refusal !== undefined) return Effect.fail(new WhatsGateApiError({ provider, ...refusal }))
     if (response.status < 200 || response.status >= 300) {
       return Effect.fail(
         new AuthError.ProtocolError({ provider, reason: "UnexpectedStatus", status: response.status, request })

@@ -1,7 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import * as TonProof from "@authfx/protocol/TonProof"
 import { Address, Cell, contractAddress, loadStateInit } from "@ton/core"
 import { signVerify } from "@ton/crypto"
-import { tonProofDigest } from "../src/internal/tonConnect.js"
+import { createHash } from "node:crypto"
+import { assert, describe, it } from "vitest"
+import * as TonConnect from "../src/TonConnect.js"
 
 /**
  * A ton_proof a real v4r2 wallet produced for ton-connect.github.io, published as a test vector by an open-source
@@ -29,7 +31,7 @@ const vector = {
 }
 
 describe("TON Connect byte layouts", () => {
-  it("a real wallet's ton_proof verifies over tonProofDigest; a changed payload does not", () => {
+  it("a real wallet's ton_proof verifies over TonConnect.tonProofDigest; a changed payload does not", () => {
     const init = loadStateInit(Cell.fromBase64(vector.stateInit).beginParse())
     // The address is the hash of the state_init, and the v4r2 data holds seqno, wallet id 698983191, the key.
     assert.isTrue(contractAddress(0, init).equals(Address.parse(vector.address)))
@@ -37,9 +39,39 @@ describe("TON Connect byte layouts", () => {
     assert.deepStrictEqual([data.loadUint(32), data.loadUint(32)], [0, 698983191])
     const publicKey = data.loadBuffer(32)
     const signature = Buffer.from(vector.signature, "base64")
-    const digest = tonProofDigest(vector)
+    const digest = TonConnect.tonProofDigest(vector)
     assert.isTrue(signVerify(Buffer.from(digest), signature, publicKey))
-    const otherPayload = tonProofDigest({ ...vector, payload: `${vector.payload}x` })
+    const otherPayload = TonConnect.tonProofDigest({ ...vector, payload: `${vector.payload}x` })
     assert.isFalse(signVerify(Buffer.from(otherPayload), signature, publicKey))
+  })
+
+  it("the friendly form of the address gives the same digest as the raw form", () => {
+    const friendly = Address.parse(vector.address).toString({ bounceable: false })
+    assert.notStrictEqual(friendly, vector.address)
+    assert.deepStrictEqual(
+      TonConnect.tonProofDigest({ ...vector, address: friendly }),
+      TonConnect.tonProofDigest(vector)
+    )
+  })
+
+  it("signDataTextDigest is SHA-256 of TonProof.signDataText over the parsed account", () => {
+    const input = { address: vector.address, domain: "a.io", timestamp: 1730363765, text: "nonce ✓" }
+    const account = { workchain: 0, hash: Buffer.from(vector.address.slice(2), "hex") }
+    const expected = createHash("sha256").update(TonProof.signDataText({ ...input, account })).digest()
+    assert.deepStrictEqual(Buffer.from(TonConnect.signDataTextDigest(input)), expected)
+    assert.notDeepEqual(
+      Buffer.from(TonConnect.signDataTextDigest({ ...input, text: "other" })),
+      expected
+    )
+  })
+
+  it("an address that does not parse is a TypeError, not a value", () => {
+    assert.throws(() => TonConnect.tonProofDigest({ ...vector, address: "0:zz" }), TypeError)
+    assert.throws(() => TonConnect.signDataTextDigest({ ...vector, text: "t", address: "" }), TypeError)
+  })
+
+  it("domainLength counts UTF-8 bytes", () => {
+    assert.strictEqual(TonConnect.domainLength("ton-connect.github.io"), 21)
+    assert.strictEqual(TonConnect.domainLength("é.io"), 5)
   })
 })
