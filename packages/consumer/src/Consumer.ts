@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url"
 export const packages = [
   "protocol",
   "ton",
+  "fakes",
   "core",
   "whatsgate",
   "gunbot",

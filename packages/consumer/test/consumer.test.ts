@@ -1,5 +1,5 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
@@ -53,6 +53,22 @@ const compile = () => {
   writeFileSync(join(app.dir, "tsconfig.json"), JSON.stringify(Consumer.tsconfig("NodeNext")))
   return compiled ??= app.exec("npx", ["tsc", "-p", "tsconfig.json"])
 }
+
+describe("the list of packages to pack", () => {
+  it("names every publishable package of packages/ (a new one cannot be left out of the install)", () => {
+    const root = fileURLToPath(new URL("../../", import.meta.url))
+    const publishable = readdirSync(root, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(root, entry.name, "package.json")))
+      .filter((entry) => {
+        const manifest = JSON.parse(readFileSync(join(root, entry.name, "package.json"), "utf8")) as {
+          readonly private?: boolean
+        }
+        return manifest.private !== true
+      })
+      .map((entry) => entry.name)
+    assert.deepStrictEqual([...Consumer.packages].sort(), publishable.sort())
+  })
+})
 
 describe("the packed packages, installed with npm into an app outside the workspace", () => {
   beforeAll(async () => {
