@@ -309,6 +309,33 @@ export const collect = () => {
   const spans = []
   const logs = []
   const values = { provider: new Set(), spanPrefix: new Set() }
+  // The tags each metric is given anywhere in its package (`Metric.tagged(<metric>, "tag", …)`, nested or not): a
+  // metric defined in one module may be tagged in another (Coordination's, under internal/coordination).
+  const tagsOf = new Map()
+  // The public module that re-exports a metric defined under internal/ (`export { adoptions } ` in Coordination.ts).
+  const publicExport = new Map()
+  for (const pkg of libraryPackages()) {
+    const srcDir = join(root, "packages", pkg, "src")
+    for (const file of sourcesOf(srcDir)) {
+      const text = withoutComments(readFileSync(file, "utf8"))
+      for (const m of text.matchAll(/Metric\.tagged\(/g)) {
+        const open = m.index + m[0].length - 1
+        const [arg, rest] = firstArgument(text.slice(m.index, closing(text, open)))
+        const tag = /^\s*"(\w+)"/.exec(rest)?.[1]
+        const ident = /^([A-Za-z_$][\w$.]*)/.exec(arg.replace(/^(\s*Metric\.tagged\(\s*)+/, "").trim())?.[1]
+        if (tag === undefined || ident === undefined) continue
+        const key = `${pkg}:${ident.split(".").at(-1)}`
+        tagsOf.set(key, unique([...(tagsOf.get(key) ?? []), tag]))
+      }
+      if (dirname(file) === srcDir) {
+        for (const m of text.matchAll(/export\s*\{([^}]*)\}/g)) {
+          for (const name of m[1].split(",").map((n) => n.trim()).filter((n) => n !== "")) {
+            publicExport.set(`${pkg}:${name}`, `${pkg}/${file.split("/").at(-1).replace(/\.ts$/, "")}.${name}`)
+          }
+        }
+      }
+    }
+  }
   for (const pkg of libraryPackages()) {
     for (const file of sourcesOf(join(root, "packages", pkg, "src"))) {
       const source = readFileSync(file, "utf8")
@@ -335,9 +362,9 @@ export const collect = () => {
           name,
           kind: m[2] === "counter" && /incremental:\s*true/.test(rest) ? "counter (monotonic)" : m[2],
           unit,
-          tags,
+          tags: unique([...tags, ...(tagsOf.get(`${pkg}:${m[1]}`) ?? [])]),
           description: described || commentAbove(source, m.index),
-          export: `${pkg}/${where.split("/").at(-1).replace(/\.ts$/, "")}.${m[1]}`,
+          export: publicExport.get(`${pkg}:${m[1]}`) ?? `${pkg}/${where.split("/").at(-1).replace(/\.ts$/, "")}.${m[1]}`,
           boundaries: boundaries ? `${boundaries[1]} { ${boundaries[2].trim()} }` : undefined
         })
       }
