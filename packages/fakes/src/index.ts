@@ -26,4 +26,9 @@ export * as Server from "./Server.js"
 /**
  * @since 0.1.0
  */
+export * as Terabox from "./Terabox.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as WhatsGate from "./WhatsGate.js"

@@ -12,9 +12,6 @@
  * redirect to the region's host; folders listed page by page (`page`, `num`,
  * an empty page past the end) by `GET` or by `POST` with a form body.
  *
- * The effect 4 line's port of the v3 testkit's fake: the same options,
- * counters and fault controls, on `node:http` servers.
- *
  * One server cannot serve several hostnames, so a region is a second server
  * sharing the same state: `regionOrigins` maps each prefix to its origin
  * (all on 127.0.0.1: clients configure `allowedDomains: ["127.0.0.1"]`).
@@ -24,62 +21,27 @@
  * whether the common query is required, the region header's name, the login
  * redirect's form, where the page carries the token.
  *
+ * The fake itself is `@authfx/fakes`' `Terabox` (on `node:http`, shared with
+ * the v3 testkit, so both lines meet the same fake); this module runs it for
+ * the life of a scope. The v4 testkit has no `FakeServer` module, so no CORS
+ * switch: a fake started here sends no CORS headers.
+ *
  * @since 1.0.0
  */
-import * as Effect from "effect/Effect"
+import * as Terabox from "@authfx/fakes/Terabox"
+import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { IncomingMessage, ServerResponse } from "node:http"
-import { type Faults, makeFaults } from "./internal/faults.js"
-import { randomToken } from "./internal/random.js"
-import { json, readBody, serve } from "./internal/server.js"
-import { type Body, type File, makeFiles, type NumAbove1000 } from "./internal/teraboxFiles.js"
-import { cookiesOf, render } from "./internal/teraboxPage.js"
+import { scoped } from "./internal/server.js"
 
 /**
+ * The switches for what is unknown about the real site (bdstoken enforcement, the stale-jsToken errno, the routes
+ * that need the jsToken, `num` above 1000, the page's layout, the region header, the login redirect, the common
+ * query).
+ *
  * @since 1.0.0
  * @category models
  */
-export interface Options {
-  readonly uname?: string | undefined
-  /** Whether `/api/filemanager` refuses a missing or wrong bdstoken (default false: unknown). */
-  readonly enforceBdstoken?: boolean | undefined
-  /**
-   * The errno of a stale jsToken (default 4000023, which alist and OpenList both check; OpenList also checks 450016
-   * since OpenList#1547 — the seven-digit 4500016 it carried before was a typo it corrected).
-   */
-  readonly staleJsTokenErrno?: 4000023 | 450016 | undefined
-  /**
-   * The API routes that answer the stale-jsToken errno to a missing or old jsToken (default `["/api/filemanager"]`).
-   * Evidence: seiya-dev's terabox-api calls `GET /api/check/login` with no query at all, `GET /api/quota` with
-   * `checkexpire`/`checkfree` only, and lists with `POST /api/list` and a form body without jsToken (it dropped the
-   * jsToken from listing in mid-2025, when it moved out of terabox-node's `modules/api.js`); OpenList calls
-   * `check/login` with an empty jsToken at start (`drivers/terabox/driver.go`, `Init`). Writes are where the
-   * stale-jsToken errnos are reported (the project's provider notes). The other routes are unknown, so free by
-   * default; `"all"` makes every API route demand it, as alist's and OpenList's `request` helper assumes by sending
-   * it everywhere.
-   */
-  readonly jsTokenRequiredOn?: ReadonlyArray<ApiRoute> | "all" | undefined
-  /**
-   * What `/api/list` does with a `num` above 1000 (unknown: Baidu's netdisk API, whose shapes Terabox's shares,
-   * advises 1000 at most; seiya-dev's terabox-api asks for 20000): `"cap"` serves 1000 (default), `"reject"`
-   * answers errno 2, `"serve"` serves as many as asked.
-   */
-  readonly numAbove1000?: NumAbove1000 | undefined
-  /** `/api/list` ignores `page` and serves the first page every time (a broken server; default false). */
-  readonly ignorePage?: boolean | undefined
-  /** Whether the page carries bdstoken in templateData (default true; else only `/api/gettemplatevariable`). */
-  readonly bdstokenInPage?: boolean | undefined
-  /** Where the page carries the jsToken (default `"both"`). */
-  readonly tokenPlacement?: "both" | "eval" | "templateData" | undefined
-  /** `templateData` on one line (default, as seiya's extractor expects) or pretty-printed over several lines. */
-  readonly templateDataLayout?: "line" | "pretty" | undefined
-  /** The header that names a region (default `region-domain-prefix`; alist and OpenList read `url-domain-prefix`). */
-  readonly regionHeader?: "region-domain-prefix" | "url-domain-prefix" | undefined
-  /** The dead-cookie redirect's `Location`: `"relative"` (`/login`, default: what seiya compares with) or absolute. */
-  readonly loginRedirect?: "relative" | "absolute" | undefined
-  /** Whether API calls without `app_id=250528&web=1` get errno 2 (default false: unknown). */
-  readonly requireCommonQuery?: boolean | undefined
-}
+export interface Options extends Terabox.Options {}
 
 /**
  * The API routes of the fake.
@@ -87,13 +49,7 @@ export interface Options {
  * @since 1.0.0
  * @category models
  */
-export type ApiRoute =
-  | "/api/check/login"
-  | "/api/user/getinfo"
-  | "/api/list"
-  | "/api/quota"
-  | "/api/gettemplatevariable"
-  | "/api/filemanager"
+export type ApiRoute = Terabox.ApiRoute
 
 /**
  * An API request as the fake received it, to check what a client sends where.
@@ -101,95 +57,31 @@ export type ApiRoute =
  * @since 1.0.0
  * @category models
  */
-export interface ApiRequest {
-  readonly method: string
-  readonly path: string
-  readonly query: Readonly<Record<string, string>>
-  /** The `application/x-www-form-urlencoded` body's fields (empty for a GET). */
-  readonly form: Readonly<Record<string, string>>
-  readonly contentType: string | undefined
-}
+export interface ApiRequest extends Terabox.ApiRequest {}
 
 /**
+ * Requests, page loads, stale-jsToken and not-logged-in answers, region moves, writes, list pages.
+ *
  * @since 1.0.0
  * @category models
  */
-export interface Counters {
-  requests: number
-  /** Homepage loads (jsToken scrapes). */
-  pages: number
-  /** API answers with the stale-jsToken errno (4000023 or 450016). */
-  staleJsToken: number
-  /** API answers with errno -6. */
-  notLoggedIn: number
-  /** Answers that carried a `region-domain-prefix` move. */
-  regionMoves: number
-  /** Write operations applied. */
-  writes: number
-  /** `/api/list` pages served (empty ones included). */
-  listPages: number
-}
+export interface Counters extends Terabox.Counters {}
 
 /**
+ * A file or folder of the fake.
+ *
  * @since 1.0.0
  * @category models
  */
-export type { File }
+export interface File extends Terabox.File {}
 
 /**
+ * The running fake: its origins, credentials, counters, controls and fault controls.
+ *
  * @since 1.0.0
  * @category models
  */
-export interface TeraboxFake extends Faults {
-  /** The origin a client starts from. */
-  readonly url: string
-  /** Origins of the regions, by prefix (`dm`). */
-  readonly regionOrigins: Readonly<Record<string, string>>
-  readonly ndus: () => string
-  readonly jsToken: () => string
-  readonly bdstoken: () => string
-  readonly uk: number
-  readonly env: () => Readonly<Record<string, string>>
-  readonly counters: Counters
-  /** A new jsToken: the old one answers errno 4000023 (or 450016) on the routes that need it. */
-  readonly rotateJsToken: () => string
-  /** The cookie dies: the homepage redirects to `/login`, the API answers errno -6. */
-  readonly expireCookie: () => void
-  /** The session moves to region `prefix`: the current origin answers -6 with `region-domain-prefix`. */
-  readonly moveRegion: (prefix: string) => void
-  /** The homepage stops embedding the jsToken (as if the site changed). */
-  readonly removeTokenFromPage: (removed: boolean) => void
-  readonly setBdstokenEnforcement: (on: boolean) => void
-  readonly files: () => ReadonlyArray<File>
-  /** Adds `count` files `<dir>/file-00001.bin`, … (`dir` is created if missing); returns their paths. */
-  readonly addFiles: (dir: string, count: number) => ReadonlyArray<string>
-  /** The Cookie header of the last API request. */
-  readonly lastCookie: () => string | undefined
-  /** The last API request (method, path, query, form body). */
-  readonly lastApiRequest: () => ApiRequest | undefined
-  /** The homepage answers a redirect to `location` (e.g. another host) instead of the page; `undefined` stops. */
-  readonly redirectHomepageTo: (location: string | undefined) => void
-}
-
-const header = (request: IncomingMessage, name: string): string | undefined => {
-  const value = request.headers[name]
-  return Array.isArray(value) ? value.join(", ") : value
-}
-
-const redirect = (response: ServerResponse, location: string) => {
-  response.writeHead(302, { location, "content-length": "0" })
-  response.end()
-}
-
-const apiRoutes: ReadonlyArray<readonly [method: string, path: ApiRoute]> = [
-  ["GET", "/api/check/login"],
-  ["GET", "/api/user/getinfo"],
-  ["GET", "/api/list"],
-  ["POST", "/api/list"],
-  ["GET", "/api/quota"],
-  ["GET", "/api/gettemplatevariable"],
-  ["POST", "/api/filemanager"]
-]
+export interface TeraboxFake extends Terabox.TeraboxFake {}
 
 /**
  * Starts the fake (and one region, `dm`) for the life of the scope.
@@ -198,203 +90,4 @@ const apiRoutes: ReadonlyArray<readonly [method: string, path: ApiRoute]> = [
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    let ndus = randomToken("Y2YqaCTe")
-    let jsToken = randomToken("JS").toUpperCase()
-    const bdstoken = randomToken("bd").slice(3)
-    const csrf = randomToken("csrf")
-    const uk = 4_398_000_000_000 + Math.floor(Math.random() * 1_000_000)
-    const uname = options.uname ?? "authfx_user"
-    const staleErrno = options.staleJsTokenErrno ?? 4000023
-    let enforce = options.enforceBdstoken ?? false
-    const regionHeader = options.regionHeader ?? "region-domain-prefix"
-    const loginRedirect = options.loginRedirect ?? "relative"
-    const requireCommonQuery = options.requireCommonQuery ?? false
-    const jsTokenRequiredOn = options.jsTokenRequiredOn ?? ["/api/filemanager"]
-    const listOptions = { numAbove1000: options.numAbove1000 ?? "cap", ignorePage: options.ignorePage ?? false }
-    let homepageRedirect: string | undefined
-    let lastApiRequest: ApiRequest | undefined
-    let tokenInPage = true
-    /** The region the session lives in: `undefined` for the primary origin. */
-    let region: string | undefined
-    let lastCookie: string | undefined
-    const counters: Counters = {
-      requests: 0,
-      pages: 0,
-      staleJsToken: 0,
-      notLoggedIn: 0,
-      regionMoves: 0,
-      writes: 0,
-      listPages: 0
-    }
-    const faults = makeFaults()
-    const files = makeFiles()
-    const origins: Record<string, string> = {}
-
-    /** Each route's answer once the checks every API call meets have passed. */
-    const routes = (
-      route: ApiRoute,
-      query: URLSearchParams,
-      form: Readonly<Record<string, string>>
-    ): Body => {
-      switch (route) {
-        case "/api/check/login":
-          return { errno: 0, uk, request_id: counters.requests }
-        case "/api/user/getinfo":
-          return query.get("user_list")?.includes(String(uk))
-            ? { errno: 0, records: [{ uname, uk, vip_type: 0, avatar_url: "" }] }
-            : { errno: 2, errmsg: "param error" }
-        case "/api/list":
-          counters.listPages += 1
-          return files.list((name) => form[name] ?? query.get(name) ?? undefined, listOptions)
-        case "/api/quota": {
-          const used = files.used()
-          return { errno: 0, total: 1_099_511_627_776, used, free: 1_099_511_627_776 - used, expire: false }
-        }
-        case "/api/gettemplatevariable":
-          return (query.get("fields") ?? "").includes("bdstoken")
-            ? { errno: 0, result: { bdstoken } }
-            : { errno: 2, errmsg: "param error" }
-        case "/api/filemanager": {
-          // Unknown whether the site refuses a write without bdstoken: switchable, off by default.
-          if (enforce && query.get("bdstoken") !== bdstoken) return { errno: 2, errmsg: "bdstoken invalid" }
-          const result = files.filemanager(query.get("opera"), form["filelist"])
-          counters.writes += result.writes
-          return result.body
-        }
-      }
-    }
-
-    /** The checks every API call meets, in the order the maintained clients meet them. */
-    const api = async (
-      prefix: string | undefined,
-      route: ApiRoute,
-      request: IncomingMessage,
-      response: ServerResponse
-    ) => {
-      counters.requests += 1
-      if (await faults.next(request, response)) return void request.resume()
-      const cookie = header(request, "cookie")
-      lastCookie = cookie
-      const url = new URL(request.url ?? "/", "http://fake")
-      const query = url.searchParams
-      const form: Record<string, string> = {}
-      if (request.method === "POST") {
-        for (const [key, value] of new URLSearchParams((await readBody(request)) ?? "")) form[key] = value
-      } else request.resume()
-      lastApiRequest = {
-        method: request.method ?? "GET",
-        path: url.pathname,
-        query: Object.fromEntries(query),
-        form,
-        contentType: header(request, "content-type")
-      }
-      // A missing or dead `ndus`: errno -6 (alist/OpenList and seiya's check/login treat -6 as "not logged in").
-      if (cookiesOf(cookie).get("ndus") !== ndus) {
-        counters.notLoggedIn += 1
-        return json(response, 200, { errno: -6, request_id: counters.requests })
-      }
-      // The session lives in another region: -6 with the region's prefix in a header (OpenList moves its base URL
-      // to `https://<url-domain-prefix>.terabox.com` on such an answer).
-      if (region !== prefix) {
-        counters.notLoggedIn += 1
-        counters.regionMoves += 1
-        return json(response, 200, { errno: -6, request_id: counters.requests }, { [regionHeader]: region ?? "www" })
-      }
-      // Unknown whether the site refuses a call without the common query: switchable, off by default.
-      if (requireCommonQuery && (query.get("app_id") !== "250528" || query.get("web") !== "1")) {
-        return json(response, 200, { errno: 2, errmsg: "param error" })
-      }
-      // A missing or stale jsToken on a route that needs it: "need verify" (alist and OpenList re-read the page
-      // on 4000023, OpenList on 450016 too: `drivers/terabox/util.go`, `request`). Which routes need it is
-      // switchable (`jsTokenRequiredOn`), and so is the errno.
-      const needsToken = jsTokenRequiredOn === "all" || jsTokenRequiredOn.includes(route)
-      if (needsToken && query.get("jsToken") !== jsToken) {
-        counters.staleJsToken += 1
-        return json(response, 200, { errno: staleErrno, errmsg: "need verify" })
-      }
-      json(response, 200, routes(route, query, form))
-    }
-
-    const page = async (prefix: string | undefined, request: IncomingMessage, response: ServerResponse) => {
-      counters.requests += 1
-      request.resume()
-      if (await faults.next(request, response)) return
-      const origin = origins[prefix ?? "www"]!
-      if (homepageRedirect !== undefined) return redirect(response, homepageRedirect)
-      // A dead cookie: a redirect to the login page (seiya reads `Location: /login` as "login required").
-      if (cookiesOf(header(request, "cookie")).get("ndus") !== ndus) {
-        return redirect(response, loginRedirect === "relative" ? "/login" : `${origin}/login?redirect=%2Fmain`)
-      }
-      // The page of another region: a redirect to that region's host (seiya takes a homepage that lands on another
-      // host as the session's new domain).
-      if (region !== prefix) {
-        counters.regionMoves += 1
-        return redirect(response, `${origins[region ?? "www"]!}${new URL(request.url ?? "/", "http://fake").pathname}`)
-      }
-      counters.pages += 1
-      const body = render({
-        jsToken,
-        bdstoken,
-        csrf,
-        uk,
-        tokenInPage,
-        placement: options.tokenPlacement ?? "both",
-        layout: options.templateDataLayout ?? "line",
-        bdstokenInPage: options.bdstokenInPage ?? true
-      })
-      response.writeHead(200, {
-        "content-type": "text/html; charset=utf-8",
-        "content-length": String(Buffer.byteLength(body)),
-        "set-cookie": `csrfToken=${csrf}; Path=/`
-      })
-      response.end(body)
-    }
-
-    const handle = (prefix: string | undefined) => async (request: IncomingMessage, response: ServerResponse) => {
-      const method = request.method ?? "GET"
-      const path = new URL(request.url ?? "/", "http://fake").pathname
-      if (method === "GET" && (path === "/main" || path === "/")) return page(prefix, request, response)
-      if (method === "GET" && path === "/login") {
-        request.resume()
-        response.writeHead(200, { "content-type": "text/html; charset=utf-8" })
-        return void response.end("<html>login</html>")
-      }
-      const route = apiRoutes.find(([m, p]) => m === method && p === path)
-      if (route !== undefined) return api(prefix, route[1], request, response)
-      // An unknown path or method: 404, as a router answers it (not counted).
-      request.resume()
-      json(response, 404, { errno: 404, errmsg: "not found" })
-    }
-
-    const primary = yield* serve(handle(undefined))
-    const dm = yield* serve(handle("dm"))
-    faults.attach(primary)
-    origins["www"] = primary.url
-    origins["dm"] = dm.url
-
-    return {
-      ...faults.controls,
-      url: primary.url,
-      regionOrigins: { www: primary.url, dm: dm.url },
-      ndus: () => ndus,
-      jsToken: () => jsToken,
-      bdstoken: () => bdstoken,
-      uk,
-      env: () => ({ TERABOX_URL: primary.url, TERABOX_NDUS: ndus }),
-      counters,
-      rotateJsToken: () => {
-        jsToken = randomToken("JS").toUpperCase()
-        return jsToken
-      },
-      expireCookie: () => void (ndus = randomToken("Y2YqaCTe")),
-      moveRegion: (prefix) => void (region = prefix === "www" ? undefined : prefix),
-      removeTokenFromPage: (removed) => void (tokenInPage = !removed),
-      setBdstokenEnforcement: (on) => void (enforce = on),
-      lastApiRequest: () => lastApiRequest,
-      redirectHomepageTo: (location) => void (homepageRedirect = location),
-      files: files.all,
-      addFiles: files.addFiles,
-      lastCookie: () => lastCookie
-    }
-  })
+  scoped(() => Terabox.start(options))

@@ -4,20 +4,13 @@
  * (alist and OpenList `drivers/terabox/util.go`, seiya-dev's terabox-api) send
  * and read them.
  */
-
-/** A file or folder of the fake. */
-export interface File {
-  readonly path: string
-  readonly isdir: 0 | 1
-  readonly size: number
-  readonly fs_id: number
-}
+import type { File, Options } from "../Terabox.js"
 
 /** An answer: a JSON body, always with HTTP 200 (Terabox answers errnos so). */
 export type Body = Record<string, unknown>
 
-/** What `/api/list` does with a `num` above 1000. */
-export type NumAbove1000 = "cap" | "reject" | "serve"
+/** What `/api/list` does with a `num` above 1000 (the `numAbove1000` option). */
+export type NumAbove1000 = NonNullable<Options["numAbove1000"]>
 
 export const makeFiles = () => {
   const files = new Map<string, File>([

@@ -5,6 +5,7 @@
  * `drivers/terabox/util.go`) and inside `templateData.jsToken` (what seiya-dev's
  * terabox-api reads), the latter on one line or pretty-printed.
  */
+import type { Options } from "../Terabox.js"
 
 /**
  * Percent-encodes everything but letters, digits and `-_.~`, as the real page's eval block is encoded
@@ -14,7 +15,7 @@
 export const percentEncode = (text: string): string =>
   encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 
-const templateData = (values: Record<string, unknown>, layout: "line" | "pretty") =>
+const templateData = (values: Record<string, unknown>, layout: PageInput["layout"]) =>
   layout === "pretty"
     ? `<script>\n  var templateData = ${JSON.stringify(values, null, 2)};\n</script>`
     : `<script>var templateData = ${JSON.stringify(values)};</script>`
@@ -27,8 +28,8 @@ export interface PageInput {
   readonly uk: number
   /** Whether the page carries the token at all (a site that changed does not). */
   readonly tokenInPage: boolean
-  readonly placement: "both" | "eval" | "templateData"
-  readonly layout: "line" | "pretty"
+  readonly placement: NonNullable<Options["tokenPlacement"]>
+  readonly layout: NonNullable<Options["templateDataLayout"]>
   /** Whether templateData carries bdstoken (else only `/api/gettemplatevariable` does). */
   readonly bdstokenInPage: boolean
 }
