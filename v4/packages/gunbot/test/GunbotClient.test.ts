@@ -109,7 +109,7 @@ describe("GunbotClient", () => {
       })
       assert.strictEqual(results.filter(Result.isSuccess).length, 1000)
       assert.strictEqual(fake.counters.logins, 1)
-    }).pipe(Effect.provide(Http)), 60_000)
+    }).pipe(Effect.provide(Http)), 180_000) // 1,000 fetch exchanges: about 2 s alone, much longer on a loaded 2-core machine
 
   it.effect("the password changed on Gunbot: CredentialsRejected (WrongPassword), no loop", () =>
     Effect.gen(function*() {
