@@ -206,6 +206,10 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
   }
 }
 
+/** A response without a body reads as an empty one (a platform reports it as an `EmptyBodyError`). */
+const emptyOnEmptyBody = (error: HttpClientError.HttpClientError) =>
+  error.reason._tag === "EmptyBodyError" ? Effect.succeed(new ArrayBuffer(0)) : Effect.fail(error)
+
 /**
  * Reads `response`'s body within the exchange, at most `maxBytes` of it: a
  * declared length over the bound fails at once; a body of unknown length (or
@@ -240,10 +244,13 @@ export const buffer = (
     // Known and within the bound: one read of the bytes (the transport reads no more than the declared length),
     // which every accessor of the response then serves. A client that is no transport (a function answering
     // web responses) may declare less than it has: the bytes are counted once more.
-    return Effect.flatMap(response.arrayBuffer, (bytes) =>
-      bytes.byteLength > maxBytes
-        ? Effect.fail(new BodyTooLarge(maxBytes, bytes.byteLength, response.status))
-        : Effect.succeed(new BufferedResponse(response, new Uint8Array(bytes), secrets, headers)))
+    return Effect.flatMap(
+      Effect.catchTag(response.arrayBuffer, "HttpClientError", emptyOnEmptyBody),
+      (bytes) =>
+        bytes.byteLength > maxBytes
+          ? Effect.fail(new BodyTooLarge(maxBytes, bytes.byteLength, response.status))
+          : Effect.succeed(new BufferedResponse(response, new Uint8Array(bytes), secrets, headers))
+    )
   }
   let read = 0
   const parts: Array<Uint8Array> = []
