@@ -4,9 +4,10 @@
  * line of JSON: `node scripts/v4.mjs bench` builds and runs this under Node 22,
  * and the v3 bench puts the figures in BENCHMARKS.md's v4 column.
  *
- * `main.js [all|engine-build]`: `all` (the default) runs the main-process
+ * `main.js [all|engine-build|keyed-hit|http]`: `all` (the default) runs the main-process
  * figures here and the build figure in a fresh process of its own, as the v3
- * bench does.
+ * bench does. `http` and `engine-build` alone measure one row (for profiling with
+ * `node --cpu-prof`).
  */
 import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
@@ -91,6 +92,8 @@ const program: Effect.Effect<unknown, unknown> = figure === "engine-build"
   ? engineBuild
   : figure === "keyed-hit"
   ? Keyed.keyedHit
+  : figure === "http"
+  ? Http.ablation
   : all
 
 Effect.runPromise(program).then(

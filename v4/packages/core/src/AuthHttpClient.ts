@@ -6,8 +6,11 @@
  * become the core error family.
  *
  * Built on `effect/http` (`@stability unstable` in effect 4.1), with public API
- * only: a response is rebuilt from the body read within the exchange
- * (`HttpClientResponse.fromWeb`) around the request with its secrets replaced.
+ * only: a response holds the body read within the exchange and renders the
+ * request with its secrets replaced (one object of the core's own class
+ * implementing the public `HttpClientResponse` interface, as in v3; a download
+ * client's is rebuilt with `HttpClientResponse.fromWeb`). `upgrade` fails on
+ * a buffered response, and `HttpClientResponse.toWeb` gives `None` for it.
  *
  * @since 1.0.0
  */

@@ -7,6 +7,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -511,6 +512,44 @@ describe("AuthHttpClient: what a response carries", () => {
       assert.strictEqual((yield* client.head("http://upstream.test/data")).status, 200)
     }))
 
+  it.effect("a buffered response serves its body to every accessor; a decode error renders no credential", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient((request) =>
+        request.url.endsWith("/form")
+          ? new Response("a=1&b=two", {
+            headers: { "content-type": "application/x-www-form-urlencoded", "content-length": "9" }
+          })
+          : new Response("{not json", { headers: { "content-length": "9" } })
+      )
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify })
+      const form = yield* client.get("http://upstream.test/form")
+      assert.deepStrictEqual((yield* form.urlParamsBody).params, [["a", "1"], ["b", "two"]])
+      assert.strictEqual((yield* form.formData).get("b"), "two")
+      assert.strictEqual(new TextDecoder().decode(yield* form.arrayBuffer), "a=1&b=two")
+      const chunks = yield* Stream.runCollect(form.stream)
+      assert.strictEqual(chunks.reduce((n, chunk) => n + chunk.byteLength, 0), 9)
+      assert.strictEqual(yield* form.text, "a=1&b=two", "the body is still there after every other accessor")
+      assert.strictEqual(form.status, 200)
+      assert.strictEqual(form.url, "http://upstream.test/form")
+      const bad = yield* client.get("http://upstream.test/bad")
+      const error = yield* Effect.flip(bad.json)
+      assert.strictEqual(error.reason._tag, "DecodeError")
+      for (const text of [String(error), JSON.stringify(error), inspect(error, { depth: 10 })]) {
+        assert.notInclude(text, TOKEN)
+      }
+      assert.isTrue(HttpIncomingMessage.isHttpIncomingMessage(bad))
+    }))
+
+  it.effect("a client that declares a shorter length than it sends is still bounded", () =>
+    Effect.gen(function*() {
+      const { auth } = yield* makeAuth
+      const fake = fakeClient(() => new Response("x".repeat(2048), { headers: { "content-length": "10" } }))
+      const client = AuthHttpClient.make(fake.client, { auth, sign, classify, maxResponseBytes: 1024 })
+      const error = yield* Effect.flip(client.get("http://upstream.test/data"))
+      assert.strictEqual(error._tag === "ProtocolError" ? error.reason : error._tag, "TooLarge")
+    }))
+
   it.effect("maxResponseBytes: Infinity streams the body as it comes, its request still redacted", () =>
     Effect.gen(function*() {
       const { auth } = yield* makeAuth
@@ -573,6 +612,21 @@ describe("AuthHttpClient over fetch: bounds and renderings (ported from the hard
       const error = yield* Effect.flip(client.get(`${server.url}/big`))
       assert.strictEqual(error._tag === "ProtocolError" ? error.reason : error._tag, "TooLarge")
       assert.isBelow(written, 32 * 1024 * 1024)
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.live("a chunked body within the bound is read whole, its chunks in order", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, response) => {
+        response.writeHead(200, { "content-type": "text/plain" })
+        response.write("a".repeat(20_000))
+        setTimeout(() => response.end("b".repeat(20_000)), 5)
+      })
+      const { auth } = yield* makeAuth
+      const http = yield* HttpClient.HttpClient
+      const client = AuthHttpClient.make(http, { auth, sign, classify, maxResponseBytes: 64 * 1024 })
+      const response = yield* client.get(`${server.url}/chunked`)
+      assert.isUndefined(response.headers["content-length"])
+      assert.strictEqual(yield* response.text, "a".repeat(20_000) + "b".repeat(20_000))
     }).pipe(Effect.provide(FetchHttpClient.layer)))
 
   it.live("a response and its request render without the credential in every way a user prints them", () =>

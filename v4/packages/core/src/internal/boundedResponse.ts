@@ -1,22 +1,35 @@
 /**
  * What an authenticated client hands back: the response read in full within
- * the exchange — bounded in size and by the exchange's deadline — as a new
- * response (`HttpClientResponse.fromWeb`) whose `request` is the signed one
- * with its secret headers and query parameters replaced, so that rendering
- * it, or an error that holds it, shows no credential.
+ * the exchange — bounded in size and by the exchange's deadline — whose
+ * `request` is the signed one with its secret headers and query parameters
+ * replaced, so that rendering it, or an error that holds it, shows no
+ * credential.
  *
- * (v3 wrapped the platform's response in its own class; effect 4's response
- * interface has more members, so the port builds a response through public
- * API instead.)
+ * A buffered response is one small object of a class implementing effect 4's
+ * public `HttpClientResponse` interface (as v3's `BufferedResponse` does): the
+ * body bytes, the platform's response for its status, headers and cookies, and
+ * the rendered request built only when something reads it. A body of declared
+ * length within the bound is read once through the platform's `arrayBuffer`
+ * (reading its `stream` aborts the exchange's controller at the end, which
+ * costs a `DOMException` per request); a body of unknown length, or with a
+ * content coding, is counted chunk by chunk. A client that does not buffer (a
+ * download) gets a web `Response` rebuilt around the streaming body
+ * (`HttpClientResponse.fromWeb`).
  */
 import * as Redaction from "@authfx/protocol/Redaction"
 import * as Effect from "effect/Effect"
 import * as Cookies from "effect/http/Cookies"
-import type * as HttpClientError from "effect/http/HttpClientError"
+import type * as Headers from "effect/http/Headers"
+import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as UrlParams from "effect/http/UrlParams"
+import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Schema from "effect/Schema"
+import type * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 
 /**
@@ -92,6 +105,111 @@ const rebuild = (
   )
 }
 
+const decoder = new TextDecoder()
+const emptyBody = new Uint8Array(0)
+
+/** The platform's response, the body read within the exchange, and the request it renders with. */
+class BufferedResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpClientResponse.TypeId]: typeof HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly [HttpIncomingMessage.TypeId]: typeof HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  private rendered: HttpClientRequest.HttpClientRequest | undefined = undefined
+  constructor(
+    readonly original: HttpClientResponse.HttpClientResponse,
+    // `undefined` for a response that has no body (a HEAD, a 204): every accessor then reads as empty.
+    readonly body: Uint8Array | undefined,
+    private readonly secrets: Secrets,
+    // Read once: the platform's web-based response builds a new headers object on every access.
+    readonly headers: Headers.Headers
+  ) {
+    super()
+  }
+  get request(): HttpClientRequest.HttpClientRequest {
+    return this.rendered ??= this.secrets.sanitize(this.original.request)
+  }
+  get url(): string {
+    return this.original.url
+  }
+  get status(): number {
+    return this.original.status
+  }
+  get cookies(): Cookies.Cookies {
+    return this.original.cookies
+  }
+  get remoteAddress(): Option.Option<string> {
+    return this.original.remoteAddress
+  }
+  get text(): Effect.Effect<string, HttpClientError.HttpClientError> {
+    const body = this.body
+    return body === undefined ? Effect.succeed("") : Effect.sync(() => decoder.decode(body))
+  }
+  get json(): Effect.Effect<Schema.Json, HttpClientError.HttpClientError> {
+    return Effect.flatMap(this.text, (text) =>
+      Effect.try({
+        try: () => (text === "" ? null : JSON.parse(text)) as Schema.Json,
+        catch: (cause) => this.decodeError(cause)
+      }))
+  }
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.HttpClientError> {
+    return Effect.flatMap(this.text, (text) =>
+      Effect.try({
+        try: () => UrlParams.fromInput(new URLSearchParams(text)),
+        catch: (cause) => this.decodeError(cause)
+      }))
+  }
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.HttpClientError> {
+    const body = this.body ?? emptyBody
+    return Effect.sync(() => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer)
+  }
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.HttpClientError> {
+    return this.body === undefined ? Stream.empty : Stream.succeed(this.body)
+  }
+  /** Parsed from the body read, through a web `Response` built only when asked. */
+  get formData(): Effect.Effect<FormData, HttpClientError.HttpClientError> {
+    const body = this.body
+    return Effect.tryPromise({
+      try: () => {
+        const headers = new globalThis.Headers()
+        const type = this.headers["content-type"]
+        if (type !== undefined) headers.set("content-type", type)
+        return new Response(body === undefined ? null : body.slice(), { headers }).formData()
+      },
+      catch: (cause) => this.decodeError(cause)
+    })
+  }
+  get upgrade(): Effect.Effect<Socket.Socket, HttpClientError.HttpClientError> {
+    return Effect.fail(
+      new HttpClientError.HttpClientError({
+        reason: new HttpClientError.StatusCodeError({
+          request: this.request,
+          response: this,
+          description: "the body was read within the exchange: the connection cannot be upgraded"
+        })
+      })
+    )
+  }
+  private decodeError(cause: unknown): HttpClientError.HttpClientError {
+    return new HttpClientError.HttpClientError({
+      reason: new HttpClientError.DecodeError({ request: this.request, response: this, cause })
+    })
+  }
+  toJSON(): unknown {
+    return HttpIncomingMessage.inspect(this, {
+      _id: "HttpClientResponse",
+      request: this.request.toJSON(),
+      status: this.status
+    })
+  }
+  pipe() {
+    // effect's own `Pipeable` implementations pass `arguments` as they are (its `pipeArguments` takes them).
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** A response without a body reads as an empty one (a platform reports it as an `EmptyBodyError`). */
+const emptyOnEmptyBody = (error: HttpClientError.HttpClientError) =>
+  error.reason._tag === "EmptyBodyError" ? Effect.succeed(new ArrayBuffer(0)) : Effect.fail(error)
+
 /**
  * Reads `response`'s body within the exchange, at most `maxBytes` of it: a
  * declared length over the bound fails at once; a body of unknown length (or
@@ -107,17 +225,31 @@ export const buffer = (
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, BodyTooLarge | HttpClientError.HttpClientError> => {
   const headers = response.headers
   if (response.request.method === "HEAD" || nullBody.has(response.status)) {
-    return Effect.succeed(rebuild(response, null, secrets))
+    return Effect.succeed(new BufferedResponse(response, undefined, secrets, headers))
   }
   const length = headers["content-length"]
   const encoding = headers["content-encoding"]
+  // A declared length counts the bytes on the wire: with a content coding the body is decompressed as it is read
+  // and may be far larger, so such a body is counted as it arrives, like one of unknown length.
   const declared = length === undefined || (encoding !== undefined && encoding !== "identity") ? NaN : Number(length)
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    // Not read, but cancelled: a body left pending would keep its connection (and the server) busy.
-    return response.stream.pipe(
-      Stream.runHead,
-      Effect.ignore,
-      Effect.andThen(Effect.fail(new BodyTooLarge(maxBytes, 0, response.status)))
+  if (Number.isFinite(declared)) {
+    if (declared > maxBytes) {
+      // Not read, but cancelled: a body left pending would keep its connection (and the server) busy.
+      return response.stream.pipe(
+        Stream.runHead,
+        Effect.ignore,
+        Effect.andThen(Effect.fail(new BodyTooLarge(maxBytes, 0, response.status)))
+      )
+    }
+    // Known and within the bound: one read of the bytes (the transport reads no more than the declared length),
+    // which every accessor of the response then serves. A client that is no transport (a function answering
+    // web responses) may declare less than it has: the bytes are counted once more.
+    return Effect.flatMap(
+      Effect.catchTag(response.arrayBuffer, "HttpClientError", emptyOnEmptyBody),
+      (bytes) =>
+        bytes.byteLength > maxBytes
+          ? Effect.fail(new BodyTooLarge(maxBytes, bytes.byteLength, response.status))
+          : Effect.succeed(new BufferedResponse(response, new Uint8Array(bytes), secrets, headers))
     )
   }
   let read = 0
@@ -134,13 +266,14 @@ export const buffer = (
       return Effect.void
     }),
     Effect.map(() => {
+      if (parts.length === 1) return new BufferedResponse(response, parts[0], secrets, headers)
       const body = new Uint8Array(read)
       let offset = 0
       for (const part of parts) {
         body.set(part, offset)
         offset += part.byteLength
       }
-      return rebuild(response, body, secrets)
+      return new BufferedResponse(response, body, secrets, headers)
     })
   )
 }
