@@ -1,32 +1,27 @@
 /**
- * The socket's timers: the platform timer of the live clock, or fibers sleeping on another clock (a `TestClock`).
+ * The socket's timers: on effect's live clock, the one platform timer `@authfx/protocol/Timers` keeps for both lines'
+ * engines; on another clock (a `TestClock`, a user's own), fibers sleeping on that clock, so that time there moves
+ * only with it.
  */
-import type * as Clock from "effect/Clock"
+import * as Timers from "@authfx/protocol/Timers"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
+import * as FiberRefs from "effect/FiberRefs"
 import * as Runtime from "effect/Runtime"
 
+let live: Clock.Clock | undefined
+
 /**
- * The platform timer behind `clock` when it is the live clock: the watchdog and keep-alive of a socket are then
- * plain timers rather than sleeping fibers. A `TestClock` or a user's own clock has none, and gets fibers that sleep
- * on that clock, so that time there moves only with it. Looked up once per clock.
+ * Whether `clock` is effect's live clock: the `Clock` of `DefaultServices.currentServices`' initial value, read
+ * through public API only (the test core's engine makes; no read of the clock's undeclared `scheduler`).
  */
-export const timersOf = (clock: Clock.Clock): Clock.ClockScheduler | undefined => {
-  const known = liveTimers.get(clock)
-  if (known !== undefined) return known === false ? undefined : known
-  const candidate = (clock as { readonly scheduler?: unknown }).scheduler
-  let found: Clock.ClockScheduler | undefined
-  if (typeof candidate === "function" && !("adjust" in clock)) {
-    const scheduler = Effect.runSync(candidate.call(clock) as Effect.Effect<unknown>)
-    if (typeof scheduler === "object" && scheduler !== null && "unsafeSchedule" in scheduler) {
-      found = scheduler as Clock.ClockScheduler
-    }
-  }
-  liveTimers.set(clock, found ?? false)
-  return found
-}
-const liveTimers = new WeakMap<Clock.Clock, Clock.ClockScheduler | false>()
+export const isLive = (clock: Clock.Clock): boolean =>
+  clock ===
+    (live ??= Context.get(FiberRefs.getOrDefault(FiberRefs.empty(), DefaultServices.currentServices), Clock.Clock))
 
 /**
  * Lets a socket created just now start connecting before the rest of the connection is built. Node's `ws` (through
@@ -49,17 +44,25 @@ export const afterConnectStarts: Effect.Effect<void> = typeof nextTick === "func
 export type After = (millis: number, task: () => void) => () => void
 
 /**
- * Runs a task in `millis` on the live clock's timer, or in a fiber sleeping on the fiber's clock (`TestClock`);
- * returns its cancellation.
+ * Runs a task in `millis` on the live clock's shared timer, or in a fiber sleeping on the fiber's clock
+ * (`TestClock`); returns its cancellation.
  */
 export const after = <R>(clock: Clock.Clock, runtime: Runtime.Runtime<R>): After => {
-  const timers = timersOf(clock)
-  return (millis, task) => {
-    if (timers !== undefined) {
-      const cancel = timers.unsafeSchedule(task, Duration.millis(Math.max(0, millis)))
-      return () => void cancel()
+  if (isLive(clock)) {
+    return (millis, task) => {
+      const item: Timers.Timed = {
+        due: clock.unsafeCurrentTimeMillis() + Math.max(0, millis),
+        timerIndex: -1,
+        onDue: task
+      }
+      Timers.schedule(item)
+      return () => Timers.cancel(item)
     }
-    const fiber = Runtime.runFork(runtime)(Effect.zipRight(Effect.sleep(Duration.millis(millis)), Effect.sync(task)))
+  }
+  return (millis, task) => {
+    const fiber = Runtime.runFork(runtime)(
+      Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, millis))), Effect.sync(task))
+    )
     return () => fiber.unsafeInterruptAsFork(FiberId.none)
   }
 }
