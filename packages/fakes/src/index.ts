@@ -16,6 +16,11 @@ export * as Jwt from "./Jwt.js"
 /**
  * @since 0.1.0
  */
+export * as Nabi from "./Nabi.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Nandbox from "./Nandbox.js"
 
 /**
