@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
  * Whether `clock` is effect's live clock: the `Clock` reference's default value, which `Context` caches on the
  * reference (the test v4 core's engine makes, through public API).
  */
-const isLive = (clock: Clock.Clock): boolean => clock === Context.get(Context.empty(), Clock.Clock)
+export const isLive = (clock: Clock.Clock): boolean => clock === Context.get(Context.empty(), Clock.Clock)
 
 /**
  * Lets a socket created just now start connecting before the rest of the connection is built. Node's WebSocket
