@@ -26,5 +26,8 @@ export const all = (): ReadonlyArray<Row> => rows
 export const flush = (title: string, intro: string): void => {
   const target = process.env["AUTHFX_RELIABILITY_REPORT"]
   if (target === undefined || rows.length === 0) return
-  writeFileSync(`${target}.${title.toLowerCase().replace(/[^a-z]+/g, "-")}.part`, JSON.stringify({ title, intro, rows }))
+  writeFileSync(
+    `${target}.${title.toLowerCase().replace(/[^a-z]+/g, "-")}.part`,
+    JSON.stringify({ title, intro, rows })
+  )
 }
