@@ -41,7 +41,7 @@ export interface Figures {
   readonly nandbox:
     | { readonly status: "not yet ported" | "no fake" }
     | { readonly status: "failed"; readonly error: string }
-    | { readonly status: "measured"; readonly authfxUs: number }
+    | { readonly status: "measured"; readonly authfxUs: number; readonly globalUs: number }
   readonly accountBytes: number
   readonly keyedHit: { readonly keyed: HitTimes; readonly direct: HitTimes }
   readonly minutes: number
@@ -110,11 +110,14 @@ export interface Peers {
 /** The table: one row per figure, the v3 line's, the v4 line's, v4 divided by v3, and the peers where measured. */
 export const table = (v3: V3, v4: Figures, peers: Peers = {}): Array<string> => {
   const nandbox = v4.nandbox.status === "measured" ? v4.nandbox.authfxUs : undefined
-  const nandboxCell = v4.nandbox.status === "measured"
-    ? `${micro(nandbox)}${v3.sdkUs === undefined ? "" : ` (${ratio(nandbox, v3.sdkUs)} the SDK)`}`
-    : v4.nandbox.status === "failed"
-    ? `failed: ${v4.nandbox.error.replace(/\|/g, "/")}`
-    : v4.nandbox.status
+  const nandboxGlobal = v4.nandbox.status === "measured" ? v4.nandbox.globalUs : undefined
+  const sdk = (us: number | undefined) => v3.sdkUs === undefined ? "" : ` (${ratio(us, v3.sdkUs)} the SDK)`
+  const nandboxCell = (us: number | undefined) =>
+    v4.nandbox.status === "measured"
+      ? `${micro(us)}${sdk(us)}`
+      : v4.nandbox.status === "failed"
+      ? `failed: ${v4.nandbox.error.replace(/\|/g, "/")}`
+      : v4.nandbox.status
   const rows: Array<[string, string, string, string]> = [
     ["1", "cached `session` hit inside an Effect loop", ns(v3.hitNs), ns(v4.hit.authfx)],
     ["2", "heap per idle engine holding a session and its pending renewal", kib(v3.heapBytes), kib(v4.heapBytes)],
@@ -140,11 +143,15 @@ export const table = (v3: V3, v4: Figures, peers: Peers = {}): Array<string> => 
     ["4", "CPU added per authenticated request (canned response)", micro(v3.addedUs), micro(v4.http.addedUs)],
     [
       "8",
-      "nandbox connect + authenticate (median of 50; v4: beside the v3 run's official SDK figure)",
-      v3.nandboxUs === undefined
-        ? "—"
-        : `${micro(v3.nandboxUs)}${v3.sdkUs === undefined ? "" : ` (${ratio(v3.nandboxUs, v3.sdkUs)} the SDK)`}`,
-      nandboxCell
+      "nandbox connect + authenticate on the `ws` package's WebSocket, as the official SDK (median of 50; v4: beside the v3 run's SDK figure)",
+      v3.nandboxUs === undefined ? "—" : `${micro(v3.nandboxUs)}${sdk(v3.nandboxUs)}`,
+      nandboxCell(nandbox)
+    ],
+    [
+      "8b",
+      "the same on Node 22's global `WebSocket` (undici): what effect 4's `Socket.layerWebSocketConstructorGlobal` and `@effect/platform-node` 4's `NodeSocket.layerWebSocketConstructor` give (effect 3's Node constructor is `ws`)",
+      "—",
+      nandboxCell(nandboxGlobal)
     ],
     ["10", "heap growth over 10,000 open/acquire/close cycles", kib(v3.growthBytes), kib(v4.growthBytes)],
     ["11", "heap per idle `Keyed` account (100,000 accounts)", kib(v3.accountBytes), kib(v4.accountBytes)],
@@ -195,4 +202,4 @@ export const table = (v3: V3, v4: Figures, peers: Peers = {}): Array<string> => 
 export const howMeasured = (v4: Figures): string =>
   `The v4 column: \`node scripts/v4.mjs bench\` from the same \`pnpm bench\` run (v4/packages/bench, private): the v4 workspace installed from its lockfile, its packages compiled (\`dist/\`), run under Node ${v4.node} with \`--expose-gc\` and effect ${v4.effect} (@authfx/core ${v4.core}); each figure measured as the v3 line's figure of the same number (same loops, counts, warm-up and \`gc()\` placement; 3 and 15 in fresh processes), in ${
     v4.minutes.toFixed(1)
-  } minutes. 2b builds the engines under \`Effect.withClock\` (v3) / \`Clock.Clock\` provided (v4) with a clock that delegates to the live one but is another object. 3b (v3) sets the engine's fiber-refs comparison to its public-API fallback (\`FiberRefs.fiberRefs\` and \`FiberRefs.get\`) in that fresh process. The v4 nandbox figure (8) is measured against the same fake as the v3 figure, under Node 22 where the v3 figure and the official SDK's run under the main process's Node.`
+  } minutes. 2b builds the engines under \`Effect.withClock\` (v3) / \`Clock.Clock\` provided (v4) with a clock that delegates to the live one but is another object. 3b (v3) sets the engine's fiber-refs comparison to its public-API fallback (\`FiberRefs.fiberRefs\` and \`FiberRefs.get\`) in that fresh process. The v4 nandbox figures (8, 8b) are measured against the same fake as the v3 figure, under Node 22 where the v3 figure and the official SDK's run under the main process's Node; 8 and 8b alternate connection by connection, the WebSocket constructor built once for each.`
