@@ -2,7 +2,8 @@
  * Servers that keep refusing: one that accepts every login and answers 401 to
  * every call, one whose login answers 503 (with every kind of `Retry-After`).
  * Real loopback sockets, time under `TestClock`; the figures are what the
- * server counted.
+ * server counted. (The v3 line's packages/reliability/test/rejection-floor.test.ts,
+ * ported.)
  */
 import { SessionRejected } from "@authfx/core/Authenticated"
 import { CredentialsRejected, TransportError } from "@authfx/core/AuthError"
