@@ -16,8 +16,7 @@
  *
  * The fake itself is `@authfx/fakes`' `Gunbot` (on `node:http`, shared with
  * the v3 testkit, so both lines meet the same fake); this module runs it for
- * the life of a scope. The v4 testkit has no `FakeServer` module, so no CORS
- * switch: a fake started here sends no CORS headers.
+ * the life of a scope, with the `FakeServer.Cors` setting in effect.
  *
  * @since 1.0.0
  */
@@ -81,4 +80,4 @@ export const encryptPassword: (password: string, wallet: string) => string = Gun
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<GunbotFake, never, Scope.Scope> =>
-  scoped(() => Gunbot.start(options))
+  scoped((cors) => Gunbot.start(options, { cors }))

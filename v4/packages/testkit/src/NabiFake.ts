@@ -20,8 +20,7 @@
  *
  * The fake itself is `@authfx/fakes`' `Nabi` (on `node:http`, shared with the
  * v3 testkit, so both lines meet the same fake); this module runs it for the
- * life of a scope. The v4 testkit has no `FakeServer` module, so no CORS
- * switch: a fake started here sends no CORS headers.
+ * life of a scope, with the `FakeServer.Cors` setting in effect.
  *
  * @since 1.0.0
  */
@@ -78,4 +77,4 @@ export interface NabiFake extends Nabi.NabiFake {}
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<NabiFake, never, Scope.Scope> =>
-  scoped(() => Nabi.start(options))
+  scoped((cors) => Nabi.start(options, { cors }))

@@ -23,8 +23,8 @@
  *
  * The fake itself is `@authfx/fakes`' `Terabox` (on `node:http`, shared with
  * the v3 testkit, so both lines meet the same fake); this module runs it for
- * the life of a scope. The v4 testkit has no `FakeServer` module, so no CORS
- * switch: a fake started here sends no CORS headers.
+ * the life of a scope, with the `FakeServer.Cors` setting in effect on both of
+ * its servers.
  *
  * @since 1.0.0
  */
@@ -90,4 +90,4 @@ export interface TeraboxFake extends Terabox.TeraboxFake {}
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<TeraboxFake, never, Scope.Scope> =>
-  scoped(() => Terabox.start(options))
+  scoped((cors) => Terabox.start(options, { cors }))

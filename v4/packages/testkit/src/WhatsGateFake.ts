@@ -10,8 +10,7 @@
  *
  * The fake itself is `@authfx/fakes`' `WhatsGate` (on `node:http`, shared with
  * the v3 testkit, so both lines meet the same fake); this module runs it for
- * the life of a scope. The v4 testkit has no `FakeServer` module, so no CORS
- * switch: a fake started here sends no CORS headers.
+ * the life of a scope, with the `FakeServer.Cors` setting in effect.
  *
  * @since 1.0.0
  */
@@ -66,4 +65,4 @@ export interface WhatsGateFake extends WhatsGate.WhatsGateFake {}
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<WhatsGateFake, never, Scope.Scope> =>
-  scoped(() => WhatsGate.start(options))
+  scoped((cors) => WhatsGate.start(options, { cors }))

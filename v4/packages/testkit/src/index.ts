@@ -32,3 +32,8 @@ export * as NandboxFake from "./NandboxFake.js"
  * @since 1.0.0
  */
 export * as TeraboxFake from "./TeraboxFake.js"
+
+/**
+ * @since 1.0.0
+ */
+export * as FakeServer from "./FakeServer.js"

@@ -2,32 +2,34 @@ import * as Server from "@authfx/fakes/Server"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { Cors, type CorsOrigins } from "./cors.js"
 
 /** A started loopback server (`@authfx/fakes`' `Server.Started`). */
 export type Started = Server.Started
 
 /**
- * Serves `handler` on `127.0.0.1:0` for the life of the scope: `@authfx/fakes`' `Server.start` (Node's own server,
+ * Serves `handler` on `127.0.0.1:0` for the life of the scope, with the `FakeServer.Cors` setting in effect: `@authfx/fakes`' `Server.start` (Node's own server,
  * shared with the v3 testkit), closed when the scope closes. A handler that throws or rejects answers 500.
  */
 export const serve = (
   handler: (request: IncomingMessage, response: ServerResponse) => Promise<void>
 ): Effect.Effect<Started, never, Scope.Scope> =>
-  scoped(() => Server.start(handler)).pipe(
+  scoped((cors) => Server.start(handler, { cors })).pipe(
     Effect.map(({ dropConnections, port, url }): Started => ({ dropConnections, port, url }))
   )
 
 /**
- * A fake of `@authfx/fakes` for the life of the scope, closed when the scope closes. The handle is returned without
- * its `close`: the scope owns it.
+ * A fake of `@authfx/fakes` for the life of the scope: started with the `FakeServer.Cors` setting in effect, closed
+ * when the scope closes. The handle is returned without its `close`: the scope owns it.
  */
 export const scoped = <H extends { readonly close: () => Promise<void> }>(
-  start: () => Promise<H>
+  start: (cors: CorsOrigins) => Promise<H>
 ): Effect.Effect<Omit<H, "close">, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.promise(start),
-    (handle) => Effect.promise(() => handle.close())
-  ).pipe(Effect.map(({ close: _close, ...fake }) => fake))
+  Effect.flatMap(Cors, (cors) =>
+    Effect.acquireRelease(
+      Effect.promise(() => start(cors)),
+      (handle) => Effect.promise(() => handle.close())
+    )).pipe(Effect.map(({ close: _close, ...fake }) => fake))
 
 /** Sends a JSON answer (`@authfx/fakes`' `Server.json`). */
 export const json: (
