@@ -286,11 +286,11 @@ describe("bad input: random answers never cause a defect", () => {
     }), 120_000)
 })
 
-// The title and intro are the v3 file's, word for word: the report script sets each v4 cell beside the v3 one by
-// this text. The v4 line draws the same generators from `effect/Arbitrary` (effect 4 has no `effect/FastCheck`).
+// The title is the v3 file's (the report script pairs the sections by it and prints the v3 intro); the intro says
+// where the generators come from on this line: `effect/Arbitrary` (effect 4 has no `effect/FastCheck`).
 afterAll(() =>
   Report.flush(
     "Bad input",
-    "Property tests (fast-check through `effect/FastCheck`, fixed seeds): each client against servers that answer with random statuses, headers and bodies (random JSON, text, HTML, near-valid shapes), over loopback. Every call must end within 5 s as a success or a typed error — never a defect, a hang or an untyped failure. The table counts the outcomes seen."
+    "Property tests (fast-check's generators through `effect/Arbitrary`, fixed seeds): each client against servers that answer with random statuses, headers and bodies (random JSON, text, HTML, near-valid shapes), over loopback. Every call must end within 5 s as a success or a typed error — never a defect, a hang or an untyped failure. The table counts the outcomes seen."
   )
 )
