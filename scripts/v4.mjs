@@ -2,6 +2,8 @@
 // effect 4 supports (scripts/node22.mjs fetches one from the npm registry when this machine's is older):
 //
 //   node scripts/v4.mjs [install|check|test|all] [vitest arguments…]     (default: all = install, check, test)
+//   node scripts/v4.mjs changeset [version|status|…]          (the v4 line's changesets, v4/.changeset)
+//   node scripts/v4.mjs release                                (install, build, `changeset publish`: v4/.changeset/README.md)
 //   node scripts/v4.mjs bench [all|engine-build|keyed-hit]     (the v4 line's figures as one line of JSON on stdout;
 //                                                              the v3 line's `pnpm bench` runs it, see packages/bench)
 //
@@ -48,6 +50,11 @@ const steps = {
     pnpm([...filters.flatMap((f) => ["--filter", f]), "run", "build"])
     run(node, ["--expose-gc", "--import", "./compiled.mjs", "dist/main.js", ...rest], join(v4, "packages", "bench"))
   },
+  changeset: () => pnpm(["exec", "changeset", ...rest]),
+  release: () => {
+    steps.install()
+    pnpm(["run", "release"])
+  },
   test: () => {
     const report = process.env.AUTHFX_V4_REPORT
     run(node, [
@@ -69,6 +76,6 @@ if (step === "all") {
 } else if (step in steps) {
   steps[step]()
 } else {
-  process.stderr.write(`unknown step ${step}: install, check, test or all\n`)
+  process.stderr.write(`unknown step ${step}: install, check, test, all, changeset, release or bench\n`)
   process.exit(2)
 }
