@@ -7,7 +7,7 @@
  */
 import * as Keyed from "@authfx/core/Keyed"
 import { NandboxConnection } from "@authfx/nandbox"
-import { NandboxFake } from "@authfx/testkit"
+import { NandboxFake, TestEnv } from "@authfx/testkit"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -118,7 +118,9 @@ describe("bounds", () => {
           Stream.runForEach(connection.inbound, () => Effect.andThen(Effect.sync(() => stalledGot++), Effect.never))
         )
         yield* Effect.forkChild(Stream.runForEach(connection.inbound, () => Effect.sync(() => readerGot++)))
-        yield* io(50)
+        // The fake broadcasts to authenticated sockets only: wait for the authentication rather than a fixed 50 ms
+        // (on a loaded machine the frames went to no socket, and each burst then waited out its bound).
+        yield* TestEnv.until(() => fake.counters.authentications === 1, "authenticated")
         const frames = 39_000
         const text = "z".repeat(600)
         const started = Date.now()
