@@ -7,7 +7,7 @@
  */
 import * as Keyed from "@authfx/core/Keyed"
 import { NandboxConnection } from "@authfx/nandbox"
-import { NandboxFake } from "@authfx/testkit"
+import { NandboxFake, TestEnv } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { afterAll, assert, describe, it } from "@effect/vitest"
@@ -115,7 +115,8 @@ describe("bounds", () => {
           Stream.runForEach(connection.inbound, () => Effect.zipRight(Effect.sync(() => stalledGot++), Effect.never))
         )
         yield* Effect.fork(Stream.runForEach(connection.inbound, () => Effect.sync(() => readerGot++)))
-        yield* io(50)
+        // The fake broadcasts to authenticated sockets only: wait for the authentication rather than a fixed 50 ms.
+        yield* TestEnv.until(() => fake.counters.authentications === 1, "authenticated")
         const frames = 39_000
         const text = "z".repeat(600)
         const started = Date.now()

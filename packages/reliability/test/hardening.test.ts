@@ -8,6 +8,7 @@ import { SecretScan } from "@authfx/testkit"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
@@ -107,6 +108,9 @@ describe("hardening", () => {
             outcome: `10 × TransportError(Timeout) within ${elapsed} ms`,
             sends: subject.requests()
           })
+          // A caller whose bound ended before its request reached the fake leaves that request's stall queued (seen
+          // on a loaded machine), and the next call would stall until the client's 30 s default: cleared here.
+          subject.faults.clearFaults()
           // The acquisition itself runs on until its own bound (30 s for logins and page reads); a connection
           // that breaks ends it sooner, and the next caller starts a new one.
           subject.faults.dropConnections()
@@ -180,11 +184,20 @@ describe("hardening", () => {
 
       it.scoped("an issuer whose sessions expire on arrival: bounded logins per minute, typed errors", () =>
         Effect.gen(function*() {
-          // The client's clock (TestClock) starts at the fake's wall time, then only moves when told.
-          yield* TestClock.setTime(Date.now())
+          // The client's clock (TestClock) starts at the fake's wall time, then only moves when told. The fake issues
+          // and checks its tokens on the wall clock, which runs on while the TestClock stands still during a call: the
+          // client's clock is kept a second (the resolution of a token's `exp`) ahead of it, or a token issued by a
+          // login that took a few wall-clock milliseconds on a loaded machine could look valid to the client, be
+          // sent, be refused, and put the client under the rejection floor.
+          const ahead = Effect.gen(function*() {
+            const wall = Date.now() + 1_000
+            if (wall > (yield* Clock.currentTimeMillis)) yield* TestClock.setTime(wall)
+          })
+          yield* ahead
           const subject = yield* adapter.make()
           if (subject.issueUnusable === undefined) return
           yield* warm(subject)
+          yield* ahead
           subject.issueUnusable()
           subject.revoke()
           const before = subject.acquisitions()
@@ -194,6 +207,7 @@ describe("hardening", () => {
             const got = yield* outcome(subject.call)
             outcomes.set(got, (outcomes.get(got) ?? 0) + 1)
             yield* TestClock.adjust(Duration.millis(100))
+            yield* ahead
           }
           const logins = subject.acquisitions() - before
           assert.isAtMost(logins, 7, "the first, then a floor of 1 s doubling while sessions arrive unusable")
