@@ -314,10 +314,22 @@ export const make = <P extends Provider.Any, E = never>(
       }
     })
     // A transient failure is retried while the failed attempt had a session: a failure before that is the login's,
-    // which has spent its own retry budget.
-    const retried = schedule === false
-      ? attempt
-      : Effect.retry(attempt, { schedule, while: (error) => leased && isTransient(error) })
+    // which has spent its own retry budget. The schedule's machinery is only set up once an attempt has failed (the
+    // retry starts by replaying that failure to it): the common path, a first attempt that succeeds, pays nothing
+    // for it.
+    const retrying = (first: unknown): Effect.Effect<HttpClientResponse.HttpClientResponse, unknown> => {
+      if (schedule === false || !leased) return Effect.fail(first)
+      let replay = true
+      return Effect.retry(
+        Effect.suspend(() => {
+          if (!replay) return attempt
+          replay = false
+          return Effect.fail(first)
+        }),
+        { schedule, while: (error) => leased && isTransient(error) }
+      )
+    }
+    const retried = schedule === false ? attempt : Effect.catchIf(attempt, isTransient, retrying)
     // A rejection invalidates exactly the session (by generation) that signed the rejected attempt; the first is
     // replayed once with a new session, the second invalidates that one too and is final.
     const invalidate = () =>
