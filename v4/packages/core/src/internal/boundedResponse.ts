@@ -113,15 +113,20 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
   readonly [HttpClientResponse.TypeId]: typeof HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: typeof HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   private rendered: HttpClientRequest.HttpClientRequest | undefined = undefined
+  private readHeaders: Headers.Headers | undefined
   constructor(
     readonly original: HttpClientResponse.HttpClientResponse,
     // `undefined` for a response that has no body (a HEAD, a 204): every accessor then reads as empty.
     readonly body: Uint8Array | undefined,
     private readonly secrets: Secrets,
-    // Read once: the platform's web-based response builds a new headers object on every access.
-    readonly headers: Headers.Headers
+    headers?: Headers.Headers
   ) {
     super()
+    this.readHeaders = headers
+  }
+  // Read once, when first asked for: the platform's web-based response builds a new headers object on every access.
+  get headers(): Headers.Headers {
+    return this.readHeaders ??= this.original.headers
   }
   get request(): HttpClientRequest.HttpClientRequest {
     return this.rendered ??= this.secrets.sanitize(this.original.request)
@@ -223,12 +228,17 @@ export const buffer = (
   maxBytes: number,
   secrets: Secrets = none
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, BodyTooLarge | HttpClientError.HttpClientError> => {
-  const headers = response.headers
   if (response.request.method === "HEAD" || nullBody.has(response.status)) {
-    return Effect.succeed(new BufferedResponse(response, undefined, secrets, headers))
+    return Effect.succeed(new BufferedResponse(response, undefined, secrets))
   }
-  const length = headers["content-length"]
-  const encoding = headers["content-encoding"]
+  // The two headers the bound needs, from the web `Response` when there is one (the whole headers object is built
+  // only if someone reads it), else from the response's headers, read once and kept.
+  const web = HttpClientResponse.toWeb(response)
+  const headers = Option.isSome(web) ? undefined : response.headers
+  const header = (name: string): string | undefined =>
+    Option.isSome(web) ? web.value.headers.get(name) ?? undefined : headers?.[name]
+  const length = header("content-length")
+  const encoding = header("content-encoding")
   // A declared length counts the bytes on the wire: with a content coding the body is decompressed as it is read
   // and may be far larger, so such a body is counted as it arrives, like one of unknown length.
   const declared = length === undefined || (encoding !== undefined && encoding !== "identity") ? NaN : Number(length)
