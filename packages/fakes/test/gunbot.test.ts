@@ -7,22 +7,11 @@
 import { createHmac } from "node:crypto"
 import { assert, describe, it } from "vitest"
 import * as Gunbot from "../src/Gunbot.js"
+import { fetchAnswer } from "./utils.js"
 
-/** A plain `fetch` against the fake: status, body (JSON when it parses, else the text), content type; 0 when cut. */
 const call = async (url: string, init: RequestInit = {}) => {
-  try {
-    const response = await fetch(url, { ...init, redirect: "manual" })
-    const text = await response.text()
-    let body: unknown = undefined
-    try {
-      body = JSON.parse(text)
-    } catch {
-      body = text
-    }
-    return { status: response.status, body, contentType: response.headers.get("content-type") ?? "" }
-  } catch (error) {
-    return { status: 0, body: String(error), contentType: "" }
-  }
+  const answer = await fetchAnswer(url, init)
+  return { ...answer, contentType: answer.headers.get("content-type") ?? "" }
 }
 
 /** Runs `use` with a `start` whose fakes are all closed after it, whatever the outcome. */

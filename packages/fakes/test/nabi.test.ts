@@ -1,6 +1,7 @@
 import { keyPairFromSeed, mnemonicToPrivateKey, sign } from "@ton/crypto"
 import { assert, describe, it } from "vitest"
 import * as Nabi from "../src/Nabi.js"
+import { using } from "./utils.js"
 
 const refused = (url: string) => fetch(url).then((r) => r.status, () => "refused")
 
@@ -98,16 +99,6 @@ describe("Nabi without Effect: start resolves to the whole interface, close stop
 describe("Nabi.start: the demo account, authenticated operations and the switches", () => {
   const demoKeys = () => mnemonicToPrivateKey(Nabi.demoAccount.mnemonic.split(" "))
 
-  /** A fake for one case, closed after it whatever the outcome. */
-  const using = async <A>(options: Nabi.Options, use: (fake: Nabi.NabiFake) => Promise<A>) => {
-    const fake = await Nabi.start(options)
-    try {
-      return await use(fake)
-    } finally {
-      await fake.close()
-    }
-  }
-
   const nonce = async (url: string) =>
     (await post(url, "query { generateNonce { id nonce timestamp } }")).body.data.generateNonce as {
       id: string
@@ -138,7 +129,7 @@ describe("Nabi.start: the demo account, authenticated operations and the switche
     post(url, `query { refreshToken(request: { token: ${JSON.stringify(token)} }) { token refreshToken } }`)
 
   it("env() names the demo account's address and the mode; a raw hex signature over the nonce logs in, once", () =>
-    using({}, async (fake) => {
+    using(Nabi.start, {}, async (fake) => {
       assert.strictEqual(fake.env()["NABI_ADDRESS"], Nabi.demoAccount.address)
       assert.strictEqual(fake.env()["NABI_SIGNATURE_MODE"], "raw")
       const { secretKey } = await demoKeys()
@@ -154,7 +145,7 @@ describe("Nabi.start: the demo account, authenticated operations and the switche
     }))
 
   it("getTokenInput and validationErrors: the shape the schema takes and how a refusal is answered", async () => {
-    using({ getTokenInput: "without-address", validationErrors: "apollo" }, async (without) => {
+    using(Nabi.start, { getTokenInput: "without-address", validationErrors: "apollo" }, async (without) => {
       const { secretKey } = await demoKeys()
       const issued = await nonce(without.url)
       const signedMessage = sign(Buffer.from(issued.nonce), secretKey).toString("hex")
@@ -167,7 +158,7 @@ describe("Nabi.start: the demo account, authenticated operations and the switche
       assert.isString(ok.body.data.getToken.accessToken)
       assert.deepStrictEqual([without.counters.invalidRequests, without.counters.logins], [1, 1])
     })
-    using({}, async (plain) => {
+    using(Nabi.start, {}, async (plain) => {
       const plainRefusal = await post(plain.url, "query { generateNonce { id colour } }")
       assert.strictEqual(plainRefusal.status, 200)
       assert.isUndefined(plainRefusal.body.errors[0].extensions)
@@ -175,7 +166,7 @@ describe("Nabi.start: the demo account, authenticated operations and the switche
   })
 
   it("authenticated operations: 401 without a valid access token, 400 for a profile of another address", () =>
-    using({}, async (fake) => {
+    using(Nabi.start, {}, async (fake) => {
       const tokens = await login(fake.url)
       const access: string = tokens.body.data.getToken.accessToken
       const mine = await post(fake.url, "query { myProfiles { id } }", undefined, access)
@@ -209,7 +200,7 @@ describe("Nabi.start: the demo account, authenticated operations and the switche
     }))
 
   it("singleUseRefreshToken: a spent refresh token is refused, the rotated one accepted", () =>
-    using({ singleUseRefreshToken: true }, async (fake) => {
+    using(Nabi.start, { singleUseRefreshToken: true }, async (fake) => {
       const tokens = await login(fake.url)
       const first = await refresh(fake.url, tokens.body.data.getToken.refreshToken)
       const rotated: string = first.body.data.refreshToken.refreshToken

@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "vitest"
 import * as Terabox from "../src/Terabox.js"
+import { using } from "./utils.js"
 
 const refused = (url: string) => fetch(url).then((r) => r.status, () => "refused")
 
@@ -175,21 +176,8 @@ describe("Terabox.start: independent clients' requests", () => {
   /** As seiya-dev's terabox-api and the desktop app identify themselves. */
   const userAgent = "terabox;1.37.0.7;PC;PC-Windows;10.0.22631;WindowsTeraBox"
 
-  /** A fake for one case, closed after it whatever the outcome. */
-  const using = async <A>(
-    options: Terabox.Options,
-    use: (fake: Terabox.TeraboxFake) => Promise<A>
-  ): Promise<A> => {
-    const fake = await Terabox.start(options)
-    try {
-      return await use(fake)
-    } finally {
-      await fake.close()
-    }
-  }
-
   it("seiya-dev's terabox-api: /main, check/login with no query, quota, POST /api/list without jsToken", () =>
-    using({}, async (fake) => {
+    using(Terabox.start, {}, async (fake) => {
       const cookie = `ndus=${fake.ndus()}`
       const page = await call(`${fake.url}/main`, { cookie, userAgent })
       assert.strictEqual(page.status, 200)
@@ -219,7 +207,7 @@ describe("Terabox.start: independent clients' requests", () => {
     }))
 
   it("alist / OpenList: the token from GET /, GET /api/list with the jsToken paged by 100 to an empty page", () =>
-    using({}, async (fake) => {
+    using(Terabox.start, {}, async (fake) => {
       const cookie = `ndus=${fake.ndus()}`
       const home = await call(`${fake.url}/`, { cookie, userAgent })
       const jsToken = evalToken(home.text)
@@ -252,7 +240,7 @@ describe("Terabox.start: independent clients' requests", () => {
 
   it("writes need the jsToken: missing or stale is 4000023 (or 450016), re-read from the page and replayed", async () => {
     for (const staleJsTokenErrno of [4000023, 450016] as const) {
-      using({ staleJsTokenErrno }, async (fake) => {
+      using(Terabox.start, { staleJsTokenErrno }, async (fake) => {
         const cookie = `ndus=${fake.ndus()}`
         // OpenList's rename: the common query with opera/onnest, async and filelist in the form.
         const rename = (jsToken: string | undefined) =>
@@ -282,7 +270,7 @@ describe("Terabox.start: independent clients' requests", () => {
 
   it("switches: num above 1000 capped, rejected or served; a fake that demands the jsToken everywhere", async () => {
     for (const [numAbove1000, errno, length] of [["cap", 0, 1000], ["reject", 2, 0], ["serve", 0, 1005]] as const) {
-      using({ numAbove1000 }, async (fake) => {
+      using(Terabox.start, { numAbove1000 }, async (fake) => {
         fake.addFiles("/big", 1005)
         const answer = await call(`${fake.url}/api/list?dir=%2Fbig&page=1&num=20000`, {
           cookie: `ndus=${fake.ndus()}`,
@@ -292,12 +280,12 @@ describe("Terabox.start: independent clients' requests", () => {
         assert.strictEqual(((answer.json["list"] ?? []) as ReadonlyArray<unknown>).length, length, numAbove1000)
       })
     }
-    using({ jsTokenRequiredOn: "all" }, async (strict) => {
+    using(Terabox.start, { jsTokenRequiredOn: "all" }, async (strict) => {
       const check = await call(`${strict.url}/api/check/login`, { cookie: `ndus=${strict.ndus()}`, userAgent })
       assert.strictEqual(check.json["errno"], 4000023)
     })
     // Past the end: an empty page, not an error.
-    using({}, async (fake) => {
+    using(Terabox.start, {}, async (fake) => {
       const past = await call(`${fake.url}/api/list?dir=%2Fdocs&page=2&num=100`, {
         cookie: `ndus=${fake.ndus()}`,
         userAgent
@@ -307,7 +295,7 @@ describe("Terabox.start: independent clients' requests", () => {
   })
 
   it("the absolute login redirect, the region's own page and API, bdstoken enforcement, the page's controls", async () => {
-    using({ loginRedirect: "absolute", regionHeader: "url-domain-prefix" }, async (fake) => {
+    using(Terabox.start, { loginRedirect: "absolute", regionHeader: "url-domain-prefix" }, async (fake) => {
       const cookie = `ndus=${fake.ndus()}`
       const dm = fake.regionOrigins["dm"]!
       // The region: the primary answers -6 with the header and its page redirects to the region's host, which
@@ -351,13 +339,13 @@ describe("Terabox.start: independent clients' requests", () => {
       assert.strictEqual((await call(`${fake.url}/api/quota`, { cookie })).json["errno"], -6)
     })
     // The page without the token; a server that ignores `page`.
-    using({}, async (plain) => {
+    using(Terabox.start, {}, async (plain) => {
       plain.removeTokenFromPage(true)
       const html = (await call(`${plain.url}/main`, { cookie: `ndus=${plain.ndus()}` })).text
       assert.notInclude(html, plain.jsToken())
       assert.include(html, "templateData")
     })
-    using({ ignorePage: true }, async (stuck) => {
+    using(Terabox.start, { ignorePage: true }, async (stuck) => {
       const pageOf = (n: number) =>
         call(`${stuck.url}/api/list?dir=%2Fdocs&num=1&page=${n}`, { cookie: `ndus=${stuck.ndus()}` })
       assert.deepStrictEqual((await pageOf(1)).json["list"], (await pageOf(2)).json["list"])

@@ -6,23 +6,9 @@
  */
 import { assert, describe, it } from "vitest"
 import * as WhatsGate from "../src/WhatsGate.js"
+import { fetchAnswer, using } from "./utils.js"
 
-/** A plain `fetch` against the fake: status, body (JSON when it parses, else the text), headers; 0 when cut. */
-const call = async (url: string, init: RequestInit = {}) => {
-  try {
-    const response = await fetch(url, { ...init, redirect: "manual" })
-    const text = await response.text()
-    let body: unknown = undefined
-    try {
-      body = JSON.parse(text)
-    } catch {
-      body = text
-    }
-    return { status: response.status, text, body, headers: response.headers }
-  } catch (error) {
-    return { status: 0, text: "", body: String(error), headers: new Headers() }
-  }
-}
+const call = fetchAnswer
 
 const post = (url: string, token: string | undefined, body: string, contentType = "application/json") =>
   call(url, {
@@ -31,19 +17,9 @@ const post = (url: string, token: string | undefined, body: string, contentType 
     body
   })
 
-/** A fake for one case, closed after it whatever the outcome. */
-const using = async <A>(options: WhatsGate.Options, use: (fake: WhatsGate.WhatsGateFake) => Promise<A>) => {
-  const fake = await WhatsGate.start(options)
-  try {
-    return await use(fake)
-  } finally {
-    await fake.close()
-  }
-}
-
 describe("WhatsGate.start: the fake's protocol", () => {
   it("answers the two documented 403 bodies exactly; a regenerated token refuses the old value at once", () =>
-    using({ token: "good" }, async (fake) => {
+    using(WhatsGate.start, { token: "good" }, async (fake) => {
       const status = `${fake.url}/status/${fake.device}`
       const missing = await call(status)
       assert.deepStrictEqual([missing.status, missing.text], [403, "{\"message\":\"an Access-Token is required\"}"])
@@ -69,7 +45,7 @@ describe("WhatsGate.start: the fake's protocol", () => {
     }))
 
   it("sends: validation (422, a message over 4000 characters), business errors at the configured status", () =>
-    using({ businessErrorStatus: 200 }, async (fake) => {
+    using(WhatsGate.start, { businessErrorStatus: 200 }, async (fake) => {
       const text = `${fake.url}/send/text`
       const send = (body: unknown) => post(text, fake.token(), JSON.stringify(body))
       const ok = await send({ sender_device: fake.device, phone: "987654321", message: "hi" })
@@ -89,7 +65,7 @@ describe("WhatsGate.start: the fake's protocol", () => {
 
   it("a POST whose body is not declared application/json: 415 by default, Laravel-style 422, or accepted", async () => {
     const payload = JSON.stringify({ sender_device: "100200300", phone: "987654321", message: "hi" })
-    using({ token: "t" }, async (strict) => {
+    using(WhatsGate.start, { token: "t" }, async (strict) => {
       const send = (contentType: string) => post(`${strict.url}/send/text`, "t", payload, contentType)
       const plain = await send("text/plain")
       assert.deepStrictEqual([plain.status, plain.body], [415, {
@@ -109,7 +85,7 @@ describe("WhatsGate.start: the fake's protocol", () => {
       // The token is checked first: no token with a wrong type is still a 403.
       assert.strictEqual((await post(`${strict.url}/send/text`, undefined, payload, "text/plain")).status, 403)
     })
-    using({ token: "t", contentTypeCheck: "ignoreBody" }, async (laravel) => {
+    using(WhatsGate.start, { token: "t", contentTypeCheck: "ignoreBody" }, async (laravel) => {
       const ignored = await post(`${laravel.url}/send/text`, "t", payload, "text/plain")
       assert.strictEqual(ignored.status, 422)
       assert.deepStrictEqual(Object.keys((ignored.body as { errors: object }).errors).sort(), [
@@ -118,14 +94,14 @@ describe("WhatsGate.start: the fake's protocol", () => {
         "sender_device"
       ])
     })
-    using({ token: "t", contentTypeCheck: "off" }, async (lenient) => {
+    using(WhatsGate.start, { token: "t", contentTypeCheck: "off" }, async (lenient) => {
       assert.strictEqual((await post(`${lenient.url}/send/text`, "t", payload, "text/plain")).status, 200)
       assert.deepStrictEqual(lenient.requests().map((r) => r.contentType), ["text/plain"])
     })
   })
 
   it("fault controls: status with Retry-After, invalid JSON, wrong shape, drop, redirect, oversize, truncation", () =>
-    using({}, async (fake) => {
+    using(WhatsGate.start, {}, async (fake) => {
       const status = `${fake.url}/status/${fake.device}`
       const headers = { "access-token": fake.token() }
       fake.failNext(1, 429, { retryAfter: "3" })
@@ -158,7 +134,7 @@ describe("WhatsGate.start: the fake's protocol", () => {
     }))
 
   it("devices: the connected one is the fake's device; unknown paths are 404 and not counted; env", () =>
-    using({ devices: { "7": "disconnected", "8": "connected" } }, async (fake) => {
+    using(WhatsGate.start, { devices: { "7": "disconnected", "8": "connected" } }, async (fake) => {
       assert.strictEqual((await call(`${fake.url}/nothing`)).status, 404)
       assert.strictEqual(fake.counters.requests, 0)
       assert.strictEqual(fake.device, "8")
