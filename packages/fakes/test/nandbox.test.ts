@@ -143,6 +143,34 @@ describe("Nandbox without Effect: start resolves to the whole interface, close s
     }
   })
 
+  it("beforeAuth error (the default): a PING or a text that is not JSON first gets 100099, and TOKEN_AUTH still works", async () => {
+    const fake = await Nandbox.start()
+    try {
+      const client = await connect(fake.url)
+      client.ws.send(JSON.stringify({ method: "PING" }))
+      client.ws.send("not json")
+      assert.deepStrictEqual([JSON.parse(await client.next()), JSON.parse(await client.next())], [
+        { method: "error", code: "100099" },
+        { method: "error", code: "100099" }
+      ])
+      // A PING before TOKEN_AUTH is a frame before authentication, not a ping.
+      assert.deepStrictEqual([fake.counters.beforeAuth, fake.counters.pings], [2, 0])
+      // The socket stays open: the document says to re-authenticate with a valid token.
+      client.ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: true, token: fake.token() }))
+      assert.strictEqual(JSON.parse(await client.next()).method, "TOKEN_AUTH_OK")
+      client.ws.close()
+      // beforeAuth close: a message first is not received, only counted.
+      fake.setBeforeAuth("close")
+      const other = await connect(fake.url)
+      const otherClosed = closed(other.ws)
+      other.ws.send(JSON.stringify({ method: "sendMessage", text: "hi" }))
+      assert.strictEqual(await otherClosed, 1008)
+      assert.deepStrictEqual([other.inbox.length, fake.counters.beforeAuth, fake.received().length], [0, 3, 0])
+    } finally {
+      await fake.close()
+    }
+  })
+
   it("controls: extra TOKEN_AUTH_OK fields, broadcast, raw and malformed frames reach authenticated sessions only", async () => {
     const fake = await Nandbox.start()
     try {

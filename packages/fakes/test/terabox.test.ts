@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "vitest"
 import * as Terabox from "../src/Terabox.js"
+import { using } from "./utils.js"
 
 const refused = (url: string) => fetch(url).then((r) => r.status, () => "refused")
 
@@ -22,13 +23,19 @@ const templateToken = (html: string) => {
 
 const call = async (
   url: string,
-  init: { readonly cookie?: string; readonly form?: Record<string, string>; readonly origin?: string } = {}
+  init: {
+    readonly cookie?: string
+    readonly form?: Record<string, string>
+    readonly origin?: string
+    readonly userAgent?: string
+  } = {}
 ) => {
   const response = await fetch(url, {
     method: init.form === undefined ? "GET" : "POST",
     redirect: "manual",
     headers: {
       ...(init.cookie !== undefined ? { cookie: init.cookie } : {}),
+      ...(init.userAgent !== undefined ? { "user-agent": init.userAgent } : {}),
       ...(init.origin !== undefined ? { origin: init.origin } : {}),
       ...(init.form !== undefined ? { "content-type": "application/x-www-form-urlencoded" } : {})
     },
@@ -153,5 +160,195 @@ describe("Terabox.start: the fake without Effect", () => {
     } finally {
       await fake.close()
     }
+  })
+})
+
+/**
+ * The fake accepts what the independent clients that work against the real site send, spoken here over `fetch` (no
+ * authfx code): seiya-dev's terabox-api (`GET /main`, `GET /api/check/login` with no query at all,
+ * `GET /api/quota?checkexpire=1&checkfree=1`, `POST /api/list` with a form body and no jsToken, `num=20000`);
+ * alist and OpenList (`drivers/terabox/util.go`: the token read from `GET /`, the common query with the jsToken on
+ * every call, `GET /api/list` paged by `page`/`num` until an empty page, the page re-read on errno 4000023 or
+ * 450016). These are the shapes, written out; no code of theirs runs here. (Both testkits' `TeraboxFake` tests held
+ * these cases until both lines' wrappers were found to run this same fake.)
+ */
+describe("Terabox.start: independent clients' requests", () => {
+  /** As seiya-dev's terabox-api and the desktop app identify themselves. */
+  const userAgent = "terabox;1.37.0.7;PC;PC-Windows;10.0.22631;WindowsTeraBox"
+
+  it("seiya-dev's terabox-api: /main, check/login with no query, quota, POST /api/list without jsToken", () =>
+    using(Terabox.start, {}, async (fake) => {
+      const cookie = `ndus=${fake.ndus()}`
+      const page = await call(`${fake.url}/main`, { cookie, userAgent })
+      assert.strictEqual(page.status, 200)
+      assert.strictEqual(templateToken(page.text), fake.jsToken())
+      const check = await call(`${fake.url}/api/check/login`, { cookie, userAgent })
+      assert.deepStrictEqual([check.json["errno"], check.json["uk"]], [0, fake.uk])
+      const quota = await call(`${fake.url}/api/quota?checkexpire=1&checkfree=1`, { cookie, userAgent })
+      assert.strictEqual(quota.json["errno"], 0)
+      fake.addFiles("/big", 1005)
+      // num=20000 in one page: served capped at 1000 by default; the client pages on until an empty page.
+      const names: Array<string> = []
+      for (let pageNo = 1;; pageNo++) {
+        const listed = await call(`${fake.url}/api/list`, {
+          cookie,
+          userAgent,
+          form: { order: "name", desc: "0", dir: "/big", num: "20000", page: String(pageNo), showempty: "0" }
+        })
+        assert.strictEqual(listed.json["errno"], 0, `page ${pageNo}`)
+        const list = listed.json["list"] as ReadonlyArray<{ readonly server_filename: string }>
+        if (list.length === 0) break
+        assert.isAtMost(list.length, 1000)
+        names.push(...list.map((e) => e.server_filename))
+      }
+      assert.strictEqual(names.length, 1005)
+      assert.strictEqual(new Set(names).size, 1005)
+      assert.strictEqual(fake.counters.staleJsToken, 0)
+    }))
+
+  it("alist / OpenList: the token from GET /, GET /api/list with the jsToken paged by 100 to an empty page", () =>
+    using(Terabox.start, {}, async (fake) => {
+      const cookie = `ndus=${fake.ndus()}`
+      const home = await call(`${fake.url}/`, { cookie, userAgent })
+      const jsToken = evalToken(home.text)
+      assert.strictEqual(jsToken, fake.jsToken())
+      // OpenList's Init calls check/login before it has read any token (an empty jsToken).
+      const init = await call(`${fake.url}/api/check/login?${new URLSearchParams({ ...common, jsToken: "" })}`, {
+        cookie,
+        userAgent
+      })
+      assert.strictEqual(init.json["errno"], 0)
+      fake.addFiles("/big", 1005)
+      let total = 0
+      let pages = 0
+      for (let pageNo = 1;; pageNo++) {
+        const query = new URLSearchParams({
+          ...common,
+          jsToken: jsToken!,
+          dir: "/big",
+          page: String(pageNo),
+          num: "100"
+        })
+        const listed = await call(`${fake.url}/api/list?${query}`, { cookie, userAgent })
+        const list = listed.json["list"] as ReadonlyArray<unknown>
+        pages += 1
+        if (list.length === 0) break
+        total += list.length
+      }
+      assert.deepStrictEqual([total, pages], [1005, 12])
+    }))
+
+  it("writes need the jsToken: missing or stale is 4000023 (or 450016), re-read from the page and replayed", async () => {
+    for (const staleJsTokenErrno of [4000023, 450016] as const) {
+      using(Terabox.start, { staleJsTokenErrno }, async (fake) => {
+        const cookie = `ndus=${fake.ndus()}`
+        // OpenList's rename: the common query with opera/onnest, async and filelist in the form.
+        const rename = (jsToken: string | undefined) =>
+          call(
+            `${fake.url}/api/filemanager?${new URLSearchParams({
+              ...common,
+              ...(jsToken !== undefined ? { jsToken } : {}),
+              opera: "rename",
+              onnest: "fail"
+            })}`,
+            {
+              cookie,
+              userAgent,
+              form: { async: "0", filelist: JSON.stringify([{ path: "/docs/notes.txt", newname: "todo.txt" }]) }
+            }
+          )
+        assert.strictEqual((await rename(undefined)).json["errno"], staleJsTokenErrno)
+        const old = fake.jsToken()
+        fake.rotateJsToken()
+        assert.strictEqual((await rename(old)).json["errno"], staleJsTokenErrno)
+        const fresh = evalToken((await call(`${fake.url}/main`, { cookie, userAgent })).text)
+        assert.strictEqual((await rename(fresh)).json["errno"], 0)
+        assert.strictEqual(fake.counters.writes, 1)
+      })
+    }
+  })
+
+  it("switches: num above 1000 capped, rejected or served; a fake that demands the jsToken everywhere", async () => {
+    for (const [numAbove1000, errno, length] of [["cap", 0, 1000], ["reject", 2, 0], ["serve", 0, 1005]] as const) {
+      using(Terabox.start, { numAbove1000 }, async (fake) => {
+        fake.addFiles("/big", 1005)
+        const answer = await call(`${fake.url}/api/list?dir=%2Fbig&page=1&num=20000`, {
+          cookie: `ndus=${fake.ndus()}`,
+          userAgent
+        })
+        assert.strictEqual(answer.json["errno"], errno, numAbove1000)
+        assert.strictEqual(((answer.json["list"] ?? []) as ReadonlyArray<unknown>).length, length, numAbove1000)
+      })
+    }
+    using(Terabox.start, { jsTokenRequiredOn: "all" }, async (strict) => {
+      const check = await call(`${strict.url}/api/check/login`, { cookie: `ndus=${strict.ndus()}`, userAgent })
+      assert.strictEqual(check.json["errno"], 4000023)
+    })
+    // Past the end: an empty page, not an error.
+    using(Terabox.start, {}, async (fake) => {
+      const past = await call(`${fake.url}/api/list?dir=%2Fdocs&page=2&num=100`, {
+        cookie: `ndus=${fake.ndus()}`,
+        userAgent
+      })
+      assert.deepStrictEqual([past.json["errno"], past.json["list"]], [0, []])
+    })
+  })
+
+  it("the absolute login redirect, the region's own page and API, bdstoken enforcement, the page's controls", async () => {
+    using(Terabox.start, { loginRedirect: "absolute", regionHeader: "url-domain-prefix" }, async (fake) => {
+      const cookie = `ndus=${fake.ndus()}`
+      const dm = fake.regionOrigins["dm"]!
+      // The region: the primary answers -6 with the header and its page redirects to the region's host, which
+      // serves its page and its API.
+      fake.moveRegion("dm")
+      assert.deepStrictEqual((await call(`${fake.url}/api/quota`, { cookie })).json["errno"], -6)
+      assert.strictEqual((await call(`${fake.url}/main`, { cookie })).headers.get("location"), `${dm}/main`)
+      assert.strictEqual((await call(`${dm}/api/quota`, { cookie })).json["errno"], 0)
+      assert.strictEqual((await call(`${dm}/main`, { cookie })).status, 200)
+      assert.deepStrictEqual([fake.counters.regionMoves, fake.counters.notLoggedIn], [2, 1])
+      fake.moveRegion("www")
+      // bdstoken enforcement: a write without it is errno 2, with it applied.
+      fake.setBdstokenEnforcement(true)
+      const write = (bdstoken: string | undefined) =>
+        call(
+          `${fake.url}/api/filemanager?${new URLSearchParams({
+            ...common,
+            jsToken: fake.jsToken(),
+            opera: "delete",
+            ...(bdstoken !== undefined ? { bdstoken } : {})
+          })}`,
+          { cookie, form: { filelist: JSON.stringify(["/docs/notes.txt"]) } }
+        )
+      assert.strictEqual((await write(undefined)).json["errno"], 2)
+      assert.strictEqual((await write(fake.bdstoken())).json["errno"], 0)
+      assert.strictEqual(fake.counters.writes, 1)
+      assert.deepStrictEqual(fake.lastApiRequest()?.form, { filelist: JSON.stringify(["/docs/notes.txt"]) })
+      // The homepage redirected elsewhere, then not.
+      fake.redirectHomepageTo("http://localhost:1/main")
+      assert.strictEqual(
+        (await call(`${fake.url}/main`, { cookie })).headers.get("location"),
+        "http://localhost:1/main"
+      )
+      fake.redirectHomepageTo(undefined)
+      // The cookie dies: the page redirects to the absolute login URL, the API answers -6.
+      fake.expireCookie()
+      assert.strictEqual(
+        (await call(`${fake.url}/main`, { cookie })).headers.get("location"),
+        `${fake.url}/login?redirect=%2Fmain`
+      )
+      assert.strictEqual((await call(`${fake.url}/api/quota`, { cookie })).json["errno"], -6)
+    })
+    // The page without the token; a server that ignores `page`.
+    using(Terabox.start, {}, async (plain) => {
+      plain.removeTokenFromPage(true)
+      const html = (await call(`${plain.url}/main`, { cookie: `ndus=${plain.ndus()}` })).text
+      assert.notInclude(html, plain.jsToken())
+      assert.include(html, "templateData")
+    })
+    using(Terabox.start, { ignorePage: true }, async (stuck) => {
+      const pageOf = (n: number) =>
+        call(`${stuck.url}/api/list?dir=%2Fdocs&num=1&page=${n}`, { cookie: `ndus=${stuck.ndus()}` })
+      assert.deepStrictEqual((await pageOf(1)).json["list"], (await pageOf(2)).json["list"])
+    })
   })
 })

@@ -1,3 +1,9 @@
+/**
+ * What the testkit's `NabiFake` adds to `@authfx/fakes`' Nabi fake: `make(options)` runs it for the life of a scope
+ * with the options passed through and the `FakeServer.Cors` setting in effect, and closing the scope stops it; and
+ * two protocol cases that need `@ton/ton` (which `@authfx/fakes` does not depend on): the demo account's wallets and
+ * the ton_proof check. The rest of the protocol is tested once, without Effect, in `packages/fakes/test/nabi.test.ts`.
+ */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -7,6 +13,7 @@ import { mnemonicToPrivateKey, sign } from "@ton/crypto"
 import { WalletContractV3R2, WalletContractV4, WalletContractV5R1 } from "@ton/ton"
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
+import * as FakeServer from "../src/FakeServer.js"
 import * as NabiFake from "../src/NabiFake.js"
 
 const Http = NodeHttpClient.layerUndici
@@ -80,28 +87,6 @@ describe("NabiFake", () => {
       assert.strictEqual(NabiFake.demoAccount.address, derived.v4r2)
     }))
 
-  it.scoped("env() names the real address and the mode; a raw hex signature over the nonce logs in", () =>
-    Effect.gen(function*() {
-      const fake = yield* NabiFake.make()
-      assert.strictEqual(fake.env()["NABI_ADDRESS"], NabiFake.demoAccount.address)
-      assert.strictEqual(fake.env()["NABI_SIGNATURE_MODE"], "raw")
-      const { secretKey } = yield* keys
-      const issued = yield* nonce(fake.url)
-      const ok = yield* getToken(fake.url, {
-        id: issued.id,
-        address: NabiFake.demoAccount.address,
-        signedMessage: sign(Buffer.from(issued.nonce), secretKey).toString("hex")
-      })
-      assert.isString(ok.body.data.getToken.accessToken)
-      // The nonce is single-use.
-      const again = yield* getToken(fake.url, {
-        id: issued.id,
-        address: NabiFake.demoAccount.address,
-        signedMessage: sign(Buffer.from(issued.nonce), secretKey).toString("hex")
-      })
-      assert.strictEqual(again.body.errors[0].extensions.code, "INVALID_NONCE")
-    }).pipe(Effect.provide(Http)))
-
   it.scoped("ton_proof: the checkProof body is verified the way TON Connect's reference verifier does", () =>
     Effect.gen(function*() {
       const fake = yield* NabiFake.make({ signatureMode: "ton_proof" })
@@ -145,28 +130,28 @@ describe("NabiFake", () => {
       assert.deepStrictEqual([fake.counters.logins, fake.counters.badSignatures], [1, 4])
     }).pipe(Effect.provide(Http)))
 
-  it.scoped("getTokenInput and validationErrors: the shape the schema takes and how a refusal is answered", () =>
+  it.live("make runs the fake for the life of the scope with the options given; closing the scope stops it", () =>
     Effect.gen(function*() {
-      const without = yield* NabiFake.make({ getTokenInput: "without-address", validationErrors: "apollo" })
-      const { secretKey } = yield* keys
-      const issued = yield* nonce(without.url)
-      const signedMessage = sign(Buffer.from(issued.nonce), secretKey).toString("hex")
-      const refused = yield* getToken(without.url, {
-        id: issued.id,
-        address: NabiFake.demoAccount.address,
-        signedMessage
-      })
-      assert.strictEqual(refused.status, 400)
-      assert.strictEqual(refused.body.errors[0].extensions.code, "GRAPHQL_VALIDATION_FAILED")
-      assert.include(refused.body.errors[0].message, "\"address\"")
-      // Validation runs before any resolver: the nonce is still good, and the key is found without an address.
-      const ok = yield* getToken(without.url, { id: issued.id, signedMessage })
-      assert.isString(ok.body.data.getToken.accessToken)
-      assert.deepStrictEqual([without.counters.invalidRequests, without.counters.logins], [1, 1])
-
-      const plain = yield* NabiFake.make()
-      const plainRefusal = yield* graphql(plain.url, "query { generateNonce { id colour } }")
-      assert.strictEqual(plainRefusal.status, 200)
-      assert.isUndefined(plainRefusal.body.errors[0].extensions)
-    }).pipe(Effect.provide(Http)))
+      const page = "http://127.0.0.1:5173"
+      const url = yield* Effect.scoped(Effect.gen(function*() {
+        const fake = yield* NabiFake.make({ signatureMode: "ton_proof", validationErrors: "apollo" }).pipe(
+          Effect.provideService(FakeServer.Cors, [page])
+        )
+        assert.isFalse("close" in fake, "the scope, not the caller, closes the fake")
+        assert.strictEqual(fake.env()["NABI_SIGNATURE_MODE"], "ton_proof")
+        // The options and the FakeServer.Cors setting reached the fake: Apollo's 400 for a query the schema refuses,
+        // with the page's origin allowed.
+        const invalid = yield* Effect.promise(() =>
+          fetch(fake.url, {
+            method: "POST",
+            headers: { "content-type": "application/json", origin: page },
+            body: JSON.stringify({ query: "{ nope }" })
+          })
+        )
+        assert.deepStrictEqual([invalid.status, invalid.headers.get("access-control-allow-origin")], [400, page])
+        return fake.url
+      }))
+      const after = yield* Effect.promise(() => fetch(url).then((r) => r.status, () => "refused"))
+      assert.strictEqual(after, "refused")
+    }))
 })

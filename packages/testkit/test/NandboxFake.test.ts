@@ -1,105 +1,68 @@
+/**
+ * What the testkit's `NandboxFake` adds to `@authfx/fakes`' Nandbox fake: `make(options)` runs it for the life of a
+ * scope with the options passed through, and closing the scope ends its live sockets and stops it. The protocol
+ * (TOKEN_AUTH, 100099, beforeAuth, PING, the controls) is tested once, without Effect, in
+ * `packages/fakes/test/nandbox.test.ts`.
+ */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { WebSocket } from "ws"
 import * as NandboxFake from "../src/NandboxFake.js"
 
-/** A raw client: the frames it received, and a way to send. */
+/** A raw client: the next text frame it receives, and the code it is closed with. */
 const connect = (url: string) =>
-  Effect.async<{ readonly ws: WebSocket; readonly inbox: Array<string> }>((resume) => {
-    const ws = new WebSocket(url)
-    const inbox: Array<string> = []
-    ws.on("message", (data) => inbox.push(data.toString()))
-    ws.on("open", () => resume(Effect.succeed({ ws, inbox })))
-  })
-
-const settle = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 30)))
-
-describe("NandboxFake", () => {
-  it.live("accepts rem as the string the docs show; PING gets no reply; a regenerated token kills the session", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const fake = yield* NandboxFake.make({ botName: "My First API" })
-      const { inbox, ws } = yield* connect(fake.url)
-      ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: "true", token: fake.token() }))
-      yield* settle
-      const ok = JSON.parse(inbox[0]!)
-      assert.deepStrictEqual([ok.method, ok.name, ok.ID], ["TOKEN_AUTH_OK", "My First API", fake.botId])
-      ws.send(JSON.stringify({ method: "PING" }))
-      yield* settle
-      assert.deepStrictEqual([inbox.length, fake.counters.pings], [1, 1])
-      fake.regenerateToken()
-      yield* settle
-      assert.deepStrictEqual(JSON.parse(inbox[1]!), { method: "error", code: "100099" })
-      ws.send(JSON.stringify({ method: "sendMessage" }))
-      yield* settle
-      assert.strictEqual(fake.received().length, 0)
-      ws.close()
-    })))
-
-  it.live("the first frame must be TOKEN_AUTH; with closeOnReject the socket is closed after 100099", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const fake = yield* NandboxFake.make({ closeOnReject: true })
-      const { inbox, ws } = yield* connect(fake.url)
-      const closed = Effect.async<number>((resume) => void ws.on("close", (code) => resume(Effect.succeed(code))))
-      ws.send(JSON.stringify({ method: "sendMessage" }))
-      assert.strictEqual(yield* closed, 1000)
-      assert.deepStrictEqual(JSON.parse(inbox[0]!), { method: "error", code: "100099" })
-    })))
-
-  it.live("beforeAuth error: anything but TOKEN_AUTH first (a PING, a text that is not JSON) gets 100099", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const fake = yield* NandboxFake.make()
-      const { inbox, ws } = yield* connect(fake.url)
-      ws.send(JSON.stringify({ method: "PING" }))
-      ws.send("not json")
-      yield* settle
-      assert.deepStrictEqual(inbox.map((text) => JSON.parse(text)), [
-        { method: "error", code: "100099" },
-        { method: "error", code: "100099" }
-      ])
-      assert.deepStrictEqual([fake.counters.beforeAuth, fake.counters.pings], [2, 0])
-      // The socket stays open: the document says to re-authenticate with a valid token.
-      ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: true, token: fake.token() }))
-      yield* settle
-      assert.strictEqual(JSON.parse(inbox[2]!).method, "TOKEN_AUTH_OK")
-      ws.close()
-    })))
-
-  it.live("beforeAuth close: a first frame other than TOKEN_AUTH closes the socket with 1008 and no answer", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const fake = yield* NandboxFake.make({ beforeAuth: "close" })
-      const { inbox, ws } = yield* connect(fake.url)
-      const closed = Effect.async<number>((resume) => void ws.on("close", (code) => resume(Effect.succeed(code))))
-      ws.send(JSON.stringify({ method: "sendMessage", text: "hi" }))
-      assert.strictEqual(yield* closed, 1008)
-      assert.deepStrictEqual([inbox.length, fake.counters.beforeAuth, fake.received().length], [0, 1, 0])
-    })))
-
-  it.live("TOKEN_AUTH_OK extra fields and raw frames reach authenticated sessions only", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const fake = yield* NandboxFake.make()
-      fake.setAuthOkExtra({ padding: "x".repeat(10) })
-      const authed = yield* connect(fake.url)
-      const other = yield* connect(fake.url)
-      authed.ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: true, token: fake.token() }))
-      yield* settle
-      fake.sendRaw("{\"method\":\"message\",\"n\":1}")
-      yield* settle
-      assert.strictEqual(JSON.parse(authed.inbox[0]!).padding, "x".repeat(10))
-      assert.deepStrictEqual(JSON.parse(authed.inbox[1]!), { method: "message", n: 1 })
-      assert.strictEqual(other.inbox.length, 0)
-      authed.ws.close()
-      other.ws.close()
-    })))
-
-  it.live("refuses connections at the upgrade while asked to", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const fake = yield* NandboxFake.make()
-      fake.refuseConnections(true)
-      const refused = yield* Effect.async<string>((resume) => {
-        const ws = new WebSocket(fake.url)
-        ws.on("error", (error) => resume(Effect.succeed(error.message)))
+  Effect.promise(() =>
+    new Promise<
+      { readonly ws: WebSocket; readonly next: () => Promise<string>; readonly closed: Promise<number> }
+    >((resolve, reject) => {
+      const ws = new WebSocket(url)
+      const inbox: Array<string> = []
+      const waiting: Array<(text: string) => void> = []
+      ws.on("message", (data) => {
+        const waiter = waiting.shift()
+        if (waiter !== undefined) waiter(data.toString())
+        else inbox.push(data.toString())
       })
-      assert.match(refused, /503/)
-      assert.strictEqual(fake.counters.refused, 1)
-    })))
+      const next = () =>
+        inbox.length > 0 ? Promise.resolve(inbox.shift()!) : new Promise<string>((done) => void waiting.push(done))
+      const closed = new Promise<number>((done) => void ws.once("close", (code) => done(code)))
+      ws.once("open", () => resolve({ ws, next, closed }))
+      ws.once("error", reject)
+    })
+  )
+
+/** Whether a new socket opens, or why not. */
+const opens = (url: string) =>
+  Effect.promise(() =>
+    new Promise<string>((resolve) => {
+      const ws = new WebSocket(url)
+      ws.once("open", () => {
+        ws.terminate()
+        resolve("open")
+      })
+      ws.once("error", () => resolve("refused"))
+    })
+  )
+
+describe("NandboxFake.make", () => {
+  it.live("runs the fake for the life of the scope with the options given; closing the scope ends its sockets", () =>
+    Effect.gen(function*() {
+      const { live, url } = yield* Effect.scoped(Effect.gen(function*() {
+        const fake = yield* NandboxFake.make({ botName: "My First API", closeOnReject: true })
+        assert.isFalse("close" in fake, "the scope, not the caller, closes the fake")
+        // Both options reached the fake: the bot's name in TOKEN_AUTH_OK, the socket closed after a 100099.
+        const live = yield* connect(fake.url)
+        live.ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: true, token: fake.token() }))
+        const ok = JSON.parse(yield* Effect.promise(live.next))
+        assert.deepStrictEqual([ok.method, ok.name], ["TOKEN_AUTH_OK", "My First API"])
+        const rejected = yield* connect(fake.url)
+        rejected.ws.send(JSON.stringify({ method: "TOKEN_AUTH", rem: true, token: `${fake.botId}:0:wrong` }))
+        assert.deepStrictEqual(JSON.parse(yield* Effect.promise(rejected.next)), { method: "error", code: "100099" })
+        assert.strictEqual(yield* Effect.promise(() => rejected.closed), 1000)
+        assert.strictEqual(yield* opens(fake.url), "open")
+        return { live, url: fake.url }
+      }))
+      assert.strictEqual(yield* Effect.promise(() => live.closed), 1006, "the live socket ended with the scope")
+      assert.strictEqual(yield* opens(url), "refused")
+    }))
 })

@@ -1,3 +1,9 @@
+/**
+ * What the testkit's `WhatsGateFake` adds to `@authfx/fakes`' WhatsGate fake: `make(options)` runs it for the life of
+ * a scope with the options passed through, closing the scope stops it, and the `FakeServer.Cors` setting reaches it
+ * (and `GunbotFake`). The protocol (the 403 bodies, validation, the Content-Type check, the faults) is tested once,
+ * without Effect, in `packages/fakes/test/whatsgate.test.ts`.
+ */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -16,112 +22,19 @@ const call = (request: HttpClientRequest.HttpClientRequest) =>
     ))
 
 describe("WhatsGateFake", () => {
-  it.scoped("answers the two documented 403 bodies exactly", () =>
+  it.live("make runs the fake for the life of the scope with the options given; closing the scope stops it", () =>
     Effect.gen(function*() {
-      const fake = yield* WhatsGateFake.make({ token: "good" })
-      const missing = yield* call(HttpClientRequest.get(`${fake.url}/status/${fake.device}`))
-      assert.deepStrictEqual([missing.status, missing.text], [403, "{\"message\":\"an Access-Token is required\"}"])
-      const wrong = yield* call(
-        HttpClientRequest.get(`${fake.url}/status/${fake.device}`).pipe(
-          HttpClientRequest.setHeader("Access-Token", "bad")
-        )
-      )
-      assert.deepStrictEqual([wrong.status, wrong.text], [403, "{\"message\":\"invalid Access-Token\"}"])
-      const ok = yield* call(
-        HttpClientRequest.get(`${fake.url}/status/${fake.device}`).pipe(
-          HttpClientRequest.setHeader("Access-Token", "good")
-        )
-      )
-      assert.deepStrictEqual([ok.status, JSON.parse(ok.text)], [200, { success: true, message: "connected" }])
-      assert.deepStrictEqual(fake.counters, { requests: 3, rejected: 1, missing: 1, sent: 0, regenerations: 0 })
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
-
-  it.scoped("a regenerated token refuses the old value at once", () =>
-    Effect.gen(function*() {
-      const fake = yield* WhatsGateFake.make()
-      const old = fake.token()
-      const fresh = fake.regenerateToken()
-      assert.notStrictEqual(old, fresh)
-      const send = (token: string) =>
-        call(
-          HttpClientRequest.post(`${fake.url}/send/text`).pipe(
-            HttpClientRequest.setHeader("Access-Token", token),
-            HttpClientRequest.bodyUnsafeJson({ sender_device: fake.device, phone: "987654321", message: "hi" })
-          )
-        )
-      assert.strictEqual((yield* send(old)).status, 403)
-      const sent = yield* send(fresh)
-      assert.deepStrictEqual(JSON.parse(sent.text), { success: true, message: "Message sent successfully" })
-      assert.strictEqual(fake.env().WHATSGATE_ACCESS_TOKEN, fresh)
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
-
-  it.scoped("validation, business errors and injected faults", () =>
-    Effect.gen(function*() {
-      const fake = yield* WhatsGateFake.make({ token: "t", businessErrorStatus: 200 })
-      const post = (path: string, body: unknown) =>
-        call(
-          HttpClientRequest.post(`${fake.url}${path}`).pipe(
-            HttpClientRequest.setHeader("Access-Token", "t"),
-            HttpClientRequest.bodyUnsafeJson(body)
-          )
-        )
-      const invalid = yield* post("/send/text", { sender_device: fake.device })
-      assert.strictEqual(invalid.status, 422)
-      assert.deepStrictEqual(Object.keys(JSON.parse(invalid.text).errors).sort(), ["message", "phone"])
-      const badPhone = yield* post("/send/text", { sender_device: fake.device, phone: "12ab", message: "x" })
-      assert.deepStrictEqual([badPhone.status, JSON.parse(badPhone.text)], [200, {
-        success: false,
-        message: "Invalid phone number format"
-      }])
-      const tooLong = yield* post("/send/text", {
-        sender_device: fake.device,
-        phone: "987654321",
-        message: "x".repeat(4001)
-      })
-      assert.strictEqual(tooLong.status, 422)
-      fake.failNext(1, 429, { retryAfter: "2" })
-      const limited = yield* post("/send/text", {})
-      assert.deepStrictEqual([limited.status, limited.headers["retry-after"]], [429, "2"])
-      fake.invalidJsonNext(1)
-      const garbage = yield* post("/send/text", {})
-      assert.throws(() => JSON.parse(garbage.text))
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
-
-  it.scoped("a POST whose body is not declared application/json: 415 by default, Laravel-style 422, or accepted", () =>
-    Effect.gen(function*() {
-      const payload = JSON.stringify({ sender_device: "100200300", phone: "987654321", message: "hi" })
-      const post = (fake: WhatsGateFake.WhatsGateFake, contentType: string) =>
-        call(
-          HttpClientRequest.post(`${fake.url}/send/text`).pipe(
-            HttpClientRequest.setHeader("Access-Token", "t"),
-            HttpClientRequest.bodyText(payload, contentType)
-          )
-        )
-      const strict = yield* WhatsGateFake.make({ token: "t" })
-      const plain = yield* post(strict, "text/plain")
-      assert.deepStrictEqual([plain.status, JSON.parse(plain.text)], [415, {
-        success: false,
-        message: "Content-Type must be application/json"
-      }])
-      assert.strictEqual((yield* post(strict, "application/x-www-form-urlencoded")).status, 415)
-      assert.strictEqual((yield* post(strict, "application/json; charset=utf-8")).status, 200)
-      assert.strictEqual((yield* post(strict, "application/json")).status, 200)
-      assert.strictEqual(strict.counters.sent, 2)
-      // The token is checked first: a wrong token with a wrong type is still a 403.
-      const anonymous = yield* call(
-        HttpClientRequest.post(`${strict.url}/send/text`).pipe(HttpClientRequest.bodyText(payload, "text/plain"))
-      )
-      assert.strictEqual(anonymous.status, 403)
-
-      const laravel = yield* WhatsGateFake.make({ token: "t", contentTypeCheck: "ignoreBody" })
-      const ignored = yield* post(laravel, "text/plain")
-      assert.strictEqual(ignored.status, 422)
-      assert.deepStrictEqual(Object.keys(JSON.parse(ignored.text).errors).sort(), ["message", "phone", "sender_device"])
-
-      const lenient = yield* WhatsGateFake.make({ token: "t", contentTypeCheck: "off" })
-      assert.strictEqual((yield* post(lenient, "text/plain")).status, 200)
-      assert.deepStrictEqual(lenient.requests().map((r) => r.contentType), ["text/plain"])
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+      const url = yield* Effect.scoped(Effect.gen(function*() {
+        const fake = yield* WhatsGateFake.make({ token: "t", devices: { "8": "connected" } })
+        assert.isFalse("close" in fake, "the scope, not the caller, closes the fake")
+        assert.deepStrictEqual([fake.token(), fake.device], ["t", "8"])
+        const status = yield* Effect.promise(() => fetch(`${fake.url}/status/8`, { headers: { "access-token": "t" } }))
+        assert.strictEqual(status.status, 200)
+        return fake.url
+      }))
+      const after = yield* Effect.promise(() => fetch(url).then((r) => r.status, () => "refused"))
+      assert.strictEqual(after, "refused")
+    }))
 
   it.scoped("FakeServer.Cors reaches the shared fakes: a browser's preflight, then headers on every answer", () =>
     Effect.gen(function*() {

@@ -170,6 +170,14 @@ const calls: Record<string, (url: string) => Effect.Effect<unknown, unknown, Sco
     )
 }
 
+/** `success`, or the typed failure as `Tag(reason)`: the variety the random servers must reach. */
+const reasonOf = (exit: Exit.Exit<unknown, unknown>) =>
+  Exit.isSuccess(exit) ? "success" : Cause.findErrorOption(exit.cause).pipe((o) => {
+    if (o._tag === "None") return "none"
+    const e = o.value as { readonly _tag?: string; readonly reason?: unknown }
+    return typeof e.reason === "string" ? `${e._tag}(${e.reason})` : String(e._tag)
+  })
+
 describe("bad input: random answers never cause a defect", () => {
   for (const [provider, call] of Object.entries(calls)) {
     it.live(`${provider}: ${RUNS} random servers`, () =>
@@ -179,6 +187,7 @@ describe("bad input: random answers never cause a defect", () => {
           seed: 42
         })
         const seen = new Map<string, number>()
+        const reasons = new Set<string>()
         for (const answers of samples) {
           const exit = yield* Effect.scoped(Effect.flatMap(chaos(answers), (server) => call(server.url))).pipe(
             Effect.timeout("5 seconds"),
@@ -195,7 +204,9 @@ describe("bad input: random answers never cause a defect", () => {
             )
           assert.isTrue(tag === "success" || typed.has(tag), `${tag} is typed (not a timeout or an unknown error)`)
           seen.set(tag, (seen.get(tag) ?? 0) + 1)
+          reasons.add(reasonOf(exit))
         }
+        assert.isAbove(reasons.size, 2, `a variety of outcomes: ${JSON.stringify([...reasons])}`)
         Report.record({
           section: "Bad input (random answers)",
           provider,

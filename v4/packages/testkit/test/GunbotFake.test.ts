@@ -1,212 +1,43 @@
+/**
+ * What the testkit's `GunbotFake` adds to `@authfx/fakes`' Gunbot fake: `make(options)` runs it for the life of a
+ * scope with the options passed through and the `FakeServer.Cors` setting in effect, closing the scope stops it, and
+ * `encryptPassword` is the docs' encryption. The protocol (the ENC: login, the tokens, the protected routes, the
+ * switches, the faults) is tested once, without Effect, in `packages/fakes/test/gunbot.test.ts`.
+ */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { createHmac } from "node:crypto"
+import * as FakeServer from "../src/FakeServer.js"
 import * as GunbotFake from "../src/GunbotFake.js"
 
-/** A plain `fetch` against the fake: the testkit never imports a provider package. */
-const call = (url: string, init: RequestInit = {}) =>
-  Effect.promise(async () => {
-    try {
-      const response = await fetch(url, { ...init, redirect: "manual" })
-      const text = await response.text()
-      let body: unknown = undefined
-      try {
-        body = JSON.parse(text)
-      } catch {
-        body = text
-      }
-      return { status: response.status, body, contentType: response.headers.get("content-type") ?? "" }
-    } catch (error) {
-      return { status: 0, body: String(error), contentType: "" }
-    }
+describe("GunbotFake.make (v4)", () => {
+  it.live("runs the fake for the life of the scope with the options given; closing the scope stops it", () =>
+    Effect.gen(function*() {
+      const page = "http://127.0.0.1:5173"
+      const url = yield* Effect.scoped(Effect.gen(function*() {
+        const fake = yield* GunbotFake.make({ password: "pw-1", wrongPasswordStatus: 400 }).pipe(
+          Effect.provideService(FakeServer.Cors, [page])
+        )
+        assert.isFalse("close" in fake, "the scope, not the caller, closes the fake")
+        assert.strictEqual(fake.password(), "pw-1")
+        // The options and the FakeServer.Cors setting reached the fake: a wrong password is a 400, the page allowed.
+        const refused = yield* Effect.promise(() =>
+          fetch(`${fake.url}/api/v1/auth/login`, {
+            method: "POST",
+            headers: { "content-type": "application/json", origin: page },
+            body: JSON.stringify({ password: "ENC:d3Jvbmc=" })
+          })
+        )
+        assert.deepStrictEqual([refused.status, refused.headers.get("access-control-allow-origin")], [400, page])
+        return fake.url
+      }))
+      const after = yield* Effect.promise(() => fetch(url).then((r) => r.status, () => "refused"))
+      assert.strictEqual(after, "refused")
+    }))
+
+  it("encryptPassword is the docs' encryption (the vector the v3 gunbot package's GunbotPassword test checks)", () => {
+    assert.strictEqual(
+      GunbotFake.encryptPassword("hunter2-long-password!", "0123456789abcdefXX"),
+      "ENC:AGJJSTs7qs1sZ7bV55UlBBd2MIGj2/Wh5t8iXTRXLCw="
+    )
   })
-
-const login = (fake: GunbotFake.GunbotFake, password: unknown = fake.encryptedPassword()) =>
-  call(`${fake.url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ password })
-  })
-
-const tokenOf = (body: unknown) => (body as { token: string }).token
-
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8"))
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
-
-describe("GunbotFake (v4)", () => {
-  it.live("the docs' encryption: a known vector, and the login accepts only the ENC: form of the password", () =>
-    Effect.gen(function*() {
-      // The same vector the v3 gunbot package's GunbotPassword test checks.
-      assert.strictEqual(
-        GunbotFake.encryptPassword("hunter2-long-password!", "0123456789abcdefXX"),
-        "ENC:AGJJSTs7qs1sZ7bV55UlBBd2MIGj2/Wh5t8iXTRXLCw="
-      )
-      const fake = yield* GunbotFake.make({ password: "pw-1", gunthyWallet: "0123456789abcdef-wallet" })
-      assert.strictEqual(fake.encryptedPassword(), GunbotFake.encryptPassword("pw-1", "0123456789abcdef-wallet"))
-      const plain = yield* login(fake, "pw-1")
-      assert.deepStrictEqual([plain.status, plain.body], [401, {
-        status: "error",
-        message: "Invalid password",
-        code: 401
-      }])
-      const missing = yield* login(fake, "")
-      assert.deepStrictEqual([missing.status, missing.body], [400, { status: "error", message: "Invalid input" }])
-      const ok = yield* login(fake)
-      assert.strictEqual(ok.status, 200)
-      assert.strictEqual((ok.body as { status: string }).status, "success")
-      assert.deepStrictEqual([fake.counters.logins, fake.counters.failedLogins, fake.counters.requests], [1, 1, 3])
-      assert.deepStrictEqual(fake.env(), {
-        GUNBOT_URL: fake.url,
-        GUNBOT_PASSWORD: "pw-1",
-        GUNBOT_WALLET: "0123456789abcdef-wallet"
-      })
-    }))
-
-  it.live("tokens: HS256 with the fake's secret, iat/exp on its clock, exp switchable", () =>
-    Effect.gen(function*() {
-      const fake = yield* GunbotFake.make({ now: () => 1_700_000_000_000, tokenLifetimeSeconds: 300 })
-      const token = tokenOf((yield* login(fake)).body)
-      const [head, body, signature] = token.split(".")
-      assert.strictEqual(
-        createHmac("sha256", fake.jwtSecret).update(`${head}.${body}`).digest("base64url"),
-        signature
-      )
-      const claims = claimsOf(token)
-      assert.deepStrictEqual([claims.iat, claims.exp, claims.jti], [1_700_000_000, 1_700_000_300, 1])
-      fake.setTokenLifetime(60)
-      assert.strictEqual(claimsOf(tokenOf((yield* login(fake)).body)).exp, 1_700_000_060)
-      const noExp = yield* GunbotFake.make({ includeExp: false })
-      assert.isUndefined(claimsOf(tokenOf((yield* login(noExp)).body)).exp)
-    }))
-
-  it.live("protected routes: 401 ErrorResponse without a valid token; revoke, expire and a password change", () =>
-    Effect.gen(function*() {
-      let now = 1_700_000_000_000
-      const fake = yield* GunbotFake.make({ now: () => now, tokenLifetimeSeconds: 60 })
-      const status = (token: string) => call(`${fake.url}/api/v1/auth/status`, { headers: bearer(token) })
-      const anonymous = yield* call(`${fake.url}/api/v1/auth/status`)
-      assert.deepStrictEqual([anonymous.status, anonymous.body], [401, {
-        status: "error",
-        message: "Authentication required",
-        code: 401
-      }])
-      const first = tokenOf((yield* login(fake)).body)
-      assert.strictEqual((yield* status(first)).status, 200)
-      assert.strictEqual((yield* status(`${first}x`)).status, 401, "a forged signature")
-      now += 61_000
-      assert.strictEqual((yield* status(first)).status, 401, "past exp on the fake's clock")
-      const second = tokenOf((yield* login(fake)).body)
-      fake.expireTokens()
-      assert.strictEqual((yield* status(second)).status, 401)
-      const third = tokenOf((yield* login(fake)).body)
-      fake.revokeTokens()
-      assert.strictEqual((yield* status(third)).status, 401)
-      const fourth = tokenOf((yield* login(fake)).body)
-      const old = fake.encryptedPassword()
-      fake.changePassword("another")
-      assert.strictEqual((yield* status(fourth)).status, 401, "a password change revokes the tokens")
-      assert.strictEqual((yield* login(fake, old)).status, 401, "the old password is refused")
-      assert.strictEqual(fake.password(), "another")
-      assert.strictEqual((yield* login(fake)).status, 200)
-      assert.deepStrictEqual([fake.counters.authorized, fake.counters.rejected], [1, 6])
-      assert.strictEqual(fake.lastHeaders()["content-type"], "application/json")
-    }))
-
-  it.live("a wrong password's status is switchable: 400, or 200 with the ErrorResponse body", () =>
-    Effect.gen(function*() {
-      for (const wrongPasswordStatus of [400, 200] as const) {
-        const fake = yield* GunbotFake.make({ wrongPasswordStatus })
-        const refused = yield* login(fake, "ENC:d3Jvbmc=")
-        assert.deepStrictEqual([refused.status, (refused.body as { status: string }).status], [
-          wrongPasswordStatus,
-          "error"
-        ])
-        assert.strictEqual(fake.counters.failedLogins, 1)
-      }
-    }))
-
-  it.live("balances by POST with Gunbot's keys; orders under data, top level only when switched", () =>
-    Effect.gen(function*() {
-      const fake = yield* GunbotFake.make()
-      const token = tokenOf((yield* login(fake)).body)
-      const balances = yield* call(`${fake.url}/api/v1/balances`, { method: "POST", headers: bearer(token) })
-      assert.deepStrictEqual((balances.body as Array<unknown>)[0], {
-        Asset: "USDT",
-        Exchange: "binance",
-        "Available Qty": "1000.00000000",
-        "On Order": "0.00000000"
-      })
-      const post = (f: GunbotFake.GunbotFake, path: string, body: unknown) =>
-        call(`${f.url}${path}`, {
-          method: "POST",
-          headers: { ...bearer(token), "content-type": "application/json" },
-          body: JSON.stringify(body)
-        })
-      const limit = { exch: "binance", pair: "USDT-BTC", amt: 1, price: 2 }
-      assert.deepStrictEqual((yield* post(fake, "/api/v1/trade/buy", { data: limit })).body, {
-        status: "success",
-        message: "Order sent"
-      })
-      assert.strictEqual(
-        (yield* post(fake, "/api/v1/trade/sell/market", { data: { ...limit, price: null } })).status,
-        200
-      )
-      const noPrice = yield* post(fake, "/api/v1/trade/sell", { data: { ...limit, price: undefined } })
-      assert.deepStrictEqual([noPrice.status, noPrice.body], [400, { status: "error", message: "Invalid input" }])
-      assert.strictEqual((yield* post(fake, "/api/v1/trade/buy", limit)).status, 400)
-      assert.deepStrictEqual(fake.orders(), [
-        { route: "/api/v1/trade/buy", ...limit },
-        { route: "/api/v1/trade/sell/market", ...limit, price: undefined }
-      ])
-      const lenient = yield* GunbotFake.make({ acceptTopLevelOrder: true, password: fake.password() })
-      const other = tokenOf((yield* login(lenient)).body)
-      const accepted = yield* call(`${lenient.url}/api/v1/trade/buy/market`, {
-        method: "POST",
-        headers: { ...bearer(other), "content-type": "application/json" },
-        body: JSON.stringify({ exch: "binance", pair: "USDT-ETH", amt: 3 })
-      })
-      assert.strictEqual(accepted.status, 200)
-      assert.strictEqual(lenient.orders().length, 1)
-    }))
-
-  it.live("an unknown route: Express's 404 page, a 404 ErrorResponse, or the web app's page under 200", () =>
-    Effect.gen(function*() {
-      const html = yield* GunbotFake.make()
-      const page = yield* call(`${html.url}/api/v1/balances`)
-      assert.deepStrictEqual([page.status, page.contentType], [404, "text/html; charset=utf-8"])
-      assert.include(String(page.body), "<pre>Cannot GET /api/v1/balances</pre>")
-      const json = yield* GunbotFake.make({ unknownRoute: "json" })
-      const refused = yield* call(`${json.url}/api/v1/pnl`, { method: "POST" })
-      assert.deepStrictEqual([refused.status, refused.body], [404, {
-        status: "error",
-        message: "Not found",
-        code: 404
-      }])
-      const spa = yield* GunbotFake.make({ unknownRoute: "spa" })
-      const app = yield* call(`${spa.url}/gui/api/v1/auth/login`, { method: "POST" })
-      assert.deepStrictEqual([app.status, app.contentType], [200, "text/html; charset=utf-8"])
-      assert.include(String(app.body), "<div id=\"root\">")
-      assert.deepStrictEqual([html.counters.notFound, json.counters.notFound, spa.counters.notFound], [1, 1, 1])
-    }))
-
-  it.live("fault controls: a status with Retry-After and a body, invalid JSON, a dropped connection", () =>
-    Effect.gen(function*() {
-      const fake = yield* GunbotFake.make()
-      fake.failNext(1, 429, { retryAfter: "3", body: { status: "error", message: "slow down" } })
-      const limited = yield* Effect.promise(() =>
-        fetch(`${fake.url}/api/v1/auth/login`, { method: "POST", body: "{}" }).then(async (r) => ({
-          status: r.status,
-          retryAfter: r.headers.get("retry-after"),
-          body: await r.json()
-        }))
-      )
-      assert.deepStrictEqual(limited, { status: 429, retryAfter: "3", body: { status: "error", message: "slow down" } })
-      fake.invalidJsonNext(1)
-      assert.strictEqual(typeof (yield* login(fake)).body, "string")
-      fake.dropNext(1)
-      assert.strictEqual((yield* login(fake)).status, 0)
-      assert.strictEqual((yield* login(fake)).status, 200)
-      assert.deepStrictEqual([fake.counters.requests, fake.counters.logins], [4, 1])
-    }))
 })

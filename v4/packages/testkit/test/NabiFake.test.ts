@@ -1,9 +1,16 @@
+/**
+ * What the testkit's `NabiFake` adds to `@authfx/fakes`' Nabi fake: `make(options)` runs it for the life of a scope
+ * with the options passed through and the `FakeServer.Cors` setting in effect, and closing the scope stops it; and
+ * two protocol cases that need `@ton/ton` (which `@authfx/fakes` does not depend on): the demo account's wallets and
+ * the ton_proof check. The rest of the protocol is tested once, without Effect, in `packages/fakes/test/nabi.test.ts`.
+ */
 import { assert, describe, it } from "@effect/vitest"
 import { beginCell, storeStateInit } from "@ton/core"
 import { mnemonicToPrivateKey, sign } from "@ton/crypto"
 import { WalletContractV3R2, WalletContractV4, WalletContractV5R1 } from "@ton/ton"
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
+import * as FakeServer from "../src/FakeServer.js"
 import * as NabiFake from "../src/NabiFake.js"
 
 /** A plain `fetch` against the fake: the testkit never imports a provider package. */
@@ -76,28 +83,6 @@ describe("NabiFake (v4)", () => {
       assert.strictEqual(NabiFake.demoAccount.address, derived.v4r2)
     }))
 
-  it.live("env() names the real address and the mode; a raw hex signature over the nonce logs in", () =>
-    Effect.gen(function*() {
-      const fake = yield* NabiFake.make()
-      assert.strictEqual(fake.env()["NABI_ADDRESS"], NabiFake.demoAccount.address)
-      assert.strictEqual(fake.env()["NABI_SIGNATURE_MODE"], "raw")
-      const { secretKey } = yield* keys
-      const issued = yield* nonce(fake.url)
-      const ok = yield* getToken(fake.url, {
-        id: issued.id,
-        address: NabiFake.demoAccount.address,
-        signedMessage: sign(Buffer.from(issued.nonce), secretKey).toString("hex")
-      })
-      assert.isString(ok.body.data.getToken.accessToken)
-      // The nonce is single-use.
-      const again = yield* getToken(fake.url, {
-        id: issued.id,
-        address: NabiFake.demoAccount.address,
-        signedMessage: sign(Buffer.from(issued.nonce), secretKey).toString("hex")
-      })
-      assert.strictEqual(again.body.errors[0].extensions.code, "INVALID_NONCE")
-    }))
-
   it.live("ton_proof: the checkProof body is verified the way TON Connect's reference verifier does", () =>
     Effect.gen(function*() {
       const fake = yield* NabiFake.make({ signatureMode: "ton_proof" })
@@ -141,99 +126,28 @@ describe("NabiFake (v4)", () => {
       assert.deepStrictEqual([fake.counters.logins, fake.counters.badSignatures], [1, 4])
     }))
 
-  it.live("getTokenInput and validationErrors: the shape the schema takes and how a refusal is answered", () =>
+  it.live("make runs the fake for the life of the scope with the options given; closing the scope stops it", () =>
     Effect.gen(function*() {
-      const without = yield* NabiFake.make({ getTokenInput: "without-address", validationErrors: "apollo" })
-      const { secretKey } = yield* keys
-      const issued = yield* nonce(without.url)
-      const signedMessage = sign(Buffer.from(issued.nonce), secretKey).toString("hex")
-      const refused = yield* getToken(without.url, {
-        id: issued.id,
-        address: NabiFake.demoAccount.address,
-        signedMessage
-      })
-      assert.strictEqual(refused.status, 400)
-      assert.strictEqual(refused.body.errors[0].extensions.code, "GRAPHQL_VALIDATION_FAILED")
-      assert.include(refused.body.errors[0].message, "\"address\"")
-      // Validation runs before any resolver: the nonce is still good, and the key is found without an address.
-      const ok = yield* getToken(without.url, { id: issued.id, signedMessage })
-      assert.isString(ok.body.data.getToken.accessToken)
-      assert.deepStrictEqual([without.counters.invalidRequests, without.counters.logins], [1, 1])
-
-      const plain = yield* NabiFake.make()
-      const plainRefusal = yield* graphql(plain.url, "query { generateNonce { id colour } }")
-      assert.strictEqual(plainRefusal.status, 200)
-      assert.isUndefined(plainRefusal.body.errors[0].extensions)
-    }))
-
-  it.live("authenticated operations: 401 without a valid access token, 400 for a profile of another address", () =>
-    Effect.gen(function*() {
-      const fake = yield* NabiFake.make()
-      const { secretKey } = yield* keys
-      const issued = yield* nonce(fake.url)
-      const tokens = yield* getToken(fake.url, {
-        id: issued.id,
-        address: NabiFake.demoAccount.address,
-        signedMessage: sign(Buffer.from(issued.nonce), secretKey).toString("hex")
-      })
-      const access: string = tokens.body.data.getToken.accessToken
-      const call = (query: string, token: string | undefined) =>
-        Effect.promise(async () => {
-          const response = await fetch(fake.url, {
+      const page = "http://127.0.0.1:5173"
+      const url = yield* Effect.scoped(Effect.gen(function*() {
+        const fake = yield* NabiFake.make({ signatureMode: "ton_proof", validationErrors: "apollo" }).pipe(
+          Effect.provideService(FakeServer.Cors, [page])
+        )
+        assert.isFalse("close" in fake, "the scope, not the caller, closes the fake")
+        assert.strictEqual(fake.env()["NABI_SIGNATURE_MODE"], "ton_proof")
+        // The options and the FakeServer.Cors setting reached the fake: Apollo's 400 for a query the schema refuses,
+        // with the page's origin allowed.
+        const invalid = yield* Effect.promise(() =>
+          fetch(fake.url, {
             method: "POST",
-            headers: {
-              "content-type": "application/json",
-              ...(token !== undefined ? { authorization: `Bearer ${token}` } : {})
-            },
-            body: JSON.stringify({ query })
+            headers: { "content-type": "application/json", origin: page },
+            body: JSON.stringify({ query: "{ nope }" })
           })
-          return { status: response.status, body: await response.json() as any }
-        })
-      const mine = yield* call("query { myProfiles { id } }", access)
-      assert.deepStrictEqual([mine.status, mine.body.data.myProfiles], [200, [{ id: "p-demo" }]])
-      const none = yield* call("query { myProfiles { id } }", undefined)
-      assert.deepStrictEqual([none.status, none.body.errors[0].extensions.code], [401, "UNAUTHENTICATED"])
-      const other = yield* call("mutation { updateProfile(request: { id: \"p-other\", name: \"x\" }) { id } }", access)
-      assert.deepStrictEqual([other.status, other.body.errors[0].extensions], [400, {
-        code: "PROFILE_MISMATCH",
-        profileId: "p-other"
-      }])
-      fake.expireAccessTokens()
-      assert.strictEqual((yield* call("query { myProfiles { id } }", access)).status, 401)
-      assert.deepStrictEqual([fake.counters.unauthorized, fake.counters.mismatches, fake.counters.authorized], [
-        2,
-        1,
-        2
-      ])
-      // A refresh token that is not single-use is accepted again; another path is a 404 and not counted.
-      const refresh = (token: string) =>
-        graphql(fake.url, `query { refreshToken(request: { token: ${JSON.stringify(token)} }) { token refreshToken } }`)
-      const refreshed = yield* refresh(tokens.body.data.getToken.refreshToken)
-      assert.isString(refreshed.body.data.refreshToken.token)
-      assert.isNull(refreshed.body.data.refreshToken.refreshToken)
-      const before = fake.counters.requests
-      const notFound = yield* Effect.promise(() => fetch(fake.url.replace("/graphql", "/other"), { method: "POST" }))
-      assert.deepStrictEqual([notFound.status, fake.counters.requests], [404, before])
-    }))
-
-  it.live("singleUseRefreshToken: a spent refresh token is refused, the rotated one accepted", () =>
-    Effect.gen(function*() {
-      const fake = yield* NabiFake.make({ singleUseRefreshToken: true })
-      const { secretKey } = yield* keys
-      const issued = yield* nonce(fake.url)
-      const tokens = yield* getToken(fake.url, {
-        id: issued.id,
-        address: NabiFake.demoAccount.address,
-        signedMessage: sign(Buffer.from(issued.nonce), secretKey).toString("hex")
-      })
-      const refresh = (token: string) =>
-        graphql(fake.url, `query { refreshToken(request: { token: ${JSON.stringify(token)} }) { token refreshToken } }`)
-      const first = yield* refresh(tokens.body.data.getToken.refreshToken)
-      const rotated: string = first.body.data.refreshToken.refreshToken
-      assert.isString(rotated)
-      const spent = yield* refresh(tokens.body.data.getToken.refreshToken)
-      assert.strictEqual(spent.body.errors[0].extensions.code, "INVALID_REFRESH_TOKEN")
-      assert.isString((yield* refresh(rotated)).body.data.refreshToken.token)
-      assert.deepStrictEqual([fake.counters.refreshes, fake.counters.refusedRefreshes], [2, 1])
+        )
+        assert.deepStrictEqual([invalid.status, invalid.headers.get("access-control-allow-origin")], [400, page])
+        return fake.url
+      }))
+      const after = yield* Effect.promise(() => fetch(url).then((r) => r.status, () => "refused"))
+      assert.strictEqual(after, "refused")
     }))
 })
