@@ -71,8 +71,10 @@ const slugs = [...new Set([...v3, ...v4].map((p) => p.slug))].sort((a, b) => ran
 
 const cell = (row) =>
   `${row.outcome}${row.sends === undefined ? "" : `, ${row.sends} request${row.sends === 1 ? "" : "s"}`}`
-// A duration in an outcome ("in 26 ms", "after 309 ms") is a measurement, not the outcome: compared without it.
-const timing = /\b(in|after) [\d.,]+ ?(ms|s|µs)\b/g
+// A duration or a size in a case or an outcome ("within 323 ms", "paused 515 ms", "11.8 MiB left") is a measurement,
+// not the case or the outcome: the two lines' texts are compared without their figures.
+const timing = /\d[\d.,]* ?(ms|s|µs|MiB|KiB)\b/g
+const bare = (text) => text.replace(timing, "#$1")
 const timings = (outcome) => outcome.match(timing) ?? []
 const tally = { same: 0, differ: 0, missing: 0, onlyV4: 0 }
 const render = (slug) => {
@@ -94,7 +96,7 @@ const render = (slug) => {
     for (const row of rows3.filter((r) => r.section === section)) {
       // The same case by its text; a section's one row per provider (a summary whose text counts things) by position.
       const alone = (rows) => rows.filter((r) => r.provider === row.provider).length === 1
-      const match = in4.find((r) => !used.has(r) && r.provider === row.provider && r.case === row.case) ??
+      const match = in4.find((r) => !used.has(r) && r.provider === row.provider && bare(r.case) === bare(row.case)) ??
         (alone(rows3.filter((r) => r.section === section)) && alone(in4)
           ? in4.find((r) => !used.has(r) && r.provider === row.provider)
           : undefined)
@@ -102,13 +104,15 @@ const render = (slug) => {
       if (match === undefined) tally.missing += 1
       else {
         used.add(match)
-        const same = match.outcome.replace(timing, "$1") === row.outcome.replace(timing, "$1") &&
-          match.sends === row.sends && match.case === row.case
+        const sameCase = bare(match.case) === bare(row.case)
+        const same = sameCase && bare(match.outcome) === bare(row.outcome) && match.sends === row.sends
         if (same) tally.same += 1
         else tally.differ += 1
+        // The v4 line's own figures where the texts name some ("same, 312 ms"; for a case text, its figures first).
+        const figures = [...(match.case === row.case ? [] : timings(match.case)), ...timings(match.outcome)]
         v4Cell = same
-          ? ["same", ...timings(match.outcome)].join(", ")
-          : match.case === row.case
+          ? ["same", ...figures].join(", ")
+          : sameCase
           ? cell(match)
           : `${match.case}: ${cell(match)}`
       }
@@ -130,7 +134,7 @@ const result = (r) => r === undefined ? "the suite did not report" : `${r.numPas
 const text = [
   "# Reliability",
   "",
-  "Written by `pnpm reliability` from one run of each line's suite, `packages/reliability` (the effect 3 line) and its port `v4/packages/reliability` (the effect 4 line); both also run in `pnpm test`. Every cell below is a test that fails if the behaviour breaks. The last column is the v4 line's cell for the same case: `same` when its outcome and request count are the v3 line's (with the v4 line's own time where the outcome names one).",
+  "Written by `pnpm reliability` from one run of each line's suite, `packages/reliability` (the effect 3 line) and its port `v4/packages/reliability` (the effect 4 line); both also run in `pnpm test`. Every cell below is a test that fails if the behaviour breaks. The last column is the v4 line's cell for the same case: `same` when its outcome and request count are the v3 line's (with the v4 line's own figures where the texts name durations or sizes).",
   "",
   `- date: ${new Date().toISOString()}; ${cpus()[0]?.model ?? "CPU"}, ${cpus().length} cores`,
   `- v3 line (Node.js ${process.version}): ${result(results.v3)}`,
